@@ -1,0 +1,77 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sozialraum",
+    version,
+    about = "Prüft, konsolidiert und kommentiert die Quartalsmeldungen im Sozialraumbudget (Landkreis Verden)",
+    long_about = None
+)]
+pub struct Cli {
+    /// Sprache der Meldungen / language of messages
+    #[arg(long, global = true, value_enum, default_value = "de")]
+    pub lang: Lang,
+    /// Konfiguration statt der eingebetteten für Verden / configuration file instead of the embedded Verden one
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Prüft Quartalsmeldungen (Dateien oder Ordner) / check submissions
+    Check(CheckArgs),
+    /// Erklärt einen Befund-Code / explain a finding code
+    Explain(ExplainArgs),
+    #[command(name = "__check-file", hide = true)]
+    CheckFile(CheckFileArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Arbeitsmappen oder Ordner (.xlsx .xlsm .xlsb .xls .ods)
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Warnungen zählen als Fehler (Exit-Code 1) / warnings fail
+    #[arg(long)]
+    pub strict: bool,
+    /// Auch Hinweise (info) anzeigen / also show infos
+    #[arg(long)]
+    pub all: bool,
+    /// Read files in this process instead of a guarded child process (for debugging)
+    #[arg(long, hide = true)]
+    pub no_isolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Code wie ENUM-UNKNOWN; ohne Code: alle
+    pub code: Option<String>,
+    /// Die Code-Tabelle als Markdown (für die README)
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckFileArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub shown: String,
+    #[arg(long)]
+    pub records: bool,
+}

@@ -1,0 +1,80 @@
+//! Text normalisation: how labels, headers and enum values are compared.
+
+/// Replaces the blanks Excel users produce (NBSP, narrow NBSP, tabs) by a plain
+/// space, collapses runs of blanks and trims.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{a0}' | '\u{202f}' | '\u{2007}' | '\t' | '\r' | '\n' => ' ',
+            '\u{200b}' | '\u{feff}' => continue,
+            c => c,
+        };
+        if c == ' ' {
+            blank = true;
+        } else {
+            if blank && !out.is_empty() {
+                out.push(' ');
+            }
+            blank = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The key two enum values are compared by: case, blanks (also around `/`),
+/// non-breaking spaces and umlaut spellings (`ö`/`oe`, `ß`/`ss`) do not matter.
+pub fn match_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in clean(s).chars() {
+        match c {
+            ' ' => {}
+            'ä' | 'Ä' => out.push_str("ae"),
+            'ö' | 'Ö' => out.push_str("oe"),
+            'ü' | 'Ü' => out.push_str("ue"),
+            'ß' | 'ẞ' => out.push_str("ss"),
+            '–' | '—' | '‐' | '‑' => out.push('-'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The key headers, labels and sheet names are compared by: like `match_key`,
+/// and a word broken with a hyphen at a line break (`Fach-\nleistungs-\nstunden`)
+/// is joined; currency signs, brackets and a trailing colon do not matter.
+pub fn header_key(s: &str) -> String {
+    let joined = s.replace("-\r\n", "").replace("-\n", "").replace("\u{ad}", "");
+    let stripped: String = joined.chars().filter(|c| !matches!(c, '€' | '(' | ')' | '[' | ']' | '*')).collect();
+    let k = match_key(&stripped);
+    k.trim_end_matches(':').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_across_case_blanks_and_line_breaks() {
+        assert_eq!(header_key("Fach-\nleistungs-\nstunden"), header_key("Fachleistungsstunden"));
+        assert_eq!(header_key("  FALL-ID "), header_key("Fall-ID"));
+        assert_eq!(header_key("Abweichende\nZuständigkeit"), header_key("Abweichende Zuständigkeit"));
+        assert_eq!(header_key("Kosten (€)"), header_key("Kosten"));
+        assert_eq!(header_key("Träger-Nr.:"), header_key("Träger-Nr."));
+    }
+
+    #[test]
+    fn enum_values_match_across_spelling_variants() {
+        assert_eq!(match_key("Oyten / Ottersberg"), match_key("Oyten/Ottersberg"));
+        assert_eq!(match_key("oyten\u{a0}/ottersberg "), match_key("Oyten/Ottersberg"));
+        assert_eq!(match_key("Doerverden/Kirchlinteln"), match_key("Dörverden/Kirchlinteln"));
+        assert_ne!(match_key("Achm"), match_key("Achim"));
+    }
+
+    #[test]
+    fn clean_collapses_blanks() {
+        assert_eq!(clean("  a \u{a0}\n b  "), "a b");
+    }
+}

@@ -1,0 +1,455 @@
+//! The district configuration: loaded from TOML (the embedded Verden default
+//! or `--config FILE`), checked, and compiled into lookups the rules use.
+
+pub mod model;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use regex::Regex;
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::coerce::text::{header_key, match_key};
+pub use model::*;
+
+/// The shipped configuration for Landkreis Verden.
+pub const VERDEN_TOML: &str = include_str!("../../schemas/verden.toml");
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ConfigError {
+    #[error("Konfiguration {name} kann nicht gelesen werden: {message}")]
+    #[diagnostic(code(sozialraum::config::read))]
+    Io { name: String, message: String },
+
+    #[error("Konfiguration {name}: {message}")]
+    #[diagnostic(code(sozialraum::config::invalid))]
+    Invalid {
+        name: String,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: Option<SourceSpan>,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+/// A table column or form field with its compiled pattern and match keys.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub def: ColumnDef,
+    pub pattern: Option<Regex>,
+    /// Normalised header/label and aliases (see `coerce::text::header_key`).
+    pub keys: Vec<String>,
+}
+
+impl Column {
+    pub fn title(&self) -> &str {
+        self.def.title()
+    }
+    pub fn accepted(&self) -> String {
+        let mut v = vec![self.title().to_string()];
+        v.extend(self.def.aliases.iter().cloned());
+        v.join(", ")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum RowRule {
+    DateOrder { earlier: usize, later: usize },
+    InQuarter { begin: usize, end: usize },
+    Product { result: usize, factors: Vec<usize>, tolerance: Decimal },
+    RequiredIf { column: usize, when: usize },
+    Assignment { sozialraum: usize, flag: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub name: String,
+    pub kind: SheetKind,
+    pub required: bool,
+    pub keys: Vec<String>,
+    pub category: Option<String>,
+    pub header_rows: u32,
+    pub totals_keys: Vec<String>,
+    pub totals_columns: Vec<usize>,
+    /// Table columns or form fields.
+    pub columns: Vec<Column>,
+    pub rules: Vec<RowRule>,
+    pub label_col: u32,
+    pub value_col: u32,
+    pub first_row: u32,
+    pub last_row: u32,
+    /// For form fields with `sum_of`: (field index, [(sheet, column index)]).
+    pub sums: Vec<(usize, Vec<(String, usize)>)>,
+}
+
+impl Sheet {
+    pub fn column_index(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.def.key == key)
+    }
+    pub fn matches_name(&self, name: &str) -> bool {
+        let k = header_key(name);
+        self.keys.contains(&k)
+    }
+}
+
+/// How a written value was recognised among allowed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Canonical,
+    Alias,
+    Municipality,
+}
+
+#[derive(Debug, Clone)]
+pub enum HelpMatch<'a> {
+    Allowed(&'a HelpType),
+    Excluded(&'a ExcludedHelpType),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub name: String,
+    pub district: District,
+    pub limits: Limits,
+    pub privacy: Privacy,
+    pub audit: AuditSettings,
+    pub county_wide: CountyWide,
+    pub cuts: Vec<Cut>,
+    pub help_types: Vec<HelpType>,
+    pub excluded_help_types: Vec<ExcludedHelpType>,
+    pub providers: Vec<Provider>,
+    pub sheets: Vec<Sheet>,
+    pub budget: Option<BudgetDef>,
+    forbidden_header_keys: Vec<String>,
+}
+
+impl Config {
+    pub fn verden() -> Result<Config, ConfigError> {
+        Config::from_toml("verden.toml (eingebettet)", VERDEN_TOML)
+    }
+
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            None => Config::verden(),
+            Some(p) => {
+                let name = p.display().to_string();
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError::Io { name: name.clone(), message: e.to_string() })?;
+                Config::from_toml(&name, &text)
+            }
+        }
+    }
+
+    pub fn from_toml(name: &str, text: &str) -> Result<Config, ConfigError> {
+        let invalid = |message: String, span: Option<std::ops::Range<usize>>, label: &str, help: Option<String>| {
+            ConfigError::Invalid {
+                name: name.to_string(),
+                message,
+                src: NamedSource::new(name, text.to_string()),
+                span: span.map(|r| SourceSpan::from(r.start..r.end)),
+                label: label.to_string(),
+                help,
+            }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            invalid(e.message().trim().to_string(), e.span(), "hier", Some("Siehe schemas/verden.toml als Vorlage.".into()))
+        })?;
+
+        if raw.cuts.is_empty() {
+            return Err(invalid("mindestens ein [[cut]] mit Sozialräumen ist nötig".into(), None, "", None));
+        }
+        let all_sozialraeume: Vec<String> =
+            raw.cuts.iter().flat_map(|c| c.sozialraeume.iter().map(|s| s.name.clone())).collect();
+        for p in &raw.providers {
+            for s in &p.sozialraeume {
+                if !all_sozialraeume.iter().any(|n| n == s.get_ref()) {
+                    return Err(invalid(
+                        format!("Träger {}: unbekannter Sozialraum „{}“", p.id, s.get_ref()),
+                        Some(s.span()),
+                        "nicht unter [[cut.sozialraum]]",
+                        Some(format!("Bekannt: {}", all_sozialraeume.join(", "))),
+                    ));
+                }
+            }
+        }
+
+        let mut sheets = Vec::new();
+        for def in &raw.sheets {
+            let mut columns = Vec::new();
+            let defs = if def.kind == SheetKind::Table { &def.columns } else { &def.fields };
+            for c in defs {
+                let pattern = match &c.pattern {
+                    None => None,
+                    Some(p) => Some(Regex::new(p.get_ref()).map_err(|e| {
+                        invalid(format!("ungültiges Muster in {}.{}", def.name, c.key), Some(p.span()), "hier", Some(e.to_string()))
+                    })?),
+                };
+                if c.ty == FieldType::Enum && c.enum_set.is_none() {
+                    return Err(invalid(
+                        format!("{}.{}: type = \"enum\" braucht enum = \"sozialraum\" oder \"help_type\"", def.name, c.key),
+                        None,
+                        "",
+                        None,
+                    ));
+                }
+                let mut keys = vec![header_key(c.title())];
+                keys.extend(c.aliases.iter().map(|a| header_key(a)));
+                columns.push(Column { def: c.clone(), pattern, keys });
+            }
+            let find = |s: &toml::Spanned<String>| -> Result<usize, ConfigError> {
+                columns.iter().position(|c| c.def.key == *s.get_ref()).ok_or_else(|| {
+                    invalid(
+                        format!("Blatt {}: unbekannte Spalte „{}“", def.name, s.get_ref()),
+                        Some(s.span()),
+                        "keine Spalte mit diesem key",
+                        Some(format!("Spalten: {}", columns.iter().map(|c| c.def.key.as_str()).collect::<Vec<_>>().join(", "))),
+                    )
+                })
+            };
+            let mut rules = Vec::new();
+            for r in &def.rules {
+                let need = |field: &Option<toml::Spanned<String>>, key: &str| -> Result<usize, ConfigError> {
+                    match field {
+                        Some(s) => find(s),
+                        None => Err(invalid(
+                            format!("Blatt {}: die Regel braucht den Schlüssel „{key}“", def.name),
+                            Some(r.kind.span()),
+                            "diese Regel",
+                            None,
+                        )),
+                    }
+                };
+                rules.push(match r.kind.get_ref() {
+                    RowRuleKind::DateOrder => RowRule::DateOrder { earlier: need(&r.earlier, "earlier")?, later: need(&r.later, "later")? },
+                    RowRuleKind::InQuarter => RowRule::InQuarter { begin: need(&r.begin, "begin")?, end: need(&r.end, "end")? },
+                    RowRuleKind::Product => RowRule::Product {
+                        result: need(&r.result, "result")?,
+                        factors: r.factors.iter().map(&find).collect::<Result<_, _>>()?,
+                        tolerance: r.tolerance.unwrap_or(Decimal::new(1, 2)),
+                    },
+                    RowRuleKind::RequiredIf => RowRule::RequiredIf { column: need(&r.column, "column")?, when: need(&r.when, "when")? },
+                    RowRuleKind::Assignment => {
+                        RowRule::Assignment { sozialraum: need(&r.sozialraum, "sozialraum")?, flag: need(&r.flag, "flag")? }
+                    }
+                });
+            }
+            let totals_columns = def.totals_columns.iter().map(&find).collect::<Result<Vec<_>, _>>()?;
+            let col_of = |s: &Option<String>, default: u32| -> u32 {
+                s.as_deref()
+                    .and_then(|l| crate::finding::CellPos::parse_a1(&format!("{l}1")))
+                    .map(|p| p.col)
+                    .unwrap_or(default)
+            };
+            let mut keys = vec![header_key(&def.name)];
+            keys.extend(def.aliases.iter().map(|a| header_key(a)));
+            sheets.push(Sheet {
+                name: def.name.clone(),
+                kind: def.kind,
+                required: def.required,
+                keys,
+                category: def.category.clone(),
+                header_rows: def.header_rows.max(1),
+                totals_keys: def.totals_labels.iter().map(|l| header_key(l)).collect(),
+                totals_columns,
+                columns,
+                rules,
+                label_col: col_of(&def.label_column, 0),
+                value_col: col_of(&def.value_column, 1),
+                first_row: def.first_row.unwrap_or(1).saturating_sub(1),
+                last_row: def.last_row.unwrap_or(20).saturating_sub(1),
+                sums: Vec::new(),
+            });
+        }
+        // Resolve `sum_of = ["Sheet.key"]` now that all sheets are known.
+        let mut all_sums = Vec::new();
+        for (si, def) in raw.sheets.iter().enumerate() {
+            let mut sums = Vec::new();
+            for (fi, f) in def.fields.iter().enumerate() {
+                if f.sum_of.is_empty() {
+                    continue;
+                }
+                let mut parts = Vec::new();
+                for s in &f.sum_of {
+                    let (sheet, key) = s.get_ref().split_once('.').unwrap_or((s.get_ref(), ""));
+                    let target = sheets.iter().find(|t| t.name == sheet && t.kind == SheetKind::Table);
+                    let ci = target.and_then(|t| t.column_index(key));
+                    match ci {
+                        Some(ci) => parts.push((sheet.to_string(), ci)),
+                        None => {
+                            return Err(invalid(
+                                format!("{}.{}: sum_of „{}“ nennt keine Tabellenspalte", def.name, f.key, s.get_ref()),
+                                Some(s.span()),
+                                "erwartet \"Blatt.key\"",
+                                None,
+                            ))
+                        }
+                    }
+                }
+                sums.push((fi, parts));
+            }
+            all_sums.push((si, sums));
+        }
+        for (si, sums) in all_sums {
+            if let Some(s) = sheets.get_mut(si) {
+                s.sums = sums;
+            }
+        }
+        let cover_ok = sheets.iter().any(|s| {
+            s.kind == SheetKind::Form && ["provider_id", "year", "quarter"].iter().all(|k| s.column_index(k).is_some())
+        });
+        if !cover_ok {
+            return Err(invalid(
+                "ein Formularblatt mit den Feldern provider_id, year und quarter (das Deckblatt) fehlt".into(),
+                None,
+                "",
+                None,
+            ));
+        }
+
+        let forbidden_header_keys = raw.privacy.forbidden_headers.iter().map(|h| word_key(h)).collect();
+        let mut cuts = raw.cuts;
+        cuts.sort_by_key(|c| c.valid_from);
+        Ok(Config {
+            name: name.to_string(),
+            district: raw.district,
+            limits: raw.limits,
+            privacy: raw.privacy,
+            audit: raw.audit,
+            county_wide: raw.county_wide,
+            cuts,
+            help_types: raw.help_types,
+            excluded_help_types: raw.excluded_help_types,
+            providers: raw.providers,
+            sheets,
+            budget: raw.budget,
+            forbidden_header_keys,
+        })
+    }
+
+    pub fn cover(&self) -> Option<&Sheet> {
+        self.sheets.iter().find(|s| s.kind == SheetKind::Form && s.column_index("provider_id").is_some())
+    }
+
+    pub fn sheet(&self, name: &str) -> Option<&Sheet> {
+        self.sheets.iter().find(|s| s.name == name)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Sheet> {
+        self.sheets.iter().filter(|s| s.kind == SheetKind::Table)
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.id.eq_ignore_ascii_case(id.trim()))
+    }
+
+    /// The Sozialraum cut valid in `year` (the newest with `valid_from <= year`).
+    pub fn cut(&self, year: Option<i32>) -> &Cut {
+        let y = year.unwrap_or(i32::MAX);
+        self.cuts.iter().rev().find(|c| c.valid_from <= y).or(self.cuts.first()).unwrap_or_else(|| &self.cuts[0])
+    }
+
+    /// Recognises a Sozialraum as written; `None` when unknown.
+    pub fn sozialraum(&self, year: Option<i32>, written: &str) -> Option<(&str, Via)> {
+        let k = match_key(written);
+        if k.is_empty() {
+            return None;
+        }
+        for s in &self.cut(year).sozialraeume {
+            if match_key(&s.name) == k {
+                return Some((&s.name, Via::Canonical));
+            }
+        }
+        for s in &self.cut(year).sozialraeume {
+            if s.aliases.iter().any(|a| match_key(a) == k) {
+                return Some((&s.name, Via::Alias));
+            }
+        }
+        for s in &self.cut(year).sozialraeume {
+            if s.municipalities.iter().any(|a| match_key(a) == k) {
+                return Some((&s.name, Via::Municipality));
+            }
+        }
+        None
+    }
+
+    pub fn is_county_wide(&self, written: &str) -> bool {
+        let k = match_key(written);
+        match_key(&self.county_wide.name) == k || self.county_wide.aliases.iter().any(|a| match_key(a) == k)
+    }
+
+    pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
+        let k = match_key(written);
+        if k.is_empty() {
+            return None;
+        }
+        let hit = |name: &str, aliases: &[String]| match_key(name) == k || aliases.iter().any(|a| match_key(a) == k);
+        if let Some(h) = self.help_types.iter().find(|h| hit(&h.name, &h.aliases)) {
+            return Some(HelpMatch::Allowed(h));
+        }
+        self.excluded_help_types.iter().find(|h| hit(&h.name, &h.aliases)).map(HelpMatch::Excluded)
+    }
+
+    pub fn sozialraum_names(&self, year: Option<i32>) -> Vec<&str> {
+        self.cut(year).sozialraeume.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    /// Whether a header asks for personal data (one of its words is a forbidden header).
+    pub fn is_forbidden_header(&self, header: &str) -> bool {
+        let whole = word_key(header);
+        if self.forbidden_header_keys.contains(&whole) {
+            return true;
+        }
+        header
+            .split(|c: char| c.is_whitespace() || c == '/' || c == ',' || c == '(' || c == ')')
+            .map(word_key)
+            .any(|w| !w.is_empty() && self.forbidden_header_keys.contains(&w))
+    }
+
+    pub fn by_name(&self) -> HashMap<&str, &Sheet> {
+        self.sheets.iter().map(|s| (s.name.as_str(), s)).collect()
+    }
+}
+
+fn word_key(s: &str) -> String {
+    match_key(s).trim_end_matches([':', '.']).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_verden_configuration_loads() {
+        let c = Config::verden().unwrap();
+        assert_eq!(c.providers.len(), 6);
+        assert_eq!(c.sozialraum(Some(2026), "Oyten / Ottersberg").map(|x| x.0), Some("Oyten/Ottersberg"));
+        assert_eq!(c.sozialraum(Some(2026), "Kirchlinteln"), Some(("Dörverden/Kirchlinteln", Via::Municipality)));
+        assert_eq!(c.sozialraum(Some(2026), "Achm"), None);
+        assert!(matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2"));
+        assert!(matches!(c.help_type("§34"), Some(HelpMatch::Excluded(_))));
+        assert!(c.is_forbidden_header("Vorname"));
+        assert!(c.is_forbidden_header("Geburtsdatum des Kindes"));
+        assert!(!c.is_forbidden_header("Fall-ID"));
+    }
+
+    #[test]
+    fn a_broken_configuration_points_into_the_toml() {
+        let bad = VERDEN_TOML.replace("earlier = \"begin\"", "earlier = \"beginn\"");
+        let err = Config::from_toml("x.toml", &bad).unwrap_err();
+        match err {
+            ConfigError::Invalid { span: Some(span), message, .. } => {
+                assert!(message.contains("beginn"), "{message}");
+                assert_eq!(&bad[span.offset()..span.offset() + span.len()], "\"beginn\"");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let syntax = Config::from_toml("y.toml", "[district\nname=1").unwrap_err();
+        assert!(matches!(syntax, ConfigError::Invalid { span: Some(_), .. }));
+    }
+}

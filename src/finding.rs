@@ -1,0 +1,193 @@
+//! The one shape every rule produces and every renderer reads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::catalog::Code;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    File,
+    Sheet,
+    Column,
+    Required,
+    Type,
+    Enum,
+    Range,
+    Pattern,
+    Unique,
+    Reference,
+    CrossField,
+    Total,
+    Assignment,
+    Privacy,
+    Formula,
+    Consistency,
+    Deviation,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::File => "file",
+            Rule::Sheet => "sheet",
+            Rule::Column => "column",
+            Rule::Required => "required",
+            Rule::Type => "type",
+            Rule::Enum => "enum",
+            Rule::Range => "range",
+            Rule::Pattern => "pattern",
+            Rule::Unique => "unique",
+            Rule::Reference => "reference",
+            Rule::CrossField => "cross_field",
+            Rule::Total => "total",
+            Rule::Assignment => "assignment",
+            Rule::Privacy => "privacy",
+            Rule::Formula => "formula",
+            Rule::Consistency => "consistency",
+            Rule::Deviation => "deviation",
+        }
+    }
+}
+
+/// A cell position, 0-based internally, shown 1-based in A1 notation as Excel does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellPos {
+    pub row: u32,
+    pub col: u32,
+}
+
+impl CellPos {
+    pub fn new(row: u32, col: u32) -> Self {
+        CellPos { row, col }
+    }
+
+    pub fn a1(self) -> String {
+        format!("{}{}", column_letters(self.col), u64::from(self.row) + 1)
+    }
+
+    /// Parses `H12` (also `$H$12`) back into a position.
+    pub fn parse_a1(s: &str) -> Option<CellPos> {
+        let s = s.replace('$', "");
+        let split = s.find(|c: char| c.is_ascii_digit())?;
+        let (letters, digits) = s.split_at(split);
+        if letters.is_empty() || letters.len() > 3 {
+            return None;
+        }
+        let mut col: u32 = 0;
+        for c in letters.chars() {
+            if !c.is_ascii_alphabetic() {
+                return None;
+            }
+            col = col * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
+        }
+        let row: u32 = digits.parse().ok()?;
+        if row == 0 || col == 0 {
+            return None;
+        }
+        Some(CellPos { row: row - 1, col: col - 1 })
+    }
+}
+
+pub fn column_letters(col: u32) -> String {
+    let mut n = u64::from(col) + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        out.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// One problem (or remark) found in a file, located as precisely as the data allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub rule: Rule,
+    pub code: String,
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Set for findings that concern a file other than the one being reported
+    /// (cross-file findings of `consolidate`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+}
+
+impl Finding {
+    pub fn pos(&self) -> Option<CellPos> {
+        self.cell.as_deref().and_then(CellPos::parse_a1)
+    }
+
+    pub fn code(&self) -> Option<Code> {
+        Code::from_str(&self.code)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The result of checking one file: the `files[]` entry of the JSON contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileReport {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub provider: Option<String>,
+    pub year: Option<i32>,
+    pub quarter: Option<u8>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+impl FileReport {
+    pub fn fails(&self, strict: bool) -> bool {
+        self.summary.errors > 0 || (strict && self.summary.warnings > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_round_trips() {
+        for (row, col, a1) in [(0, 0, "A1"), (11, 7, "H12"), (1048575, 16383, "XFD1048576"), (4, 26, "AA5")] {
+            let p = CellPos::new(row, col);
+            assert_eq!(p.a1(), a1);
+            assert_eq!(CellPos::parse_a1(a1), Some(p));
+        }
+        assert_eq!(CellPos::parse_a1("?5"), None);
+        assert_eq!(CellPos::parse_a1("A0"), None);
+    }
+}

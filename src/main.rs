@@ -1,0 +1,40 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use sozialraum::cli::{Cli, Command};
+use sozialraum::cmd;
+use sozialraum::config::Config;
+use sozialraum::read::isolate;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> miette::Result<i32> {
+    if let Command::Explain(args) = &cli.command {
+        return cmd::explain::run(args, cli.lang);
+    }
+    let cfg = Config::load(cli.config.as_deref())?;
+    match &cli.command {
+        Command::Check(args) => cmd::check::run(args, &cfg, cli.lang, cli.config.as_deref()),
+        Command::CheckFile(args) => {
+            std::panic::set_hook(Box::new(|_| {}));
+            Ok(isolate::child_main(&args.path, &args.shown, &cfg, cli.lang, args.records))
+        }
+        Command::Explain(_) => Ok(0),
+    }
+}

@@ -1,0 +1,251 @@
+//! One file through the stages: read → locate → coerce → rules → findings.
+//! Every command builds on `check_path`; nothing here knows a screen.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, SheetKind};
+use crate::finding::{FileReport, Finding, Summary};
+use crate::i18n::Lang;
+use crate::read::{sniff, ReadError, RawCell, Workbook};
+use crate::rules::catalog::Code;
+use crate::rules::table::{TableChecker, TableResult};
+use crate::rules::{form, Ctx};
+
+/// Options for checking one file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub lang: Lang,
+    /// Keep every data row (for consolidation), not only the findings.
+    pub keep_records: bool,
+}
+
+/// The submission's facts as read from its cover sheet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CoverFacts {
+    pub provider: Option<String>,
+    pub year: Option<i32>,
+    pub quarter: Option<u8>,
+    pub created: Option<chrono::NaiveDate>,
+}
+
+/// Everything checking a file produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileOutcome {
+    pub report: FileReport,
+    pub cover: CoverFacts,
+    /// Per configured table sheet name: what was read.
+    pub tables: Vec<(String, TableResult)>,
+    /// Whether the file could be read at all.
+    pub readable: bool,
+}
+
+/// Checks the file at `path` (in this process: see `read::isolate` for the
+/// guarded way that untrusted files take).
+pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
+    let mut ctx = Ctx::new(cfg, opts.lang);
+    let fail = |ctx: Ctx, err: ReadError, sha: Option<String>| outcome_of_failure(ctx, shown, sha, err);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), None),
+    };
+    if meta.is_dir() {
+        return fail(ctx, ReadError::Empty(crate::i18n::t(opts.lang, "ein Verzeichnis", "a directory").into()), None);
+    }
+    if meta.len() == 0 {
+        return fail(ctx, ReadError::Empty("0 Byte".into()), None);
+    }
+    if meta.len() > cfg.limits.max_file_bytes {
+        let err = ReadError::Limit {
+            detail: format!("{} MiB (Grenze {} MiB)", meta.len() >> 20, cfg.limits.max_file_bytes >> 20),
+            limit: "max_file_bytes",
+        };
+        return fail(ctx, err, None);
+    }
+    let sha = match sha256_file(path) {
+        Ok(s) => s,
+        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), None),
+    };
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), Some(sha)),
+    };
+    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    match check_reader(&mut ctx, &mut reader, &file_name, opts) {
+        Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
+        Err(e) => {
+            ctx.findings.clear();
+            fail(ctx, e, Some(sha))
+        }
+    }
+}
+
+/// Checks a workbook held in memory (uploads, fuzzing).
+pub fn check_bytes(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
+    let mut ctx = Ctx::new(cfg, opts.lang);
+    let sha = hex(&Sha256::digest(bytes));
+    if bytes.is_empty() {
+        return outcome_of_failure(ctx, shown, Some(sha), ReadError::Empty("0 Byte".into()));
+    }
+    let mut cursor = std::io::Cursor::new(bytes);
+    match check_reader(&mut ctx, &mut cursor, shown, opts) {
+        Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
+        Err(e) => {
+            ctx.findings.clear();
+            outcome_of_failure(ctx, shown, Some(sha), e)
+        }
+    }
+}
+
+fn check_reader<R: Read + Seek>(
+    ctx: &mut Ctx,
+    reader: &mut R,
+    file_name: &str,
+    opts: Options,
+) -> Result<Vec<(String, TableResult)>, ReadError> {
+    let cfg = ctx.cfg;
+    let format = sniff::sniff(reader, &cfg.limits)?;
+    let mut wb = Workbook::open(reader, format)?;
+    ctx.is_1904 = wb.is_1904;
+
+    // Which workbook sheet is which configured sheet.
+    let mut assigned: HashMap<&str, String> = HashMap::new();
+    for info in &wb.sheets {
+        match cfg.sheets.iter().find(|s| s.matches_name(&info.name) && !assigned.contains_key(s.name.as_str())) {
+            Some(s) => {
+                assigned.insert(s.name.as_str(), info.name.clone());
+            }
+            None => {
+                let f = ctx.make(Code::SheetExtra).sheet(info.name.clone()).build();
+                ctx.push(f);
+            }
+        }
+    }
+    let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+    for s in &cfg.sheets {
+        if s.required && !assigned.contains_key(s.name.as_str()) {
+            let f = ctx.make(Code::SheetMissing).arg("sheet", s.name.clone()).arg("present", present.join(", ")).build();
+            ctx.push(f);
+        }
+    }
+
+    // The cover first: its facts decide how the tables are checked.
+    if let Some(cover) = cfg.cover() {
+        if let Some(actual) = assigned.get(cover.name.as_str()) {
+            let rows = read_form_rows(&mut wb, actual, cover.last_row, cfg)?;
+            form::check_cover(ctx, cover, actual, &rows);
+        }
+    }
+    let mut tables = Vec::new();
+    for sheet in cfg.tables() {
+        let Some(actual) = assigned.get(sheet.name.as_str()) else { continue };
+        let mut checker = TableChecker::new(sheet, actual, opts.keep_records);
+        wb.for_each_row(actual, &cfg.limits, |row, cells| {
+            checker.feed(ctx, row, cells);
+            true
+        })?;
+        tables.push((sheet.name.clone(), checker.finish(ctx)));
+    }
+    let by_name: HashMap<String, TableResult> = tables.iter().cloned().collect();
+    for sheet in cfg.sheets.iter().filter(|s| s.kind == SheetKind::Form && !s.sums.is_empty()) {
+        let Some(actual) = assigned.get(sheet.name.as_str()) else { continue };
+        let rows = read_form_rows(&mut wb, actual, sheet.last_row, cfg)?;
+        form::check_sums(ctx, sheet, actual, &rows, &by_name);
+    }
+    form::check_file_name(ctx, file_name);
+    sort_findings(&mut ctx.findings, &present);
+    Ok(tables)
+}
+
+fn read_form_rows<R: Read + Seek>(
+    wb: &mut Workbook<R>,
+    sheet: &str,
+    last_row: u32,
+    cfg: &Config,
+) -> Result<Vec<(u32, Vec<RawCell>)>, ReadError> {
+    let mut rows = Vec::new();
+    wb.for_each_row(sheet, &cfg.limits, |r, cells| {
+        if r > last_row {
+            return false;
+        }
+        rows.push((r, cells.to_vec()));
+        true
+    })?;
+    Ok(rows)
+}
+
+/// File-level findings first, then by sheet in workbook order, row, column.
+fn sort_findings(findings: &mut [Finding], sheet_order: &[String]) {
+    findings.sort_by_key(|f| {
+        let sheet_idx = f.sheet.as_ref().map(|s| sheet_order.iter().position(|x| x == s).unwrap_or(usize::MAX - 1));
+        let pos = f.pos();
+        (sheet_idx.map(|i| i + 1).unwrap_or(0), pos.map(|p| (p.row, p.col)))
+    });
+}
+
+fn finish(ctx: Ctx, shown: &str, sha: Option<String>, tables: Vec<(String, TableResult)>, readable: bool) -> FileOutcome {
+    let cover = CoverFacts {
+        provider: ctx.cover.provider_id.clone(),
+        year: ctx.cover.year,
+        quarter: ctx.cover.quarter,
+        created: ctx.cover.created,
+    };
+    let summary = Summary::of(&ctx.findings);
+    FileOutcome {
+        report: FileReport {
+            path: shown.to_string(),
+            sha256: sha,
+            provider: cover.provider.clone(),
+            year: cover.year,
+            quarter: cover.quarter,
+            findings: ctx.findings,
+            summary,
+        },
+        cover,
+        tables,
+        readable,
+    }
+}
+
+/// The `file` finding for a file that could not be read.
+pub fn file_finding(lang: Lang, err: &ReadError) -> Finding {
+    use crate::rules::catalog::FindingBuilder;
+    match err {
+        ReadError::Encrypted => FindingBuilder::new(Code::FileEncrypted, lang).build(),
+        ReadError::Empty(d) => FindingBuilder::new(Code::FileEmpty, lang).arg("detail", d.clone()).build(),
+        ReadError::Limit { detail, limit } => {
+            FindingBuilder::new(Code::FileLimit, lang).arg("detail", detail.clone()).arg("limit", *limit).build()
+        }
+        ReadError::Unreadable(d) => FindingBuilder::new(Code::FileUnreadable, lang).arg("detail", d.clone()).build(),
+    }
+}
+
+pub fn outcome_of_failure(mut ctx: Ctx, shown: &str, sha: Option<String>, err: ReadError) -> FileOutcome {
+    let f = file_finding(ctx.lang, &err);
+    ctx.findings.push(f);
+    finish(ctx, shown, sha, Vec::new(), false)
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

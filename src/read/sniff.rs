@@ -1,0 +1,182 @@
+//! Which reader a file needs, decided by its bytes (not its name), and the
+//! checks a zip container must pass before any reader unpacks it.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::config::Limits;
+use crate::read::ReadError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+        }
+    }
+}
+
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// File extensions we look for when walking a folder.
+pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Sniffs the format and, for zip containers, checks entry sizes against the limits.
+pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, ReadError> {
+    let mut magic = [0u8; 8];
+    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let n = read_up_to(reader, &mut magic);
+    if n == 0 {
+        return Err(ReadError::Empty("0 Byte".into()));
+    }
+    if n == 8 && magic == CFB_MAGIC {
+        return cfb_kind(reader);
+    }
+    if n >= 4 && magic[..4] == *b"PK\x03\x04" {
+        return zip_kind(reader, limits);
+    }
+    if n >= 4 && (magic[..4] == *b"PK\x05\x06" || magic[..4] == *b"PK\x07\x08") {
+        return zip_kind(reader, limits);
+    }
+    Err(ReadError::Unreadable(describe_other(&magic[..n])))
+}
+
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => filled += k,
+        }
+    }
+    filled
+}
+
+fn describe_other(magic: &[u8]) -> String {
+    if magic.starts_with(b"%PDF") {
+        "eine PDF-Datei, keine Tabelle".into()
+    } else if magic.starts_with(b"<?xml") || magic.starts_with(b"<") {
+        "eine XML/HTML-Datei, keine Excel-Arbeitsmappe".into()
+    } else if magic.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b',') {
+        "eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe".into()
+    } else {
+        "kein bekanntes Tabellenformat (xlsx, xlsm, xlsb, xls, ods)".into()
+    }
+}
+
+/// A CFB (OLE) container is an `.xls` or an encrypted OOXML file. The
+/// directory names tell; we look for them in UTF-16 without parsing the FAT,
+/// so a looping sector chain cannot trap us here.
+fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
+    let mut buf = Vec::new();
+    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    reader.take(64 << 20).read_to_end(&mut buf).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let utf16 = |s: &str| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>();
+    let has = |needle: &[u8]| buf.windows(needle.len()).any(|w| w == needle);
+    if has(&utf16("EncryptedPackage")) || has(&utf16("EncryptionInfo")) {
+        return Err(ReadError::Encrypted);
+    }
+    if has(&utf16("Workbook")) || has(&utf16("Book")) {
+        return Ok(Format::Xls);
+    }
+    Err(ReadError::Unreadable(
+        "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei".into(),
+    ))
+}
+
+fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, ReadError> {
+    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(&mut *reader)
+        .map_err(|e| ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})")))?;
+    if archive.len() > 100_000 {
+        return Err(ReadError::Limit {
+            detail: format!("{} Teile im ZIP-Container", archive.len()),
+            limit: "max_unpacked_bytes",
+        });
+    }
+    let mut total: u64 = 0;
+    let mut names = Vec::new();
+    let mut shared_strings_size = None;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
+        let size = entry.size();
+        let packed = entry.compressed_size().max(1);
+        let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
+        if entry.encrypted() {
+            return Err(ReadError::Encrypted);
+        }
+        if size > limits.max_part_bytes {
+            return Err(ReadError::Limit {
+                detail: format!("Teil {name} entpackt {} MiB (Grenze {} MiB)", size >> 20, limits.max_part_bytes >> 20),
+                limit: "max_part_bytes",
+            });
+        }
+        if size > 1 << 20 && size / packed > limits.max_compression_ratio {
+            return Err(ReadError::Limit {
+                detail: format!("Teil {name} ist {}-fach komprimiert (Grenze {}): vermutlich eine ZIP-Bombe", size / packed, limits.max_compression_ratio),
+                limit: "max_compression_ratio",
+            });
+        }
+        total = total.saturating_add(size);
+        if name == "xl/sharedStrings.xml" {
+            shared_strings_size = Some(size);
+        }
+        names.push(name);
+    }
+    if total > limits.max_unpacked_bytes {
+        return Err(ReadError::Limit {
+            detail: format!("entpackt {} MiB (Grenze {} MiB)", total >> 20, limits.max_unpacked_bytes >> 20),
+            limit: "max_unpacked_bytes",
+        });
+    }
+    let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    let format = if has("mimetype") || has("content.xml") {
+        Format::Ods
+    } else if has("xl/workbook.bin") {
+        Format::Xlsb
+    } else if has("xl/workbook.xml") {
+        Format::Xlsx
+    } else if has("word/document.xml") {
+        return Err(ReadError::Unreadable("ein Word-Dokument, keine Tabelle".into()));
+    } else {
+        return Err(ReadError::Unreadable("ein ZIP-Archiv ohne Arbeitsmappe".into()));
+    };
+    if let Some(size) = shared_strings_size {
+        check_shared_strings(&mut archive, size)?;
+    }
+    Ok(format)
+}
+
+/// calamine reserves `uniqueCount` strings up front; a forged count aborts the
+/// process. Every string needs at least `<si><t/></si>` (12 bytes).
+fn check_shared_strings<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, size: u64) -> Result<(), ReadError> {
+    let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let mut head = Vec::new();
+    let _ = entry.take(4096).read_to_end(&mut head);
+    let text = String::from_utf8_lossy(&head);
+    for attr in ["uniqueCount=\"", "count=\""] {
+        if let Some(pos) = text.find(attr) {
+            let digits: String = text[pos + attr.len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+            let declared: u64 = digits.parse().unwrap_or(u64::MAX);
+            if attr == "uniqueCount=\"" && declared > size / 12 + 16 {
+                return Err(ReadError::Limit {
+                    detail: format!(
+                        "xl/sharedStrings.xml kündigt {declared} Texte an, hat aber nur Platz für {}",
+                        size / 12 + 16
+                    ),
+                    limit: "max_part_bytes",
+                });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Human output, grouped by file and sheet, in the style of miette/rustc:
+//! where, what was found, what was expected, and help. Colour only on a terminal.
+
+use std::fmt::Write;
+
+use crate::finding::{FileReport, Finding, Severity};
+use crate::i18n::{severity_word, t, Lang};
+
+pub struct Style {
+    pub color: bool,
+    pub show_infos: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn sev_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Info => "1;36",
+    }
+}
+
+fn sev_mark(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "×",
+        Severity::Warning => "⚠",
+        Severity::Info => "ℹ",
+    }
+}
+
+pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) {
+    let facts = match (&r.provider, r.year, r.quarter) {
+        (Some(p), Some(y), Some(q)) => format!(" — {} {p}, {y}-Q{q}", t(lang, "Träger", "provider")),
+        (Some(p), _, _) => format!(" — {} {p}", t(lang, "Träger", "provider")),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{}{}", style.paint("1", &r.path), facts);
+    let mut current_sheet: Option<Option<&str>> = None;
+    let mut hidden_infos = 0;
+    for f in &r.findings {
+        if f.severity == Severity::Info && !style.show_infos {
+            hidden_infos += 1;
+            continue;
+        }
+        if current_sheet != Some(f.sheet.as_deref()) {
+            current_sheet = Some(f.sheet.as_deref());
+            let heading = f.sheet.clone().unwrap_or_else(|| t(lang, "Datei", "file").to_string());
+            let _ = writeln!(out, "  {}", style.paint("4", &heading));
+        }
+        render_finding(out, f, lang, style);
+    }
+    let s = &r.summary;
+    let mut line = format!(
+        "  {} {}, {} {}, {} {}",
+        s.errors,
+        t(lang, "Fehler", "errors"),
+        s.warnings,
+        t(lang, "Warnungen", "warnings"),
+        s.infos,
+        t(lang, "Hinweise", "infos"),
+    );
+    if hidden_infos > 0 {
+        line.push_str(t(lang, " (Hinweise zeigt --all)", " (--all shows infos)"));
+    }
+    let verdict = if s.errors > 0 {
+        style.paint("1;31", t(lang, "nicht annehmbar", "not acceptable"))
+    } else {
+        style.paint("1;32", t(lang, "in Ordnung", "ok"))
+    };
+    let _ = writeln!(out, "  → {verdict}: {}\n", line.trim_start());
+}
+
+fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
+    let place = match (&f.sheet, &f.cell) {
+        (Some(s), Some(c)) => format!("{}!{c}", quote_sheet(s)),
+        (Some(s), None) => s.clone(),
+        _ => String::new(),
+    };
+    let column = f.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    let head = format!("{} {}", sev_mark(f.severity), severity_word(lang, f.severity));
+    let _ = writeln!(
+        out,
+        "    {} {}{}  [{} {}]",
+        style.paint(sev_color(f.severity), &head),
+        style.paint("1", &place),
+        column,
+        f.rule.as_str(),
+        f.code
+    );
+    let _ = writeln!(out, "      {}", f.message);
+    if let Some(h) = &f.hint {
+        let _ = writeln!(out, "      {} {}", style.paint("36", t(lang, "Hilfe:", "help:")), h);
+    }
+}
+
+/// A sheet name as Excel writes it in a reference: quoted when it has blanks or signs.
+pub fn quote_sheet(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
+    }
+}

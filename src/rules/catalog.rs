@@ -1,0 +1,585 @@
+//! Every check's stable code, its rule category, severity, documentation and
+//! message texts (German and English) in one place. `sozialraum explain CODE`
+//! and the README's code table are generated from here.
+
+use crate::finding::{Finding, Rule, Severity};
+use crate::i18n::Lang;
+
+macro_rules! codes {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $code:literal, $rule:ident, $sev:ident,
+            de: $de:literal, en: $en:literal,
+            hint_de: $hde:literal, hint_en: $hen:literal;
+    )*) => {
+        /// A concrete check. The string form (`as_str`) is stable and documented.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $( $(#[doc = $doc])* $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+            pub fn rule(self) -> Rule {
+                match self { $(Code::$variant => Rule::$rule,)* }
+            }
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+            /// The documentation: German paragraph(s), then `English:` and the English text.
+            pub fn doc(self) -> &'static str {
+                match self { $(Code::$variant => concat!($($doc, "\n"),*),)* }
+            }
+            fn templates(self) -> [&'static str; 4] {
+                match self { $(Code::$variant => [$de, $en, $hde, $hen],)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Die Datei ist keine lesbare Tabellendatei (kein Excel/ODS-Format, beschädigt oder abgeschnitten).
+    /// English: the file is not a readable spreadsheet (unknown format, corrupt or truncated).
+    FileUnreadable = "FILE-UNREADABLE", File, Error,
+        de: "Die Datei kann nicht gelesen werden: {detail}",
+        en: "The file cannot be read: {detail}",
+        hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen und als .xlsx neu speichern.",
+        hint_en: "Open the file in Excel or LibreOffice and save it again as .xlsx.";
+    /// Die Datei ist mit einem Kennwort geschützt; ihr Inhalt ist nicht lesbar.
+    /// English: the file is password-protected (encrypted); its content cannot be read.
+    FileEncrypted = "FILE-ENCRYPTED", File, Error,
+        de: "Die Datei ist kennwortgeschützt und kann nicht geprüft werden.",
+        en: "The file is password-protected and cannot be checked.",
+        hint_de: "Bitte den Kennwortschutz entfernen (Datei → Informationen → Arbeitsmappe schützen) und erneut senden.",
+        hint_en: "Remove the password protection and send the file again.";
+    /// Die Datei ist leer (0 Byte) oder ein Verzeichnis.
+    /// English: the file is empty (0 bytes) or a directory.
+    FileEmpty = "FILE-EMPTY", File, Error,
+        de: "Die Datei ist leer oder keine Datei: {detail}",
+        en: "The file is empty or not a file: {detail}",
+        hint_de: "Bitte die vollständige Arbeitsmappe erneut speichern und senden.",
+        hint_en: "Save and send the complete workbook again.";
+    /// Die Datei überschreitet eine Grenze (Dateigröße, entpackte Größe, Zellen pro Blatt, Zeit oder Speicher).
+    /// Die Grenzen stehen im Abschnitt `[limits]` der Konfiguration.
+    /// English: the file exceeds a resource limit (size, unpacked size, cells per sheet, time or memory);
+    /// the limits are set in the `[limits]` section of the configuration.
+    FileLimit = "FILE-LIMIT", File, Error,
+        de: "Die Datei überschreitet eine Grenze: {detail}",
+        en: "The file exceeds a limit: {detail}",
+        hint_de: "Ist die Datei echt, kann die Grenze in der Konfiguration ([limits] {limit}) erhöht werden.",
+        hint_en: "If the file is genuine, raise the limit in the configuration ([limits] {limit}).";
+    /// Ein Pflichtblatt (`Deckblatt`, `Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`) fehlt.
+    /// English: a required sheet is missing.
+    SheetMissing = "SHEET-MISSING", Sheet, Error,
+        de: "Das Pflichtblatt „{sheet}“ fehlt.",
+        en: "The required sheet \"{sheet}\" is missing.",
+        hint_de: "Vorhandene Blätter: {present}. Bitte das Blatt ergänzen (auch wenn es leer bleibt) oder umbenennen.",
+        hint_en: "Sheets present: {present}. Add the sheet (even if it stays empty) or rename it.";
+    /// Ein Blatt, das die Konfiguration nicht kennt, wird nicht gelesen.
+    /// English: a sheet unknown to the configuration is ignored.
+    SheetExtra = "SHEET-EXTRA", Sheet, Info,
+        de: "Das Blatt „{sheet}“ wird nicht ausgewertet.",
+        en: "The sheet \"{sheet}\" is ignored.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Tabellenblatt hat keine Kopfzeile: es wird als leer behandelt.
+    /// English: a table sheet has no header row and no data; it is treated as empty.
+    SheetEmpty = "SHEET-EMPTY", Sheet, Info,
+        de: "Das Blatt „{sheet}“ ist leer.",
+        en: "The sheet \"{sheet}\" is empty.",
+        hint_de: "",
+        hint_en: "";
+    /// In den ersten Zeilen des Blatts wurde keine Kopfzeile mit den Pflichtspalten gefunden.
+    /// English: no header row with the required columns was found in the first rows of the sheet.
+    HeaderNotFound = "HEADER-NOT-FOUND", Column, Error,
+        de: "Keine Kopfzeile gefunden: In den ersten {rows} Zeilen steht keine Zeile mit den Spalten {expected}.",
+        en: "No header row found: none of the first {rows} rows carries the columns {expected}.",
+        hint_de: "Die Kopfzeile muss die Spaltenüberschriften der Vorlage enthalten.",
+        hint_en: "The header row must carry the column headers of the template.";
+    /// Eine Pflichtspalte fehlt in der Kopfzeile. Die Zellen dieser Spalte werden nicht einzeln gemeldet.
+    /// English: a required column is missing from the header row (its cells are not reported one by one).
+    ColumnMissing = "COLUMN-MISSING", Column, Error,
+        de: "Die Pflichtspalte „{column}“ fehlt in der Kopfzeile (Zeile {row}).",
+        en: "The required column \"{column}\" is missing from the header row (row {row}).",
+        hint_de: "Erlaubte Überschriften: {aliases}.",
+        hint_en: "Accepted headers: {aliases}.";
+    /// Dieselbe Spalte steht zweimal in der Kopfzeile; die zweite wird nicht gelesen.
+    /// English: the same column appears twice in the header row; the second is not read.
+    ColumnDuplicate = "COLUMN-DUPLICATE", Column, Error,
+        de: "Die Spalte „{column}“ steht doppelt in der Kopfzeile (auch in {first}).",
+        en: "The column \"{column}\" appears twice in the header row (also in {first}).",
+        hint_de: "Bitte eine der beiden Spalten entfernen oder umbenennen.",
+        hint_en: "Remove or rename one of the two columns.";
+    /// Eine Spalte, die die Konfiguration nicht kennt, wird nicht ausgewertet.
+    /// English: a column unknown to the configuration is ignored.
+    ColumnExtra = "COLUMN-EXTRA", Column, Info,
+        de: "Die Spalte „{value}“ wird nicht ausgewertet.",
+        en: "The column \"{value}\" is ignored.",
+        hint_de: "",
+        hint_en: "";
+    /// Eine Pflichtzelle ist leer.
+    /// English: a required cell is empty.
+    RequiredEmpty = "REQUIRED-EMPTY", Required, Error,
+        de: "„{column}“ ist leer; ein Wert ist Pflicht.",
+        en: "\"{column}\" is empty; a value is required.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Pflichtfeld eines Formulars (z. B. im Deckblatt) fehlt: weder die Beschriftung noch ein Wert wurde gefunden.
+    /// English: a required form field (e.g. on the cover sheet) is missing: neither its label nor a value was found.
+    FieldMissing = "FIELD-MISSING", Required, Error,
+        de: "Das Feld „{column}“ fehlt im Blatt „{sheet}“.",
+        en: "The field \"{column}\" is missing from the sheet \"{sheet}\".",
+        hint_de: "Beschriftung in Spalte A, Wert in Spalte B; erlaubte Beschriftungen: {aliases}.",
+        hint_en: "Label in column A, value in column B; accepted labels: {aliases}.";
+    /// Der Wert hat nicht den Typ der Spalte (z. B. Text in einer Zahlenspalte, kein gültiges Datum).
+    /// English: the value is not of the column's type (text in a number column, no valid date).
+    TypeInvalid = "TYPE-INVALID", Type, Error,
+        de: "„{value}“ ist kein gültiger Wert für „{column}“: erwartet {expected}.",
+        en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
+        hint_de: "",
+        hint_en: "";
+    /// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?).
+    /// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?).
+    TypeAmbiguous = "TYPE-AMBIGUOUS", Type, Warning,
+        de: "„{value}“ ist mehrdeutig und wurde als {reading} gelesen.",
+        en: "\"{value}\" is ambiguous and was read as {reading}.",
+        hint_de: "Bitte eindeutig schreiben, z. B. als Zahl statt als Text oder mit Komma als Dezimalzeichen.",
+        hint_en: "Write it unambiguously, e.g. as a number instead of text or with a decimal comma.";
+    /// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text, Datum als Text oder Seriennummer).
+    /// English: a value was read from another representation (number as text, date as text or serial number).
+    TypeConverted = "TYPE-CONVERTED", Type, Info,
+        de: "„{value}“ wurde als {reading} gelesen.",
+        en: "\"{value}\" was read as {reading}.",
+        hint_de: "",
+        hint_en: "";
+    /// Eine Zahl hat mehr Nachkommastellen als erlaubt.
+    /// English: a number has more decimal places than allowed.
+    TypePrecision = "TYPE-PRECISION", Type, Warning,
+        de: "„{value}“ hat mehr als {places} Nachkommastellen.",
+        en: "\"{value}\" has more than {places} decimal places.",
+        hint_de: "Bitte auf {places} Nachkommastellen runden.",
+        hint_en: "Round to {places} decimal places.";
+    /// Der Wert gehört nicht zu den zulässigen Werten (Sozialraum, Hilfeart, ja/nein).
+    /// English: the value is not among the allowed values (Sozialraum, help type, yes/no).
+    EnumUnknown = "ENUM-UNKNOWN", Enum, Error,
+        de: "„{value}“ ist kein zulässiger Wert für „{column}“.",
+        en: "\"{value}\" is not an allowed value for \"{column}\".",
+        hint_de: "Zulässig: {allowed}.",
+        hint_en: "Allowed: {allowed}.";
+    /// Stationäre Hilfen und Vollzeitpflege (§ 33, § 34 SGB VIII) werden einzelfallbezogen finanziert, nicht aus dem Sozialraumbudget.
+    /// English: foster care and residential care (§ 33, § 34 SGB VIII) are financed case by case, not from the Sozialraumbudget.
+    EnumExcluded = "ENUM-EXCLUDED", Enum, Error,
+        de: "„{value}“ ({meaning}) gehört nicht in die Fallarbeit des Sozialraumbudgets.",
+        en: "\"{value}\" ({meaning}) does not belong in the Sozialraumbudget's case work.",
+        hint_de: "{reason}",
+        hint_en: "{reason}";
+    /// `kreisweit` ist nur in der Strukturarbeit zulässig.
+    /// English: `kreisweit` (county-wide) is only allowed in Strukturarbeit.
+    EnumCountyWide = "ENUM-COUNTY-WIDE", Enum, Error,
+        de: "„{value}“ ist in „{sheet}“ nicht zulässig; kreisweite Arbeit gibt es nur in der Strukturarbeit.",
+        en: "\"{value}\" is not allowed in \"{sheet}\"; county-wide work exists only in Strukturarbeit.",
+        hint_de: "Bitte den Sozialraum angeben, in dem die Leistung erbracht wurde.",
+        hint_en: "Give the Sozialraum in which the work was done.";
+    /// Statt des Sozialraums steht eine Gemeinde in der Zelle; sie wird als ihr Sozialraum gelesen.
+    /// English: a municipality was written instead of the Sozialraum; it is read as its Sozialraum.
+    EnumMunicipality = "ENUM-MUNICIPALITY", Enum, Info,
+        de: "„{value}“ wurde als Sozialraum „{reading}“ gelesen.",
+        en: "\"{value}\" was read as Sozialraum \"{reading}\".",
+        hint_de: "",
+        hint_en: "";
+    /// Eine Zahl oder ein Datum liegt außerhalb der erlaubten Grenzen.
+    /// English: a number or date lies outside its bounds.
+    RangeNumber = "RANGE-NUMBER", Range, Error,
+        de: "„{column}“ = {value} liegt außerhalb des erlaubten Bereichs: erwartet {expected}.",
+        en: "\"{column}\" = {value} is out of range: expected {expected}.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Datum liegt außerhalb des Berichtsquartals (Beginn nach dem Quartalsende, Ende vor dem Quartalsbeginn).
+    /// English: a date lies outside the reporting quarter (begin after its end, end before its start).
+    RangeQuarter = "RANGE-QUARTER", Range, Error,
+        de: "„{column}“ = {value} liegt außerhalb des Berichtsquartals {quarter}: erwartet {expected}.",
+        en: "\"{column}\" = {value} lies outside the reporting quarter {quarter}: expected {expected}.",
+        hint_de: "Ein Fall gehört nur in die Meldung der Quartale, in denen er lief.",
+        hint_en: "A case belongs only in the reports of the quarters in which it ran.";
+    /// `Erstellt am` liegt vor dem letzten Tag des Quartals: die Meldung wurde vor Quartalsende erstellt.
+    /// English: `Erstellt am` lies before the quarter's last day: the report was made before the quarter ended.
+    RangeCreatedEarly = "RANGE-CREATED-EARLY", Range, Warning,
+        de: "„{column}“ = {value} liegt vor dem Quartalsende ({expected}).",
+        en: "\"{column}\" = {value} lies before the end of the quarter ({expected}).",
+        hint_de: "Eine Meldung vor Quartalsende ist vermutlich unvollständig.",
+        hint_en: "A report made before the quarter ends is probably incomplete.";
+    /// Ein Text hat nicht die geforderte Form (Fall-ID `JA-2026-00417`, Träger-Nr. `T03`, E-Mail-Adresse).
+    /// English: a text does not have the required form (case key, provider number, e-mail address).
+    PatternMismatch = "PATTERN-MISMATCH", Pattern, Error,
+        de: "„{value}“ hat nicht die Form von „{column}“: erwartet {expected}.",
+        en: "\"{value}\" does not have the form of \"{column}\": expected {expected}.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Schlüssel (z. B. die Fall-ID) kommt im Blatt mehrfach vor.
+    /// English: a key (e.g. the case key) occurs more than once in the sheet.
+    UniqueDuplicate = "UNIQUE-DUPLICATE", Unique, Error,
+        de: "„{value}“ kommt in „{column}“ mehrfach vor (zuerst in {first}).",
+        en: "\"{value}\" occurs more than once in \"{column}\" (first in {first}).",
+        hint_de: "Jeder Fall steht einmal je Quartal in der Meldung; Stunden eines Falls bitte zusammenfassen.",
+        hint_en: "Each case appears once per quarter; add up the hours of one case.";
+    /// Die Träger-Nr. steht nicht in den Stammdaten.
+    /// English: the provider number is not in the master data.
+    ReferenceProvider = "REFERENCE-PROVIDER", Reference, Error,
+        de: "Die Träger-Nr. „{value}“ ist in den Stammdaten nicht bekannt.",
+        en: "The provider number \"{value}\" is not in the master data.",
+        hint_de: "Bekannte Träger: {allowed}.",
+        hint_en: "Known providers: {allowed}.";
+    /// Der Trägername weicht vom Namen in den Stammdaten ab.
+    /// English: the provider name differs from the master data.
+    ReferenceProviderName = "REFERENCE-PROVIDER-NAME", Reference, Warning,
+        de: "Der Trägername „{value}“ weicht von den Stammdaten ab: erwartet „{expected}“.",
+        en: "The provider name \"{value}\" differs from the master data: expected \"{expected}\".",
+        hint_de: "",
+        hint_en: "";
+    /// Der Stundensatz weicht vom vereinbarten Satz des Trägers ab.
+    /// English: the hourly rate differs from the provider's contracted rate.
+    ReferenceRate = "REFERENCE-RATE", Reference, Error,
+        de: "Der Stundensatz {value} € weicht vom vereinbarten Satz {expected} € ab.",
+        en: "The hourly rate {value} € differs from the contracted rate {expected} €.",
+        hint_de: "Abgerechnet wird der mit dem Landkreis vereinbarte Satz.",
+        hint_en: "Bill the rate contracted with the district.";
+    /// `Ende` liegt vor `Beginn`.
+    /// English: `Ende` (end) lies before `Beginn` (begin).
+    CrossDateOrder = "CROSS-DATE-ORDER", CrossField, Error,
+        de: "„{column}“ ({value}) liegt vor „{other}“ ({expected}).",
+        en: "\"{column}\" ({value}) lies before \"{other}\" ({expected}).",
+        hint_de: "",
+        hint_en: "";
+    /// `Kosten` ist nicht `Fachleistungsstunden × Stundensatz` (auf den Cent gerundet, Toleranz 0,01 €).
+    /// English: `Kosten` is not hours × rate (rounded to the cent, tolerance 0.01 €).
+    CrossCost = "CROSS-COST", CrossField, Error,
+        de: "Kosten {value} € ≠ {factors} = {expected} € (Differenz {difference} €).",
+        en: "Cost {value} € ≠ {factors} = {expected} € (difference {difference} €).",
+        hint_de: "Kosten = Fachleistungsstunden × Stundensatz, auf den Cent gerundet.",
+        hint_en: "Cost = hours × rate, rounded to the cent.";
+    /// Ein Feld ist Pflicht, weil ein anderes Feld der Zeile gesetzt ist (Begründung bei abweichender Zuständigkeit).
+    /// English: a field is required because another field of the row is set (reason for a deviating responsibility).
+    CrossRequired = "CROSS-REQUIRED", CrossField, Error,
+        de: "„{column}“ ist leer, obwohl „{other}“ = {reading}.",
+        en: "\"{column}\" is empty although \"{other}\" = {reading}.",
+        hint_de: "Bitte kurz begründen (z. B. Umzug der Familie, bestehende Hilfebeziehung).",
+        hint_en: "Give a short reason (e.g. the family moved, an existing relationship).";
+    /// Eine Summenzeile stimmt nicht mit der Summe der Datenzeilen darüber überein.
+    /// English: a totals row does not equal the sum of the data rows above it.
+    TotalRow = "TOTAL-ROW", Total, Error,
+        de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}).",
+        en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}).",
+        hint_de: "Summe über alle Datenzeilen oberhalb der Summenzeile.",
+        hint_en: "The sum over all data rows above the totals row.";
+    /// Ein Betrag im Blatt `Summen` stimmt nicht mit den Daten überein (Abweichung über 0,005 €).
+    /// English: an amount in the `Summen` sheet does not match the data (difference above 0.005 €).
+    TotalSheet = "TOTAL-SHEET", Total, Error,
+        de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €).",
+        en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €).",
+        hint_de: "Die Summen werden aus den Datenzeilen der Blätter gebildet (ohne Summenzeilen).",
+        hint_en: "Totals are formed from the sheets' data rows (without totals rows).";
+    /// Ein Fall liegt außerhalb der Sozialräume des Trägers, ohne dass `Abweichende Zuständigkeit` = ja gesetzt ist.
+    /// English: a case lies outside the provider's Sozialräume without `Abweichende Zuständigkeit` = ja.
+    AssignmentOutside = "ASSIGNMENT-OUTSIDE", Assignment, Warning,
+        de: "Der Sozialraum „{value}“ ist dem Träger {provider} nicht zugeordnet ({expected}), und „Abweichende Zuständigkeit“ ist nicht „ja“.",
+        en: "The Sozialraum \"{value}\" is not assigned to provider {provider} ({expected}), and \"Abweichende Zuständigkeit\" is not \"ja\".",
+        hint_de: "Bei Umzug der Familie: „Abweichende Zuständigkeit“ = ja und eine Begründung eintragen.",
+        hint_en: "If the family moved: set \"Abweichende Zuständigkeit\" = ja and give a reason.";
+    /// Eine Spaltenüberschrift fragt nach personenbezogenen Daten (Name, Geburtsdatum, Anschrift …). Sozialdaten dürfen den Träger nicht verlassen (§ 35 SGB I, § 67 SGB X, §§ 61–65 SGB VIII).
+    /// English: a column header asks for personal data (name, birth date, address …), which must not leave the provider.
+    PrivacyColumn = "PRIVACY-COLUMN", Privacy, Error,
+        de: "Die Spalte „{column}“ enthält personenbezogene Daten; sie gehört nicht in die Meldung.",
+        en: "The column \"{column}\" holds personal data; it does not belong in the report.",
+        hint_de: "Bitte die Spalte löschen. Die Meldung kommt mit der pseudonymen Fall-ID aus.",
+        hint_en: "Delete the column. The report needs only the pseudonymous case key.";
+    /// Ein Wert sieht nach personenbezogenen Daten aus (ein Name, ein Geburtsdatum). Der Wert wird in Berichten nicht wiederholt.
+    /// English: a value looks like personal data (a name, a birth date); it is never repeated in reports.
+    PrivacyValue = "PRIVACY-VALUE", Privacy, Warning,
+        de: "„{column}“ enthält vermutlich personenbezogene Daten ({reading}).",
+        en: "\"{column}\" probably holds personal data ({reading}).",
+        hint_de: "Keine Namen oder Geburtsdaten eintragen; die Fall-ID genügt.",
+        hint_en: "Do not enter names or birth dates; the case key is enough.";
+    /// Eine Zelle enthält einen Excel-Fehlerwert (`#DIV/0!`, `#WERT!`, `#BEZUG!` …).
+    /// English: a cell holds an Excel error value (`#DIV/0!`, `#VALUE!`, `#REF!` …).
+    FormulaError = "FORMULA-ERROR", Formula, Error,
+        de: "„{column}“ enthält den Fehlerwert {value}.",
+        en: "\"{column}\" holds the error value {value}.",
+        hint_de: "Bitte die Formel in dieser Zelle korrigieren.",
+        hint_en: "Correct the formula in this cell.";
+    /// Eine Formel ohne gespeichertes Ergebnis (die Datei wurde von einem Programm geschrieben und nie in Excel berechnet).
+    /// English: a formula without a cached result (written by a program, never calculated in Excel).
+    FormulaNoValue = "FORMULA-NO-VALUE", Formula, Error,
+        de: "„{column}“ enthält eine Formel ohne gespeichertes Ergebnis ({value}).",
+        en: "\"{column}\" holds a formula without a stored result ({value}).",
+        hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen, neu berechnen und speichern.",
+        hint_en: "Open the file in Excel or LibreOffice, recalculate and save it.";
+    /// Der Dateiname (`T03_2026-Q3.xlsx`) passt nicht zum Deckblatt; maßgeblich ist das Deckblatt.
+    /// English: the file name does not match the cover sheet; the cover sheet is authoritative.
+    ConsistencyFileName = "CONSISTENCY-FILENAME", Consistency, Warning,
+        de: "Der Dateiname nennt {value}, das Deckblatt {expected}; maßgeblich ist das Deckblatt.",
+        en: "The file name says {value}, the cover sheet {expected}; the cover sheet is authoritative.",
+        hint_de: "Bitte Dateiname und Deckblatt angleichen.",
+        hint_en: "Make the file name and the cover sheet agree.";
+    /// Derselbe Träger hat dasselbe Quartal mehrfach eingereicht.
+    /// English: the same provider submitted the same quarter more than once.
+    ConsistencyDuplicateSubmission = "CONSISTENCY-DUPLICATE-SUBMISSION", Consistency, Error,
+        de: "Träger {provider} hat {quarter} mehrfach gemeldet: {value}.",
+        en: "Provider {provider} submitted {quarter} more than once: {value}.",
+        hint_de: "Die veraltete Datei entfernen oder mit --prefer-newest die neueste (Erstellt am) verwenden.",
+        hint_en: "Remove the outdated file, or use --prefer-newest to take the newest (Erstellt am).";
+    /// Eine Meldung wurde ersetzt, weil derselbe Träger dasselbe Quartal neuer gemeldet hat (`--prefer-newest`).
+    /// English: a submission was superseded by a newer one for the same provider and quarter (`--prefer-newest`).
+    ConsistencySuperseded = "CONSISTENCY-SUPERSEDED", Consistency, Warning,
+        de: "Die Meldung wurde durch die neuere Meldung {expected} ersetzt und nicht übernommen.",
+        en: "The submission was superseded by the newer one {expected} and not included.",
+        hint_de: "",
+        hint_en: "";
+    /// Dieselbe Fall-ID wird im selben Quartal von zwei Trägern abgerechnet (mögliche Doppelabrechnung).
+    /// English: the same case key is billed by two providers in the same quarter (possible double billing).
+    ConsistencyCaseTwice = "CONSISTENCY-CASE-TWICE", Consistency, Error,
+        de: "Die Fall-ID „{value}“ wird in {quarter} von mehreren Trägern abgerechnet: {expected}.",
+        en: "The case \"{value}\" is billed in {quarter} by several providers: {expected}.",
+        hint_de: "Mögliche Doppelabrechnung: bitte mit den Trägern klären.",
+        hint_en: "Possible double billing: clarify with the providers.";
+    /// Dieselbe Fall-ID hat in verschiedenen Quartalen eines Trägers verschiedene Hilfearten.
+    /// English: the same case has different help types across quarters of one provider.
+    ConsistencyHelpTypeChanged = "CONSISTENCY-HELPTYPE-CHANGED", Consistency, Info,
+        de: "Die Fall-ID „{value}“ hat in {quarter} die Hilfeart {reading}, vorher {expected}.",
+        en: "The case \"{value}\" has help type {reading} in {quarter}, before {expected}.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Träger der Stammdaten hat für ein konsolidiertes Quartal keine Meldung abgegeben.
+    /// English: a provider of the master data has no submission for a consolidated quarter.
+    ConsistencyMissingSubmission = "CONSISTENCY-MISSING-SUBMISSION", Consistency, Warning,
+        de: "Von Träger {provider} ({value}) liegt für {quarter} keine Meldung vor.",
+        en: "There is no submission by provider {provider} ({value}) for {quarter}.",
+        hint_de: "",
+        hint_en: "";
+    /// Ein Fall ohne `Ende` fehlt in der Meldung des folgenden Quartals desselben Trägers.
+    /// English: a case without an end date is missing from the same provider's next quarter.
+    ConsistencyCaseVanished = "CONSISTENCY-CASE-VANISHED", Consistency, Warning,
+        de: "Der Fall „{value}“ lief in {reading} ohne Ende, fehlt aber in der Meldung für {quarter}.",
+        en: "The case \"{value}\" ran in {reading} without an end, but is missing from the report for {quarter}.",
+        hint_de: "Entweder endete die Hilfe ohne Meldung des Endes, oder der Fall wurde vergessen.",
+        hint_en: "Either the help ended without its end being reported, or the case was left out.";
+    /// Abweichung zwischen Plan und Ist (Audit): Budget, Ausreißer, Stundensatz, Sprung zum Vorquartal.
+    /// English: a plan/actual deviation found by the audit.
+    Deviation = "DEVIATION", Deviation, Warning,
+        de: "{detail}",
+        en: "{detail}",
+        hint_de: "",
+        hint_en: "";
+}
+
+impl Code {
+    pub fn from_str(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The documentation in one language: the German lines or the `English:` lines.
+    pub fn doc_in(self, lang: Lang) -> String {
+        let mut de = Vec::new();
+        let mut en = Vec::new();
+        let mut in_en = false;
+        for line in self.doc().lines() {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("English:") {
+                in_en = true;
+                en.push(rest.trim().to_string());
+            } else if in_en {
+                en.push(line.to_string());
+            } else {
+                de.push(line.to_string());
+            }
+        }
+        match lang {
+            Lang::De => de.join(" "),
+            Lang::En => {
+                let mut s = en.join(" ");
+                if let Some(first) = s.get(0..1) {
+                    s = first.to_uppercase() + s.get(1..).unwrap_or("");
+                }
+                s
+            }
+        }
+    }
+
+    pub fn message_template(self, lang: Lang) -> (&'static str, &'static str) {
+        let [de, en, hde, hen] = self.templates();
+        match lang {
+            Lang::De => (de, hde),
+            Lang::En => (en, hen),
+        }
+    }
+}
+
+/// Builds a finding of one code with its message rendered in one language.
+///
+/// ```
+/// use sozialraum::rules::catalog::{Code, FindingBuilder};
+/// use sozialraum::i18n::Lang;
+/// let f = FindingBuilder::new(Code::RequiredEmpty, Lang::De)
+///     .sheet("Fallarbeit").cell_a1("H5").column("Kosten").build();
+/// assert_eq!(f.message, "„Kosten“ ist leer; ein Wert ist Pflicht.");
+/// assert_eq!(f.cell.as_deref(), Some("H5"));
+/// ```
+pub struct FindingBuilder {
+    code: Code,
+    lang: Lang,
+    severity: Severity,
+    sheet: Option<String>,
+    cell: Option<String>,
+    column: Option<String>,
+    value: Option<String>,
+    args: Vec<(&'static str, String)>,
+}
+
+impl FindingBuilder {
+    pub fn new(code: Code, lang: Lang) -> Self {
+        FindingBuilder {
+            code,
+            lang,
+            severity: code.severity(),
+            sheet: None,
+            cell: None,
+            column: None,
+            value: None,
+            args: Vec::new(),
+        }
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+    pub fn sheet(mut self, s: impl Into<String>) -> Self {
+        self.sheet = Some(s.into());
+        self
+    }
+    pub fn cell(mut self, pos: crate::finding::CellPos) -> Self {
+        self.cell = Some(pos.a1());
+        self
+    }
+    pub fn cell_a1(mut self, a1: impl Into<String>) -> Self {
+        self.cell = Some(a1.into());
+        self
+    }
+    pub fn column(mut self, c: impl Into<String>) -> Self {
+        self.column = Some(c.into());
+        self
+    }
+    /// The value as found; also available to the message as `{value}`.
+    pub fn value(mut self, v: impl Into<String>) -> Self {
+        self.value = Some(v.into());
+        self
+    }
+    pub fn arg(mut self, name: &'static str, v: impl Into<String>) -> Self {
+        self.args.push((name, v.into()));
+        self
+    }
+
+    pub fn build(self) -> Finding {
+        let (msg, hint) = self.code.message_template(self.lang);
+        let mut args = self.args;
+        if let Some(v) = &self.value {
+            args.push(("value", v.clone()));
+        }
+        if let Some(c) = &self.column {
+            args.push(("column", c.clone()));
+        }
+        if let Some(s) = &self.sheet {
+            args.push(("sheet", s.clone()));
+        }
+        let message = fill(msg, &args);
+        let hint = fill(hint, &args);
+        let privacy = self.code.rule() == Rule::Privacy;
+        Finding {
+            severity: self.severity,
+            rule: self.code.rule(),
+            code: self.code.as_str().to_string(),
+            sheet: self.sheet,
+            cell: self.cell,
+            column: self.column,
+            value: if privacy { None } else { self.value },
+            message,
+            hint: if hint.is_empty() { None } else { Some(hint) },
+            path: None,
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders; unknown placeholders become `?`.
+fn fill(template: &str, args: &[(&'static str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match args.iter().rev().find(|(n, _)| *n == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push('?'),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The README's table of codes, generated from this catalogue.
+pub fn markdown_table() -> String {
+    let mut s = String::from("| code | rule | severity | meaning |\n|---|---|---|---|\n");
+    for c in Code::ALL {
+        let sev = match c.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            c.as_str(),
+            c.rule().as_str(),
+            sev,
+            c.doc_in(Lang::En).replace('|', "\\|")
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_documented_in_both_languages() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
+            assert!(!c.doc_in(Lang::De).is_empty(), "{} lacks German doc", c.as_str());
+            assert!(!c.doc_in(Lang::En).is_empty(), "{} lacks English doc", c.as_str());
+            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+        }
+    }
+
+    #[test]
+    fn fill_replaces_named_placeholders() {
+        assert_eq!(fill("a {x} b {y}", &[("x", "1".into())]), "a 1 b ?");
+        assert_eq!(fill("{ unclosed", &[]), "{ unclosed");
+    }
+
+    #[test]
+    fn privacy_findings_never_carry_the_value() {
+        let f = FindingBuilder::new(Code::PrivacyValue, Lang::De).value("Max Mustermann").build();
+        assert_eq!(f.value, None);
+        assert!(!f.message.contains("Mustermann"));
+    }
+}

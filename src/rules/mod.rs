@@ -1,0 +1,99 @@
+//! The rules: each rule kind implemented once, driven by the configuration.
+//! `field` checks one cell, `row` the rules between cells of a row, `table`
+//! a whole table sheet (unique keys, totals rows), `form` the cover and
+//! `Summen` sheets, `privacy` personal data. `catalog` holds every code.
+
+pub mod catalog;
+pub mod field;
+pub mod form;
+pub mod privacy;
+pub mod row;
+pub mod table;
+
+use chrono::NaiveDate;
+
+use crate::config::{Config, Provider};
+use crate::finding::{CellPos, Finding};
+use crate::i18n::Lang;
+use catalog::{Code, FindingBuilder};
+
+/// What the cover sheet says about the submission.
+#[derive(Debug, Clone, Default)]
+pub struct Cover {
+    pub provider_id: Option<String>,
+    pub year: Option<i32>,
+    pub quarter: Option<u8>,
+    pub created: Option<NaiveDate>,
+}
+
+impl Cover {
+    pub fn quarter_bounds(&self) -> Option<(NaiveDate, NaiveDate)> {
+        quarter_bounds(self.year?, self.quarter?)
+    }
+    pub fn label(&self) -> Option<String> {
+        Some(crate::i18n::quarter_label(self.year?, self.quarter?))
+    }
+}
+
+pub fn quarter_bounds(year: i32, q: u8) -> Option<(NaiveDate, NaiveDate)> {
+    let start_month = u32::from(q.checked_sub(1)?) * 3 + 1;
+    if start_month > 10 {
+        return None;
+    }
+    let start = NaiveDate::from_ymd_opt(year, start_month, 1)?;
+    let end = if q == 4 {
+        NaiveDate::from_ymd_opt(year, 12, 31)?
+    } else {
+        NaiveDate::from_ymd_opt(year, start_month + 3, 1)?.pred_opt()?
+    };
+    Some((start, end))
+}
+
+/// Everything a rule needs to know besides the cell: configuration, language,
+/// the cover sheet's facts, and where findings go.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub lang: Lang,
+    pub cover: Cover,
+    pub is_1904: bool,
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(cfg: &'a Config, lang: Lang) -> Self {
+        Ctx { cfg, lang, cover: Cover::default(), is_1904: false, findings: Vec::new() }
+    }
+
+    pub fn provider(&self) -> Option<&'a Provider> {
+        self.cover.provider_id.as_deref().and_then(|id| self.cfg.provider(id))
+    }
+
+    pub fn make(&self, code: Code) -> FindingBuilder {
+        FindingBuilder::new(code, self.lang)
+    }
+
+    /// A finding at a cell of a sheet, for a column.
+    pub fn at(&self, code: Code, sheet: &str, pos: CellPos, column: &str) -> FindingBuilder {
+        self.make(code).sheet(sheet).cell(pos).column(column)
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_have_their_calendar_bounds() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(quarter_bounds(2026, 1), Some((d(2026, 1, 1), d(2026, 3, 31))));
+        assert_eq!(quarter_bounds(2026, 2), Some((d(2026, 4, 1), d(2026, 6, 30))));
+        assert_eq!(quarter_bounds(2026, 3), Some((d(2026, 7, 1), d(2026, 9, 30))));
+        assert_eq!(quarter_bounds(2026, 4), Some((d(2026, 10, 1), d(2026, 12, 31))));
+        assert_eq!(quarter_bounds(2026, 0), None);
+        assert_eq!(quarter_bounds(2026, 5), None);
+    }
+}

@@ -1,0 +1,355 @@
+//! A table sheet, fed row by row: finds the header among the first rows,
+//! checks every data row (cells, row rules), keys that must be unique and
+//! totals rows, and keeps the sums the `Summen` sheet is checked against.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::coerce::{self, text::header_key, Coerced, Value};
+use crate::config::Sheet;
+use crate::finding::{CellPos, Severity};
+use crate::locate::{self, HeaderMap};
+use crate::read::{Raw, RawCell};
+use crate::rules::catalog::Code;
+use crate::rules::field::{check_cell, CellValue};
+use crate::rules::row::{charged_sozialraum, check_row, RowView};
+use crate::rules::Ctx;
+
+/// One data row as the consolidation needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowRecord {
+    /// 0-based sheet row.
+    pub row: u32,
+    /// Per configured column: the value as read (canonical for enums).
+    pub values: Vec<Option<CellData>>,
+    /// The Sozialraum the row's cost is charged to, if valid.
+    pub charged_to: Option<String>,
+    pub errors: u32,
+    pub warnings: u32,
+}
+
+/// A checked value in a serialisable form (money and numbers as decimal strings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", content = "v")]
+pub enum CellData {
+    Text(String),
+    Int(i64),
+    Dec(Decimal),
+    Date(chrono::NaiveDate),
+    Bool(bool),
+}
+
+impl CellData {
+    pub fn from_value(v: &Value) -> CellData {
+        match v {
+            Value::Text(t) => CellData::Text(t.clone()),
+            Value::Int(i) => CellData::Int(*i),
+            Value::Dec(d) => CellData::Dec(*d),
+            Value::Date(d) => CellData::Date(*d),
+            Value::Bool(b) => CellData::Bool(*b),
+            Value::Quarter(q) => CellData::Int(i64::from(*q)),
+        }
+    }
+    pub fn as_dec(&self) -> Option<Decimal> {
+        match self {
+            CellData::Dec(d) => Some(*d),
+            CellData::Int(i) => Some(Decimal::from(*i)),
+            _ => None,
+        }
+    }
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            CellData::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// What a table sheet leaves behind after checking.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableResult {
+    pub sheet: String,
+    pub header_row: Option<u32>,
+    /// Per configured column: sum of the data rows' values (numbers only).
+    pub sums: Vec<Decimal>,
+    /// Per configured column: whether the column was found.
+    pub found: Vec<bool>,
+    pub data_rows: usize,
+    pub records: Vec<RowRecord>,
+}
+
+pub struct TableChecker<'s> {
+    sheet: &'s Sheet,
+    name: String,
+    pending: Vec<(u32, Vec<RawCell>)>,
+    header: Option<HeaderMap>,
+    failed: bool,
+    any_row: bool,
+    unique: HashMap<usize, HashMap<String, CellPos>>,
+    sums: Vec<Decimal>,
+    data_rows: usize,
+    keep_records: bool,
+    records: Vec<RowRecord>,
+    values: Vec<CellValue>,
+}
+
+impl<'s> TableChecker<'s> {
+    pub fn new(sheet: &'s Sheet, name: &str, keep_records: bool) -> Self {
+        TableChecker {
+            sheet,
+            name: name.to_string(),
+            pending: Vec::new(),
+            header: None,
+            failed: false,
+            any_row: false,
+            unique: HashMap::new(),
+            sums: vec![Decimal::ZERO; sheet.columns.len()],
+            data_rows: 0,
+            keep_records,
+            records: Vec::new(),
+            values: Vec::with_capacity(sheet.columns.len()),
+        }
+    }
+
+    pub fn feed(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell]) {
+        self.any_row = true;
+        if self.failed {
+            return;
+        }
+        if self.header.is_none() {
+            if row < self.sheet.header_rows {
+                let m = locate::match_header(self.sheet, row, cells);
+                if m.is_complete(self.sheet) && m.found() >= 1 {
+                    self.set_header(ctx, m);
+                    self.replay(ctx);
+                } else {
+                    self.pending.push((row, cells.to_vec()));
+                }
+                return;
+            }
+            self.resolve_partial(ctx);
+            if self.failed {
+                return;
+            }
+        }
+        self.data_row(ctx, row, cells);
+    }
+
+    pub fn finish(mut self, ctx: &mut Ctx) -> TableResult {
+        if self.header.is_none() && !self.failed {
+            if self.any_row {
+                self.resolve_partial(ctx);
+            } else {
+                let f = ctx.make(Code::SheetEmpty).sheet(self.name.clone()).build();
+                ctx.push(f);
+            }
+        }
+        TableResult {
+            sheet: self.name,
+            header_row: self.header.as_ref().map(|h| h.row),
+            sums: self.sums,
+            found: self.header.as_ref().map(|h| h.columns.iter().map(|c| c.is_some()).collect()).unwrap_or_default(),
+            data_rows: self.data_rows,
+            records: self.records,
+        }
+    }
+
+    /// Rows buffered before the header was found: only those below it are data.
+    fn replay(&mut self, ctx: &mut Ctx) {
+        let Some(header_row) = self.header.as_ref().map(|h| h.row) else { return };
+        let pending = std::mem::take(&mut self.pending);
+        for (r, cells) in pending {
+            if r > header_row {
+                self.data_row(ctx, r, &cells);
+            }
+        }
+    }
+
+    fn resolve_partial(&mut self, ctx: &mut Ctx) {
+        match locate::best_partial_header(self.sheet, &self.pending) {
+            Some(m) => {
+                self.set_header(ctx, m);
+                self.replay(ctx);
+            }
+            None => {
+                self.failed = true;
+                let expected: Vec<&str> =
+                    self.sheet.columns.iter().filter(|c| c.def.required).map(|c| c.title()).collect();
+                let f = ctx
+                    .make(Code::HeaderNotFound)
+                    .sheet(self.name.clone())
+                    .arg("rows", self.sheet.header_rows.to_string())
+                    .arg("expected", expected.join(", "))
+                    .build();
+                ctx.push(f);
+                self.pending.clear();
+            }
+        }
+    }
+
+    fn set_header(&mut self, ctx: &mut Ctx, m: HeaderMap) {
+        let row1 = (m.row + 1).to_string();
+        for (idx, col) in self.sheet.columns.iter().enumerate() {
+            if col.def.required && m.col(idx).is_none() {
+                let f = ctx
+                    .make(Code::ColumnMissing)
+                    .sheet(self.name.clone())
+                    .column(col.title())
+                    .arg("row", row1.clone())
+                    .arg("aliases", col.accepted())
+                    .build();
+                ctx.push(f);
+            }
+        }
+        for (idx, c) in &m.duplicates {
+            let title = self.sheet.columns.get(*idx).map(|c| c.title()).unwrap_or_default();
+            let first = m.col(*idx).map(|fc| CellPos::new(m.row, fc).a1()).unwrap_or_default();
+            let f = ctx
+                .make(Code::ColumnDuplicate)
+                .sheet(self.name.clone())
+                .cell(CellPos::new(m.row, *c))
+                .column(title)
+                .arg("first", first)
+                .build();
+            ctx.push(f);
+        }
+        for (c, text) in &m.extra {
+            let pos = CellPos::new(m.row, *c);
+            let f = if ctx.cfg.is_forbidden_header(text) {
+                ctx.make(Code::PrivacyColumn).sheet(self.name.clone()).cell(pos).column(text.clone()).build()
+            } else {
+                ctx.make(Code::ColumnExtra).sheet(self.name.clone()).cell(pos).value(text.clone()).build()
+            };
+            ctx.push(f);
+        }
+        self.header = Some(m);
+    }
+
+    fn is_totals_row(&self, cells: &[RawCell]) -> bool {
+        let first = cells.iter().filter(|c| !c.raw.is_empty()).min_by_key(|c| c.col);
+        match first.map(|c| &c.raw) {
+            Some(Raw::Text(t)) => {
+                let k = header_key(t);
+                self.sheet.totals_keys.iter().any(|tk| k == *tk || (k.starts_with(tk.as_str()) && k.len() < tk.len() + 24))
+            }
+            _ => false,
+        }
+    }
+
+    fn data_row(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell]) {
+        let Some(header) = self.header.as_ref() else { return };
+        let cols = header.columns.clone();
+        let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
+        let has_data = cols.iter().flatten().any(|c| raw_at(*c).is_some_and(|r| !r.is_empty()));
+        if !has_data {
+            return;
+        }
+        if self.is_totals_row(cells) {
+            self.totals_row(ctx, row, &cols, cells);
+            return;
+        }
+        let before = ctx.findings.len();
+        self.data_rows += 1;
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        for (idx, col) in self.sheet.columns.iter().enumerate() {
+            let v = match cols.get(idx).copied().flatten() {
+                None => CellValue::Empty,
+                Some(c) => {
+                    let raw = raw_at(c).unwrap_or(&Raw::Empty);
+                    check_cell(ctx, &self.name, col, CellPos::new(row, c), raw)
+                }
+            };
+            values.push(v);
+        }
+        for (idx, col) in self.sheet.columns.iter().enumerate() {
+            if !col.def.unique {
+                continue;
+            }
+            let (Some(CellValue::Ok(Value::Text(key))), Some(c)) = (values.get(idx), cols.get(idx).copied().flatten()) else {
+                continue;
+            };
+            let pos = CellPos::new(row, c);
+            let seen = self.unique.entry(idx).or_default();
+            match seen.get(key) {
+                Some(first) => {
+                    let f = ctx.at(Code::UniqueDuplicate, &self.name, pos, col.title()).value(key.clone()).arg("first", first.a1()).build();
+                    ctx.push(f);
+                }
+                None => {
+                    seen.insert(key.clone(), pos);
+                }
+            }
+        }
+        let view = RowView { row, cols: &cols, values: &values };
+        check_row(ctx, &self.name, self.sheet, &view);
+        for (idx, v) in values.iter().enumerate() {
+            if let Some(d) = v.value().and_then(|v| v.as_dec()) {
+                if let Some(s) = self.sums.get_mut(idx) {
+                    *s += d;
+                }
+            }
+        }
+        if self.keep_records {
+            let new = ctx.findings.get(before..).unwrap_or_default();
+            let errors = new.iter().filter(|f| f.severity == Severity::Error).count() as u32;
+            let warnings = new.iter().filter(|f| f.severity == Severity::Warning).count() as u32;
+            let charged_to = charged_sozialraum(ctx, self.sheet, &view);
+            self.records.push(RowRecord {
+                row,
+                values: values.iter().map(|v| v.value().map(CellData::from_value)).collect(),
+                charged_to,
+                errors,
+                warnings,
+            });
+        }
+        self.values = values;
+    }
+
+    fn totals_row(&mut self, ctx: &mut Ctx, row: u32, cols: &[Option<u32>], cells: &[RawCell]) {
+        for idx in &self.sheet.totals_columns {
+            let Some(c) = cols.get(*idx).copied().flatten() else { continue };
+            let Some(raw) = cells.iter().find(|x| x.col == c).map(|x| &x.raw) else { continue };
+            let Some(col) = self.sheet.columns.get(*idx) else { continue };
+            let pos = CellPos::new(row, c);
+            let title = col.title();
+            match coerce::coerce(raw, col.def.ty, ctx.is_1904, ctx.lang) {
+                Coerced::Empty => {}
+                Coerced::Value(v, _) => {
+                    let Some(d) = v.as_dec() else { continue };
+                    let sum = self.sums.get(*idx).copied().unwrap_or_default();
+                    let diff = d - sum;
+                    if diff.abs() > Decimal::new(5, 3) {
+                        let lang = ctx.lang;
+                        let f = ctx
+                            .at(Code::TotalRow, &self.name, pos, title)
+                            .value(coerce::show_dec(d, lang))
+                            .arg("expected", coerce::show_dec(sum, lang))
+                            .arg("difference", coerce::show_dec(diff, lang))
+                            .build();
+                        ctx.push(f);
+                    }
+                }
+                Coerced::ErrorValue(e) => {
+                    let f = ctx.at(Code::FormulaError, &self.name, pos, title).value(e).build();
+                    ctx.push(f);
+                }
+                Coerced::NoValue(e) => {
+                    let f = ctx.at(Code::FormulaNoValue, &self.name, pos, title).value(e).build();
+                    ctx.push(f);
+                }
+                Coerced::Invalid => {
+                    let shown = coerce::display(raw, ctx.lang);
+                    let f = ctx
+                        .at(Code::TypeInvalid, &self.name, pos, title)
+                        .value(shown)
+                        .arg("expected", coerce::expected(col.def.ty, ctx.lang))
+                        .build();
+                    ctx.push(f);
+                }
+            }
+        }
+    }
+}
