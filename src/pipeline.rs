@@ -110,8 +110,12 @@ fn check_reader<R: Read + Seek>(
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let cfg = ctx.cfg;
-    let format = sniff::sniff(reader, &cfg.limits)?;
-    let mut wb = Workbook::open(reader, format)?;
+    let sniffed = sniff::sniff(reader, &cfg.limits)?;
+    let mut wb = Workbook::open(reader, sniffed.format)?;
+    for d in sniffed.damage {
+        let f = ctx.make(Code::FileDamaged).arg("detail", d).build();
+        ctx.push(f);
+    }
     ctx.is_1904 = wb.is_1904;
 
     // Which workbook sheet is which configured sheet.
@@ -157,6 +161,25 @@ fn check_reader<R: Read + Seek>(
         let Some(actual) = assigned.get(sheet.name.as_str()) else { continue };
         let rows = read_form_rows(&mut wb, actual, sheet.last_row, cfg)?;
         form::check_sums(ctx, sheet, actual, &rows, &by_name);
+    }
+    // Sheets no rule reads are still read through once: a corrupt part is a
+    // broken file, even where it holds nothing the district needs.
+    let assigned_names: Vec<&String> = assigned.values().collect();
+    let extra: Vec<String> = wb
+        .sheets
+        .iter()
+        .filter(|s| s.is_worksheet && !assigned_names.contains(&&s.name))
+        .map(|s| s.name.clone())
+        .collect();
+    for name in extra {
+        match wb.for_each_row(&name, &cfg.limits, |_, _| true) {
+            Ok(()) => {}
+            Err(ReadError::Unreadable(d)) => {
+                let f = ctx.make(Code::FileDamaged).sheet(name.clone()).arg("detail", format!("Blatt „{name}“: {d}")).build();
+                ctx.push(f);
+            }
+            Err(other) => return Err(other),
+        }
     }
     form::check_file_name(ctx, file_name);
     sort_findings(&mut ctx.findings, &present);

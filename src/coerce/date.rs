@@ -27,6 +27,9 @@ pub const MAX_YEAR: i32 = 2100;
 /// Reads a date typed as text. `None` when the text is not a date.
 pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
     let s = crate::coerce::text::clean(s);
+    if s.chars().any(|c| c.is_alphabetic() && c != 'T') {
+        return parse_month_name(&s);
+    }
     // Drop a time part: `01.07.2026 00:00`, `2026-07-01T00:00:00`.
     let s = s.split(['T', ' ']).next().unwrap_or("");
     let s = s.trim_end_matches(',');

@@ -5,6 +5,7 @@
 
 pub mod isolate;
 pub mod sniff;
+pub mod zipcheck;
 
 use std::io::{Read, Seek};
 
@@ -51,6 +52,8 @@ pub struct RawCell {
 pub struct SheetInfo {
     pub name: String,
     pub hidden: bool,
+    /// A worksheet (not a chart, dialog or macro sheet).
+    pub is_worksheet: bool,
 }
 
 #[derive(Debug, Error)]
@@ -80,12 +83,21 @@ pub struct Workbook<RS: Read + Seek> {
     inner: Inner<RS>,
 }
 
+/// Marks a cell whose text exceeds Excel's limit; the row assembler turns it into a read error.
+const TOO_LONG: &str = "\u{0}too-long";
+
 const ERROR_LITERALS: [&str; 16] = [
     "#DIV/0!", "#WERT!", "#VALUE!", "#BEZUG!", "#REF!", "#NAME?", "#NAME!", "#NV", "#N/A", "#ZAHL!", "#NUM!",
     "#NULL!", "#LEER!", "#GETTING_DATA", "#SPILL!", "#CALC!",
 ];
 
+/// Excel's own limit for the text of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
 fn text_or_error(s: &str) -> Raw {
+    if s.len() > MAX_CELL_CHARS * 4 || (s.len() > MAX_CELL_CHARS && s.chars().count() > MAX_CELL_CHARS) {
+        return Raw::Error(TOO_LONG.to_string());
+    }
     let t = s.trim();
     if t.starts_with('#') && ERROR_LITERALS.iter().any(|e| e.eq_ignore_ascii_case(t)) {
         return Raw::Error(t.to_string());
@@ -180,7 +192,11 @@ impl<RS: Read + Seek> Workbook<RS> {
         };
         let sheets = meta
             .into_iter()
-            .map(|s| SheetInfo { name: s.name, hidden: !matches!(s.visible, SheetVisible::Visible) })
+            .map(|s| SheetInfo {
+                name: s.name,
+                hidden: !matches!(s.visible, SheetVisible::Visible),
+                is_worksheet: matches!(s.typ, calamine::SheetType::WorkSheet),
+            })
             .collect();
         Ok(Workbook { format, sheets, is_1904, inner })
     }
@@ -269,6 +285,12 @@ impl RowAssembler {
     ) -> Result<bool, ReadError> {
         if raw.is_empty() {
             return Ok(true);
+        }
+        if matches!(&raw, Raw::Error(e) if e == TOO_LONG) {
+            return Err(ReadError::Unreadable(format!(
+                "die Zelle {} enthält mehr als {MAX_CELL_CHARS} Zeichen (Excel-Grenze)",
+                crate::finding::CellPos::new(row, col).a1()
+            )));
         }
         self.count += 1;
         if self.count > self.max_cells {

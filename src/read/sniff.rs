@@ -30,8 +30,16 @@ const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// File extensions we look for when walking a folder.
 pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
+/// What sniffing found: the format, and damage that did not stop reading
+/// (reported as a warning).
+#[derive(Debug, Clone)]
+pub struct Sniffed {
+    pub format: Format,
+    pub damage: Vec<String>,
+}
+
 /// Sniffs the format and, for zip containers, checks entry sizes against the limits.
-pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, ReadError> {
+pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
     let mut magic = [0u8; 8];
     reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
     let n = read_up_to(reader, &mut magic);
@@ -39,12 +47,9 @@ pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, 
         return Err(ReadError::Empty("0 Byte".into()));
     }
     if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader);
+        return cfb_kind(reader).map(|format| Sniffed { format, damage: Vec::new() });
     }
-    if n >= 4 && magic[..4] == *b"PK\x03\x04" {
-        return zip_kind(reader, limits);
-    }
-    if n >= 4 && (magic[..4] == *b"PK\x05\x06" || magic[..4] == *b"PK\x07\x08") {
+    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") || magic.starts_with(b"PK\x07\x08") {
         return zip_kind(reader, limits);
     }
     Err(ReadError::Unreadable(describe_other(&magic[..n])))
@@ -62,6 +67,12 @@ fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> usize {
 }
 
 fn describe_other(magic: &[u8]) -> String {
+    // BIFF2–BIFF4 worksheets start with a BOF record: 09 00 / 09 02 / 09 04, length 4–16.
+    if let [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] = magic {
+        if (4..=16).contains(len) {
+            return "eine sehr alte Excel-Datei (Excel 2.x–4.0), die nicht unterstützt wird; bitte als .xlsx speichern".into();
+        }
+    }
     if magic.starts_with(b"%PDF") {
         "eine PDF-Datei, keine Tabelle".into()
     } else if magic.starts_with(b"<?xml") || magic.starts_with(b"<") {
@@ -85,7 +96,10 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     if has(&utf16("EncryptedPackage")) || has(&utf16("EncryptionInfo")) {
         return Err(ReadError::Encrypted);
     }
-    if has(&utf16("Workbook")) || has(&utf16("Book")) {
+    // Stream names are case-insensitive (`WORKBOOK`, `BOOK` occur).
+    let lower: Vec<u8> = buf.iter().map(|b| b.to_ascii_lowercase()).collect();
+    let has_lower = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if has_lower(&utf16("workbook")) || has_lower(&utf16("book")) {
         return Ok(Format::Xls);
     }
     Err(ReadError::Unreadable(
@@ -93,7 +107,8 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     ))
 }
 
-fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, ReadError> {
+fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
+    let declared_entries = eocd_entries(reader);
     reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
     let mut archive = zip::ZipArchive::new(&mut *reader)
         .map_err(|e| ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})")))?;
@@ -138,12 +153,21 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, R
             limit: "max_unpacked_bytes",
         });
     }
+    if let Some(declared) = declared_entries {
+        if declared as usize > archive.len() {
+            return Err(ReadError::Unreadable(format!(
+                "der ZIP-Container verzeichnet {declared} Teile, davon {} mit doppeltem Namen (mehrdeutig)",
+                declared as usize - archive.len()
+            )));
+        }
+    }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+    let ends = |n: &str| names.iter().any(|x| x.to_lowercase().replace('\\', "/").ends_with(n));
     let format = if has("mimetype") || has("content.xml") {
         Format::Ods
-    } else if has("xl/workbook.bin") {
+    } else if ends("workbook.bin") {
         Format::Xlsb
-    } else if has("xl/workbook.xml") {
+    } else if ends("workbook.xml") || has("[Content_Types].xml") {
         Format::Xlsx
     } else if has("word/document.xml") {
         return Err(ReadError::Unreadable("ein Word-Dokument, keine Tabelle".into()));
@@ -153,7 +177,8 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Format, R
     if let Some(size) = shared_strings_size {
         check_shared_strings(&mut archive, size)?;
     }
-    Ok(format)
+    let damage = crate::read::zipcheck::validate(&mut archive, limits)?;
+    Ok(Sniffed { format, damage })
 }
 
 /// calamine reserves `uniqueCount` strings up front; a forged count aborts the
@@ -179,4 +204,22 @@ fn check_shared_strings<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, size: 
         }
     }
     Ok(())
+}
+
+/// The number of entries the zip's end-of-central-directory record declares
+/// (`None` for zip64 or when the record is not found). More entries than the
+/// reader indexes means duplicate names.
+fn eocd_entries<R: Read + Seek>(reader: &mut R) -> Option<u16> {
+    let len = reader.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min(22 + 65_535);
+    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    reader.take(tail_len).read_to_end(&mut tail).ok()?;
+    let pos = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let rec = tail.get(pos..pos + 22)?;
+    let total = u16::from_le_bytes([*rec.get(10)?, *rec.get(11)?]);
+    if total == 0xFFFF {
+        return None;
+    }
+    Some(total)
 }

@@ -70,6 +70,15 @@ codes! {
         en: "The file exceeds a limit: {detail}",
         hint_de: "Ist die Datei echt, kann die Grenze in der Konfiguration ([limits] {limit}) erhöht werden.",
         hint_en: "If the file is genuine, raise the limit in the configuration ([limits] {limit}).";
+    /// Die Datei ist beschädigt (Prüfsumme, Größe, fehlerhaftes XML oder ein unlesbares Blatt), ließ sich aber lesen;
+    /// ausgewertet wurde, was lesbar war.
+    /// English: the file is damaged (checksum, size, malformed XML or an unreadable sheet) but could be read;
+    /// what was readable was checked.
+    FileDamaged = "FILE-DAMAGED", File, Warning,
+        de: "Die Datei ist beschädigt: {detail}",
+        en: "The file is damaged: {detail}",
+        hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen, prüfen und neu speichern.",
+        hint_en: "Open the file in Excel or LibreOffice, check it and save it again.";
     /// Ein Pflichtblatt (`Deckblatt`, `Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`) fehlt.
     /// English: a required sheet is missing.
     SheetMissing = "SHEET-MISSING", Sheet, Error,
