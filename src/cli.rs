@@ -53,6 +53,12 @@ pub struct CheckArgs {
     /// Auch Hinweise (info) anzeigen / also show infos
     #[arg(long)]
     pub all: bool,
+    /// Kommentierte Kopie der (einen) Arbeitsmappe schreiben / write an annotated copy
+    #[arg(long, value_name = "OUT.xlsx", conflicts_with = "annotate_dir")]
+    pub annotate: Option<PathBuf>,
+    /// Je Eingabe eine kommentierte Kopie `<Name>_geprüft.xlsx` in diesen Ordner
+    #[arg(long, value_name = "DIR")]
+    pub annotate_dir: Option<PathBuf>,
     /// Read files in this process instead of a guarded child process (for debugging)
     #[arg(long, hide = true)]
     pub no_isolate: bool,

@@ -15,6 +15,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let _ = ctrlc::set_handler(|| {
+        sozialraum::interrupt::cleanup();
+        std::process::exit(130);
+    });
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(report) => {

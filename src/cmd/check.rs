@@ -12,7 +12,8 @@ use crate::cli::{CheckArgs, OutputFormat};
 use crate::config::Config;
 use crate::finding::FileReport;
 use crate::i18n::Lang;
-use crate::pipeline::Options;
+use crate::pipeline::{FileOutcome, Options};
+use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::read::isolate::{self, Isolation};
 use crate::render::{json, terminal};
 
@@ -25,15 +26,27 @@ pub fn run(args: &CheckArgs, cfg: &Config, lang: Lang, config_path: Option<&std:
             args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
+    if args.annotate.is_some() && files.len() != 1 {
+        return Err(miette::miette!(
+            help = "Für mehrere Dateien: --annotate-dir ORDNER",
+            "--annotate braucht genau eine Eingabedatei ({} gefunden)",
+            files.len()
+        ));
+    }
+    if let Some(out) = &args.annotate {
+        crate::xlsx::refuse_overwrite(out, &files).map_err(|e| miette::miette!("{e}"))?;
+    }
     let iso = Isolation { enabled: !args.no_isolate, config_path: config_path.map(|p| p.to_path_buf()) };
     let opts = Options { lang, keep_records: false };
-    let reports: Vec<FileReport> = files
+    let outcomes: Vec<FileOutcome> = files
         .par_iter()
         .map(|p| {
             let shown = p.display().to_string();
-            isolate::check_file(p, &shown, cfg, opts, &iso).report
+            isolate::check_file(p, &shown, cfg, opts, &iso)
         })
         .collect();
+    annotate(args, cfg, lang, &files, &outcomes)?;
+    let reports: Vec<FileReport> = outcomes.into_iter().map(|o| o.report).collect();
     match args.format {
         OutputFormat::Json => println!("{}", json::check_document(&reports)),
         OutputFormat::Human => {
@@ -52,4 +65,59 @@ pub fn run(args: &CheckArgs, cfg: &Config, lang: Lang, config_path: Option<&std:
         }
     }
     Ok(if reports.iter().any(|r| r.fails(args.strict)) { 1 } else { 0 })
+}
+
+/// The date shown as "checked on": today, or `SOURCE_DATE_EPOCH` for reproducible runs.
+pub fn check_date() -> chrono::NaiveDate {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .map(|d| d.date_naive())
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+fn annotate(
+    args: &CheckArgs,
+    cfg: &Config,
+    lang: Lang,
+    files: &[std::path::PathBuf],
+    outcomes: &[FileOutcome],
+) -> miette::Result<()> {
+    let targets: Vec<(usize, std::path::PathBuf)> = match (&args.annotate, &args.annotate_dir) {
+        (Some(out), _) => vec![(0, out.clone())],
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(dir).map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let stem = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "datei".into());
+                    let suffix = crate::i18n::t(lang, "geprüft", "checked");
+                    (i, dir.join(format!("{stem}_{suffix}.xlsx")))
+                })
+                .collect()
+        }
+        (None, None) => return Ok(()),
+    };
+    for (_, out) in &targets {
+        crate::xlsx::refuse_overwrite(out, files).map_err(|e| miette::miette!("{e}"))?;
+    }
+    let date = check_date();
+    for (i, out) in targets {
+        let (Some(input), Some(o)) = (files.get(i), outcomes.get(i)) else { continue };
+        let req = AnnotateRequest {
+            input,
+            report: &o.report,
+            readable: o.readable,
+            created: o.cover.created,
+            check_date: date,
+            lang,
+        };
+        annotate_render::write(&req, cfg, &out).map_err(|e| miette::miette!("{e}"))?;
+        if args.format == OutputFormat::Human {
+            eprintln!("{} {}", crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"), out.display());
+        }
+    }
+    Ok(())
 }

@@ -152,11 +152,11 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
             Raw::Text(s) => Coerced::Value(Value::Text(text::clean(s)), None),
             other => Coerced::Value(Value::Text(display(other, lang)), None),
         },
-        FieldType::Decimal | FieldType::Money => match number_of(raw, lang) {
+        FieldType::Decimal | FieldType::Money => match number_of(raw, ty, lang) {
             Some((d, note)) => Coerced::Value(Value::Dec(d), note),
             None => Coerced::Invalid,
         },
-        FieldType::Integer => match number_of(raw, lang) {
+        FieldType::Integer => match number_of(raw, ty, lang) {
             Some((d, note)) if d.fract().is_zero() => match i64::try_from(d.trunc()) {
                 Ok(i) => Coerced::Value(Value::Int(i), note),
                 Err(_) => Coerced::Invalid,
@@ -235,8 +235,9 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
     }
 }
 
-fn number_of(raw: &Raw, lang: Lang) -> Option<(Decimal, Option<Note>)> {
+fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<Note>)> {
     use crate::i18n::t;
+    let show = |d: Decimal| if ty == FieldType::Money { show_money(d, lang) } else { show_dec(d, lang) };
     match raw {
         Raw::Number(f) => number::from_excel(*f).map(|d| (d, None)),
         Raw::Int(i) => Some((Decimal::from(*i), None)),
@@ -245,11 +246,11 @@ fn number_of(raw: &Raw, lang: Lang) -> Option<(Decimal, Option<Note>)> {
             let note = match reading {
                 NumberReading::Plain | NumberReading::Converted => Note {
                     ambiguous: false,
-                    reading: format!("{} ({})", show_dec(d, lang), t(lang, "Zahl als Text", "number as text")),
+                    reading: format!("{} ({})", show(d), t(lang, "Zahl als Text", "number as text")),
                 },
                 NumberReading::Ambiguous { other } => Note {
                     ambiguous: true,
-                    reading: format!("{} ({} {})", show_dec(d, lang), t(lang, "nicht", "not"), show_dec(other, lang)),
+                    reading: format!("{} ({} {})", show(d), t(lang, "nicht", "not"), show(other)),
                 },
             };
             Some((d, Some(note)))

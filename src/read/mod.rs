@@ -3,6 +3,7 @@
 //! delivered row by row as raw cells (streamed for xlsx/xlsb), so a sheet
 //! declaring `A1:XFD1048576` costs two cells, not a dense grid.
 
+pub mod cfb_check;
 pub mod isolate;
 pub mod sniff;
 pub mod zipcheck;
@@ -201,6 +202,14 @@ impl<RS: Read + Seek> Workbook<RS> {
         Ok(Workbook { format, sheets, is_1904, inner })
     }
 
+    /// The number formats of a sheet's cells, where the format keeps them (xlsx).
+    pub fn number_formats(&mut self, sheet: &str) -> Option<NumberFormats> {
+        match &mut self.inner {
+            Inner::Xlsx(wb) => wb.worksheet_style(sheet).ok().map(NumberFormats),
+            _ => None,
+        }
+    }
+
     /// Calls `on_row(row, cells)` for every row with a non-empty cell, in the
     /// sheet's row order; `on_row` returns `false` to stop early. Rows and
     /// columns are 0-based, counted from A1.
@@ -244,6 +253,20 @@ impl<RS: Read + Seek> Workbook<RS> {
         }
         rows.finish(&mut on_row);
         Ok(())
+    }
+}
+
+/// Number formats by cell (a run-length structure: memory follows the styled cells).
+pub struct NumberFormats(calamine::StyleRange);
+
+impl NumberFormats {
+    pub fn get(&self, row: u32, col: u32) -> Option<&str> {
+        let f = self.0.get((row, col))?.number_format.as_ref()?;
+        if f.format_code.is_empty() || f.format_code == "General" {
+            None
+        } else {
+            Some(f.format_code.as_str())
+        }
     }
 }
 

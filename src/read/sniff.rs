@@ -100,6 +100,7 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     let lower: Vec<u8> = buf.iter().map(|b| b.to_ascii_lowercase()).collect();
     let has_lower = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
     if has_lower(&utf16("workbook")) || has_lower(&utf16("book")) {
+        crate::read::cfb_check::validate(&buf).map_err(ReadError::Unreadable)?;
         return Ok(Format::Xls);
     }
     Err(ReadError::Unreadable(

@@ -1,4 +1,5 @@
 //! Renderers: the terminal, JSON. They read findings; they decide nothing.
 
+pub mod annotate;
 pub mod json;
 pub mod terminal;

@@ -1,0 +1,155 @@
+//! Shared helpers for the workbooks we write: safe sheet names, severity
+//! colours, deterministic properties and the atomic save every output takes.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook};
+use thiserror::Error;
+
+use crate::finding::Severity;
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("{path}: die Ausgabe wäre die Eingabedatei selbst; Eingaben werden nie überschrieben")]
+    SameAsInput { path: String },
+    #[error("{path}: kann nicht geschrieben werden: {message}")]
+    Io { path: String, message: String },
+    #[error("Arbeitsmappe kann nicht erzeugt werden: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Fill colours: red for errors, yellow for warnings, light blue for infos.
+pub fn severity_fill(s: Severity) -> Color {
+    match s {
+        Severity::Error => Color::RGB(0xFFC7CE),
+        Severity::Warning => Color::RGB(0xFFEB9C),
+        Severity::Info => Color::RGB(0xDDEBF7),
+    }
+}
+
+pub fn header_format() -> Format {
+    Format::new().set_bold().set_background_color(Color::RGB(0xD9D9D9)).set_border_bottom(FormatBorder::Thin).set_text_wrap()
+}
+
+/// Makes sheet names valid and unique for Excel (≤ 31 characters, none of
+/// `[]:*?/\`, no leading/trailing apostrophe, unique ignoring case).
+pub struct SheetNames {
+    used: HashSet<String>,
+}
+
+impl SheetNames {
+    pub fn new() -> Self {
+        SheetNames { used: HashSet::new() }
+    }
+
+    pub fn reserve(&mut self, name: &str) -> String {
+        let mut base: String =
+            name.chars().map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') { '_' } else { c }).collect();
+        base = base.trim_matches('\'').to_string();
+        if base.trim().is_empty() {
+            base = "Blatt".to_string();
+        }
+        let cut = |s: &str, n: usize| -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                if out.encode_utf16().count() + c.len_utf16() > n {
+                    break;
+                }
+                out.push(c);
+            }
+            out
+        };
+        let mut candidate = cut(&base, 31);
+        let mut i = 2;
+        while self.used.contains(&candidate.to_lowercase()) {
+            let suffix = format!(" ({i})");
+            candidate = format!("{}{}", cut(&base, 31 - suffix.len()), suffix);
+            i += 1;
+        }
+        self.used.insert(candidate.to_lowercase());
+        candidate
+    }
+}
+
+impl Default for SheetNames {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An internal link target as Excel writes it: `internal:'Sheet name'!H12`.
+pub fn internal_link(sheet: &str, a1: &str) -> String {
+    format!("internal:'{}'!{}", sheet.replace('\'', "''"), a1)
+}
+
+/// Document properties with a fixed creation date, so equal inputs give equal bytes.
+pub fn properties(title: &str, created: chrono::NaiveDateTime) -> DocProperties {
+    DocProperties::new().set_title(title).set_author("sozialraum").set_creation_datetime(&created)
+}
+
+/// Refuses an output that is one of the inputs.
+pub fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
+    let out_abs = absolute(out);
+    for i in inputs {
+        if absolute(i) == out_abs {
+            return Err(WriteError::SameAsInput { path: out.display().to_string() });
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let parent = p.parent().filter(|x| !x.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match (parent.canonicalize(), p.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Saves a workbook through a temporary file in the target folder and a
+/// rename, so a reader never sees a half-written file.
+pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
+    let bytes = wb.save_to_buffer()?;
+    write_atomic(out, &bytes)
+}
+
+pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |e: std::io::Error| WriteError::Io { path: out.display().to_string(), message: e.to_string() };
+    let dir = out.parent().filter(|x| !x.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "ausgabe".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    crate::interrupt::register_temp(&tmp);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, out)
+    })();
+    crate::interrupt::unregister_temp(&tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_made_valid_and_unique() {
+        let mut n = SheetNames::new();
+        assert_eq!(n.reserve("Fallarbeit"), "Fallarbeit");
+        assert_eq!(n.reserve("fallarbeit"), "fallarbeit (2)");
+        assert_eq!(n.reserve("a/b:c"), "a_b_c");
+        assert_eq!(n.reserve("'x'"), "x");
+        let long = n.reserve(&"L".repeat(40));
+        assert_eq!(long.chars().count(), 31);
+    }
+}
