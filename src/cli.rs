@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Prüft Quartalsmeldungen (Dateien oder Ordner) / check submissions
     Check(CheckArgs),
+    /// Führt die Meldungen eines Quartals zu einer Kreis-Arbeitsmappe zusammen / consolidate
+    Consolidate(ConsolidateArgs),
     /// Erklärt einen Befund-Code / explain a finding code
     Explain(ExplainArgs),
     #[command(name = "__check-file", hide = true)]
@@ -60,6 +62,41 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub annotate_dir: Option<PathBuf>,
     /// Read files in this process instead of a guarded child process (for debugging)
+    #[arg(long, hide = true)]
+    pub no_isolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsolidateArgs {
+    /// Arbeitsmappen oder Ordner (rekursiv)
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Ausgabe: die Kreis-Arbeitsmappe (.xlsx)
+    #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
+    pub output: Option<PathBuf>,
+    /// Nur dieses Berichtsjahr
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Nur dieses Quartal (1–4)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4), conflicts_with = "quarters")]
+    pub quarter: Option<u8>,
+    /// Quartale als Bereich, z. B. 1-3 (das Jahr bis heute)
+    #[arg(long, value_name = "VON-BIS")]
+    pub quarters: Option<String>,
+    /// Nichts schreiben, wenn eine Datei Fehler hat (Exit-Code 1)
+    #[arg(long)]
+    pub strict: bool,
+    /// Bei doppelter Meldung die neueste (Erstellt am) nehmen
+    #[arg(long)]
+    pub prefer_newest: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Kein Fortschrittsbalken
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Anzahl paralleler Prüfungen (Standard: alle Kerne)
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
     #[arg(long, hide = true)]
     pub no_isolate: bool,
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cmd;
 pub mod coerce;
 pub mod config;
+pub mod consolidate;
 pub mod finding;
 pub mod i18n;
 pub mod interrupt;

@@ -134,7 +134,7 @@ fn check_reader<R: Read + Seek>(
     let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     for s in &cfg.sheets {
         if s.required && !assigned.contains_key(s.name.as_str()) {
-            let f = ctx.make(Code::SheetMissing).arg("sheet", s.name.clone()).arg("present", present.join(", ")).build();
+            let f = ctx.make(Code::SheetMissing).sheet(s.name.clone()).arg("present", present.join(", ")).build();
             ctx.push(f);
         }
     }

@@ -1,6 +1,7 @@
 //! One file per command; each ends in one `run` function.
 
 pub mod check;
+pub mod consolidate;
 pub mod explain;
 
 use std::path::{Path, PathBuf};
@@ -45,4 +46,35 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             walk(&p, out);
         }
     }
+}
+
+/// Checks files in parallel (each in a guarded child process), with a
+/// progress bar on a terminal.
+pub fn check_all(
+    files: &[PathBuf],
+    cfg: &crate::config::Config,
+    opts: crate::pipeline::Options,
+    iso: &crate::read::isolate::Isolation,
+    progress: bool,
+) -> Vec<crate::pipeline::FileOutcome> {
+    use rayon::prelude::*;
+    let bar = if progress {
+        indicatif::ProgressBar::with_draw_target(Some(files.len() as u64), indicatif::ProgressDrawTarget::stderr())
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let out = files
+        .par_iter()
+        .map(|p| {
+            let shown = p.display().to_string();
+            let o = crate::read::isolate::check_file(p, &shown, cfg, opts, iso);
+            bar.inc(1);
+            o
+        })
+        .collect();
+    bar.finish_and_clear();
+    out
 }

@@ -96,16 +96,14 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     if has(&utf16("EncryptedPackage")) || has(&utf16("EncryptionInfo")) {
         return Err(ReadError::Encrypted);
     }
-    // Stream names are case-insensitive (`WORKBOOK`, `BOOK` occur).
-    let lower: Vec<u8> = buf.iter().map(|b| b.to_ascii_lowercase()).collect();
-    let has_lower = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
-    if has_lower(&utf16("workbook")) || has_lower(&utf16("book")) {
-        crate::read::cfb_check::validate(&buf).map_err(ReadError::Unreadable)?;
-        return Ok(Format::Xls);
+    // The structure first: a looping or overlapping sector chain never reaches calamine.
+    match crate::read::cfb_check::validate(&buf) {
+        Ok(()) => Ok(Format::Xls),
+        Err(reason) if reason.contains("kein Workbook-Strom") => Err(ReadError::Unreadable(
+            "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei".into(),
+        )),
+        Err(reason) => Err(ReadError::Unreadable(reason)),
     }
-    Err(ReadError::Unreadable(
-        "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei".into(),
-    ))
 }
 
 fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {

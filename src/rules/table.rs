@@ -76,6 +76,8 @@ pub struct TableResult {
     pub sums: Vec<Decimal>,
     /// Per configured column: whether the column was found.
     pub found: Vec<bool>,
+    /// Per configured column: the sheet column it was found in.
+    pub columns: Vec<Option<u32>>,
     pub data_rows: usize,
     pub records: Vec<RowRecord>,
 }
@@ -151,6 +153,7 @@ impl<'s> TableChecker<'s> {
             header_row: self.header.as_ref().map(|h| h.row),
             sums: self.sums,
             found: self.header.as_ref().map(|h| h.columns.iter().map(|c| c.is_some()).collect()).unwrap_or_default(),
+            columns: self.header.as_ref().map(|h| h.columns.clone()).unwrap_or_default(),
             data_rows: self.data_rows,
             records: self.records,
         }
