@@ -112,6 +112,7 @@ fn check_reader<R: Read + Seek>(
     let cfg = ctx.cfg;
     let sniffed = sniff::sniff(reader, &cfg.limits)?;
     let mut wb = Workbook::open(reader, sniffed.format)?;
+    wb.uncalculated = sniffed.uncalculated;
     for d in sniffed.damage {
         let f = ctx.make(Code::FileDamaged).arg("detail", d).build();
         ctx.push(f);

@@ -93,13 +93,14 @@ pub fn expected(ty: FieldType, lang: Lang) -> &'static str {
     }
 }
 
-/// Shows a raw value as the user typed or sees it.
-pub fn display(raw: &Raw, lang: Lang) -> String {
+/// Shows a raw value as found: text as typed, numbers as Excel shows them
+/// (a plain decimal with a dot, the same in every language), dates `dd.mm.yyyy`.
+pub fn display(raw: &Raw, _lang: Lang) -> String {
     match raw {
         Raw::Empty => String::new(),
         Raw::Text(s) => s.trim().to_string(),
         Raw::Number(f) => match number::from_excel(*f) {
-            Some(d) => show_dec(d, lang),
+            Some(d) => d.normalize().to_string(),
             None => f.to_string(),
         },
         Raw::Int(i) => i.to_string(),
@@ -115,6 +116,15 @@ pub fn show_dec(d: Decimal, lang: Lang) -> String {
     match lang {
         Lang::De => s.replace('.', ","),
         Lang::En => s,
+    }
+}
+
+/// A decimal as the JSON contract writes it: a dot, no grouping (money: two places).
+pub fn machine(d: Decimal, money: bool) -> String {
+    if money {
+        number::format_json(d)
+    } else {
+        d.normalize().to_string()
     }
 }
 
@@ -250,7 +260,7 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
                 },
                 NumberReading::Ambiguous { other } => Note {
                     ambiguous: true,
-                    reading: format!("{} ({} {})", show(d), t(lang, "nicht", "not"), show(other)),
+                    reading: format!("{} ({} {})", show(d), t(lang, "nicht", "not"), show_dec(other, lang)),
                 },
             };
             Some((d, Some(note)))

@@ -79,6 +79,8 @@ enum Inner<RS: Read + Seek> {
 /// An open workbook of any supported format.
 pub struct Workbook<RS: Read + Seek> {
     pub format: Format,
+    /// Cached formula results of 0 are not results (see `Sniffed::uncalculated`).
+    pub uncalculated: bool,
     pub sheets: Vec<SheetInfo>,
     pub is_1904: bool,
     inner: Inner<RS>,
@@ -199,7 +201,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                 is_worksheet: matches!(s.typ, calamine::SheetType::WorkSheet),
             })
             .collect();
-        Ok(Workbook { format, sheets, is_1904, inner })
+        Ok(Workbook { format, uncalculated: false, sheets, is_1904, inner })
     }
 
     /// The number formats of a sheet's cells, where the format keeps them (xlsx).
@@ -220,12 +222,15 @@ impl<RS: Read + Seek> Workbook<RS> {
         mut on_row: impl FnMut(u32, &[RawCell]) -> bool,
     ) -> Result<(), ReadError> {
         let mut rows = RowAssembler::new(limits);
+        let uncalculated = self.uncalculated;
         match &mut self.inner {
             Inner::Xlsx(wb) => {
                 let mut reader = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
                 while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable)? {
                     let raw = match (&cell.value, cell.formula) {
                         (DataRef::Empty, Some(f)) if !f.is_empty() => Raw::NoValue(format!("={f}")),
+                        (DataRef::Float(z), Some(f)) if uncalculated && *z == 0.0 && !f.is_empty() => Raw::NoValue(format!("={f}")),
+                        (DataRef::Int(0), Some(f)) if uncalculated && !f.is_empty() => Raw::NoValue(format!("={f}")),
                         (v, _) => from_ref(v),
                     };
                     if !rows.push(cell.pos.0, cell.pos.1, raw, &mut on_row)? {

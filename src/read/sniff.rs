@@ -36,6 +36,10 @@ pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 pub struct Sniffed {
     pub format: Format,
     pub damage: Vec<String>,
+    /// The workbook asks to be recalculated on open (`fullCalcOnLoad`): it was
+    /// written by a program that does not calculate, so a cached 0 of a formula
+    /// is no result.
+    pub uncalculated: bool,
 }
 
 /// Sniffs the format and, for zip containers, checks entry sizes against the limits.
@@ -47,7 +51,7 @@ pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed,
         return Err(ReadError::Empty("0 Byte".into()));
     }
     if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader).map(|format| Sniffed { format, damage: Vec::new() });
+        return cfb_kind(reader).map(|format| Sniffed { format, damage: Vec::new(), uncalculated: false });
     }
     if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") || magic.starts_with(b"PK\x07\x08") {
         return zip_kind(reader, limits);
@@ -177,7 +181,8 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
         check_shared_strings(&mut archive, size)?;
     }
     let damage = crate::read::zipcheck::validate(&mut archive, limits)?;
-    Ok(Sniffed { format, damage })
+    let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
+    Ok(Sniffed { format, damage, uncalculated })
 }
 
 /// calamine reserves `uniqueCount` strings up front; a forged count aborts the
@@ -221,4 +226,13 @@ fn eocd_entries<R: Read + Seek>(reader: &mut R) -> Option<u16> {
         return None;
     }
     Some(total)
+}
+
+fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
+    let Ok(entry) = archive.by_name("xl/workbook.xml") else { return false };
+    let mut text = String::new();
+    if entry.take(1 << 20).read_to_string(&mut text).is_err() {
+        return false;
+    }
+    text.contains("fullCalcOnLoad=\"1\"") || text.contains("fullCalcOnLoad=\"true\"")
 }

@@ -490,7 +490,8 @@ impl FindingBuilder {
 
     pub fn build(self) -> Finding {
         let (msg, hint) = self.code.message_template(self.lang);
-        let mut args = self.args;
+        // Explicit arguments come last, so they win: `.value(machine).arg("value", shown)`.
+        let mut args = Vec::with_capacity(self.args.len() + 3);
         if let Some(v) = &self.value {
             args.push(("value", v.clone()));
         }
@@ -500,6 +501,7 @@ impl FindingBuilder {
         if let Some(s) = &self.sheet {
             args.push(("sheet", s.clone()));
         }
+        args.extend(self.args);
         let message = fill(msg, &args);
         let hint = fill(hint, &args);
         let privacy = self.code.rule() == Rule::Privacy;

@@ -55,6 +55,11 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
             ctx.push(f);
             return CellValue::Bad;
         }
+        Coerced::Invalid if def.ty == FieldType::Bool => {
+            let f = ctx.at(Code::EnumUnknown, sheet, pos, &title).value(shown).arg("allowed", "ja, nein").build();
+            ctx.push(f);
+            return CellValue::Bad;
+        }
         Coerced::Invalid => {
             if def.privacy && privacy_suspect(ctx, &shown, true).is_some() {
                 report_privacy(ctx, sheet, pos, &title, &shown, true);
@@ -243,7 +248,13 @@ fn check_number(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: V
         out |= d > max;
     }
     if out {
-        let f = ctx.at(Code::RangeNumber, sheet, pos, &title).value(show(d)).arg("expected", bounds.join(", ")).build();
+        let money = def.ty == FieldType::Money;
+        let f = ctx
+            .at(Code::RangeNumber, sheet, pos, &title)
+            .value(coerce::machine(d, money))
+            .arg("value", show(d))
+            .arg("expected", bounds.join(", "))
+            .build();
         ctx.push(f);
         // The value is still read: an out-of-range amount is counted, and flagged.
     }
@@ -253,7 +264,8 @@ fn check_number(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: V
                 let expected = coerce::show_money(p.rate, lang);
                 let f = ctx
                     .at(Code::ReferenceRate, sheet, pos, &title)
-                    .value(coerce::show_money(d, lang))
+                    .value(coerce::machine(d, true))
+                    .arg("value", coerce::show_money(d, lang))
                     .arg("expected", expected)
                     .build();
                 ctx.push(f);

@@ -106,7 +106,8 @@ pub fn check_sums(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<Ra
             let lang = ctx.lang;
             let f = ctx
                 .at(Code::TotalSheet, name, field.value_pos, title)
-                .value(coerce::show_money(stated, lang))
+                .value(coerce::machine(stated, true))
+                .arg("value", coerce::show_money(stated, lang))
                 .arg("expected", coerce::show_money(sum, lang))
                 .arg("difference", coerce::show_money(diff, lang))
                 .build();

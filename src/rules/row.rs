@@ -106,7 +106,8 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                     let Some(pos) = row.pos(*result) else { continue };
                     let f = ctx
                         .at(Code::CrossCost, sheet_name, pos, &title(*result))
-                        .value(coerce::show_money(actual, lang))
+                        .value(coerce::machine(actual, true))
+                        .arg("value", coerce::show_money(actual, lang))
                         .arg("factors", shown.join(" × "))
                         .arg("expected", coerce::show_money(expected, lang))
                         .arg("difference", coerce::show_money(diff, lang))

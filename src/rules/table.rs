@@ -326,11 +326,20 @@ impl<'s> TableChecker<'s> {
                     let diff = d - sum;
                     if diff.abs() > Decimal::new(5, 3) {
                         let lang = ctx.lang;
+                        let show = |x| {
+                            if col.def.ty == crate::config::FieldType::Money {
+                                format!("{} €", coerce::show_money(x, lang))
+                            } else {
+                                coerce::show_dec(x, lang)
+                            }
+                        };
+                        let money = col.def.ty == crate::config::FieldType::Money;
                         let f = ctx
                             .at(Code::TotalRow, &self.name, pos, title)
-                            .value(coerce::show_dec(d, lang))
-                            .arg("expected", coerce::show_dec(sum, lang))
-                            .arg("difference", coerce::show_dec(diff, lang))
+                            .value(coerce::machine(d, money))
+                            .arg("value", show(d))
+                            .arg("expected", show(sum))
+                            .arg("difference", show(diff))
                             .build();
                         ctx.push(f);
                     }

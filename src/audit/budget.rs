@@ -1,0 +1,462 @@
+//! The controlling's budget plan: a workbook with a sheet `Budgetplan` and
+//! the columns `Jahr`, `Sozialraum`, `Kategorie`, `Budget` (names from the
+//! `[budget]` section of the configuration). The header is found like a
+//! submission's table header; every line is checked, and every problem is a
+//! finding at its cell. A plan the audit cannot use at all (unreadable, no
+//! sheet, no header) is an error, not a finding.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::coerce::text::{header_key, match_key};
+use crate::coerce::{self, Coerced, Value};
+use crate::config::{BudgetDef, Column, ColumnDef, Config, FieldType, Sheet, SheetKind, Via};
+use crate::finding::{CellPos, Finding};
+use crate::i18n::Lang;
+use crate::locate::{self, HeaderMap};
+use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::rules::catalog::{Code, FindingBuilder};
+
+/// One valid line of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetLine {
+    pub year: i32,
+    /// Canonical Sozialraum name (or the county-wide name).
+    pub sozialraum: String,
+    /// Canonical category (`Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`).
+    pub category: String,
+    pub amount: Decimal,
+    /// The `Budget` cell.
+    pub cell: CellPos,
+}
+
+/// A checked budget plan.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetPlan {
+    /// The plan's path as shown to the user.
+    pub path: String,
+    /// The plan's sheet as named in the workbook.
+    pub sheet: String,
+    pub lines: Vec<BudgetLine>,
+    /// Problems of the plan, each at its cell, each with `path` set.
+    pub findings: Vec<Finding>,
+    /// Every (year, Sozialraum, category) the plan names, valid budget or not:
+    /// a line with a bad amount is reported once, not again as missing.
+    named: BTreeSet<(i32, String, String)>,
+}
+
+impl BudgetPlan {
+    pub fn line(&self, year: i32, sozialraum: &str, category: &str) -> Option<&BudgetLine> {
+        self.lines.iter().find(|l| l.year == year && l.sozialraum == sozialraum && l.category == category)
+    }
+
+    pub fn years(&self) -> BTreeSet<i32> {
+        self.named.iter().map(|k| k.0).collect()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == crate::finding::Severity::Error)
+    }
+
+    /// Checks that the plan has a line for every Sozialraum of `year`'s cut
+    /// and every category (`BUDGET-MISSING`). Fails when the plan has no line
+    /// for `year` at all: there is nothing to compare with.
+    pub fn require_year(&mut self, year: i32, cfg: &Config, lang: Lang) -> Result<(), BudgetError> {
+        if !self.named.iter().any(|k| k.0 == year) {
+            return Err(BudgetError::NoYear {
+                path: self.path.clone(),
+                year,
+                found: self.years().iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
+            });
+        }
+        for area in cfg.sozialraum_names(Some(year)) {
+            for category in categories(cfg) {
+                if self.named.contains(&(year, area.to_string(), category.clone())) {
+                    continue;
+                }
+                let f = FindingBuilder::new(Code::BudgetMissing, lang)
+                    .sheet(self.sheet.clone())
+                    .value(format!("{area} / {category}"))
+                    .arg("sozialraum", area)
+                    .arg("category", category.clone())
+                    .arg("year", year.to_string())
+                    .build();
+                self.findings.push(with_path(f, &self.path));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum BudgetError {
+    #[error("Budgetplan {path}: {detail}")]
+    Read { path: String, detail: String },
+    #[error("Budgetplan {path}: das Blatt „{sheet}“ fehlt (vorhanden: {present})")]
+    SheetMissing { path: String, sheet: String, present: String },
+    #[error("Budgetplan {path}, Blatt „{sheet}“: in den ersten {rows} Zeilen steht keine Kopfzeile mit {expected}")]
+    HeaderNotFound { path: String, sheet: String, rows: u32, expected: String },
+    #[error("Budgetplan {path}, Blatt „{sheet}“: der Kopfzeile (Zeile {row}) fehlt {missing}")]
+    ColumnMissing { path: String, sheet: String, row: u32, missing: String },
+    #[error("Budgetplan {path}: keine Zeile für das Jahr {year} (Jahre im Plan: {found})")]
+    NoYear { path: String, year: i32, found: String },
+}
+
+/// The shipped layout when the configuration has no `[budget]` section.
+fn default_def() -> BudgetDef {
+    BudgetDef {
+        sheet: "Budgetplan".into(),
+        header_rows: 20,
+        year_header: vec!["Jahr".into()],
+        sozialraum_header: vec!["Sozialraum".into()],
+        category_header: vec!["Kategorie".into()],
+        budget_header: vec!["Budget".into()],
+    }
+}
+
+/// The budget categories in configuration order.
+pub fn categories(cfg: &Config) -> Vec<String> {
+    cfg.tables().map(|t| t.category.clone().unwrap_or_else(|| t.name.clone())).collect()
+}
+
+const YEAR: usize = 0;
+const AREA: usize = 1;
+const CATEGORY: usize = 2;
+const BUDGET: usize = 3;
+
+fn column(key: &str, headers: &[String], ty: FieldType) -> Column {
+    let title = headers.first().cloned().unwrap_or_else(|| key.to_string());
+    let def = ColumnDef {
+        key: key.to_string(),
+        header: Some(title),
+        label: None,
+        aliases: headers.iter().skip(1).cloned().collect(),
+        ty,
+        required: true,
+        unique: false,
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: None,
+        pattern: None,
+        pattern_text: None,
+        enum_set: None,
+        allow_county_wide: false,
+        decimal_places: None,
+        reference: None,
+        privacy: false,
+        not_before: None,
+        sum_of: Vec::new(),
+    };
+    let keys = headers.iter().map(|h| header_key(h)).collect();
+    Column { def, pattern: None, keys }
+}
+
+/// The plan sheet described as a table sheet, so `locate` finds its header.
+fn plan_sheet(def: &BudgetDef) -> Sheet {
+    Sheet {
+        name: def.sheet.clone(),
+        kind: SheetKind::Table,
+        required: true,
+        keys: vec![header_key(&def.sheet)],
+        category: None,
+        header_rows: def.header_rows.max(1),
+        totals_keys: Vec::new(),
+        totals_columns: Vec::new(),
+        columns: vec![
+            column("year", &def.year_header, FieldType::Integer),
+            column("sozialraum", &def.sozialraum_header, FieldType::Text),
+            column("category", &def.category_header, FieldType::Text),
+            column("budget", &def.budget_header, FieldType::Money),
+        ],
+        rules: Vec::new(),
+        label_col: 0,
+        value_col: 1,
+        first_row: 0,
+        last_row: 0,
+        sums: Vec::new(),
+    }
+}
+
+/// Reads and checks the plan at `path`.
+pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
+    let err = |detail: String| BudgetError::Read { path: shown.to_string(), detail };
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut reader = std::io::BufReader::new(file);
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_from(&mut reader, shown, cfg, lang)));
+    guarded.unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
+}
+
+/// Reads and checks a plan held in memory.
+pub fn read_bytes(bytes: &[u8], shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
+    let mut cursor = std::io::Cursor::new(bytes);
+    read_from(&mut cursor, shown, cfg, lang)
+}
+
+fn read_from<R: Read + Seek>(reader: &mut R, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
+    let read_err = |e: ReadError| {
+        let detail = match e {
+            ReadError::Encrypted => "die Datei ist kennwortgeschützt".to_string(),
+            other => other.to_string(),
+        };
+        BudgetError::Read { path: shown.to_string(), detail }
+    };
+    let def = cfg.budget.clone().unwrap_or_else(default_def);
+    let sniffed = sniff::sniff(reader, &cfg.limits).map_err(read_err)?;
+    let mut wb = Workbook::open(reader, sniffed.format).map_err(read_err)?;
+    wb.uncalculated = sniffed.uncalculated;
+    let wanted = header_key(&def.sheet);
+    let Some(sheet) = wb.sheets.iter().find(|s| header_key(&s.name) == wanted).map(|s| s.name.clone()) else {
+        return Err(BudgetError::SheetMissing {
+            path: shown.to_string(),
+            sheet: def.sheet.clone(),
+            present: wb.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", "),
+        });
+    };
+    let mut rows = Vec::new();
+    wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
+        rows.push((r, cells.to_vec()));
+        true
+    })
+    .map_err(read_err)?;
+    parse(&rows, shown, &sheet, cfg, wb.is_1904, lang)
+}
+
+/// Checks the plan's rows (0-based row, cells), as read from sheet `sheet`.
+pub fn parse(
+    rows: &[(u32, Vec<RawCell>)],
+    shown: &str,
+    sheet: &str,
+    cfg: &Config,
+    is_1904: bool,
+    lang: Lang,
+) -> Result<BudgetPlan, BudgetError> {
+    let def = cfg.budget.clone().unwrap_or_else(default_def);
+    let layout = plan_sheet(&def);
+    let header = find_header(&layout, rows, shown, sheet)?;
+    let mut plan = BudgetPlan { path: shown.to_string(), sheet: sheet.to_string(), ..BudgetPlan::default() };
+    let totals: BTreeSet<String> = cfg.tables().flat_map(|t| t.totals_keys.iter().cloned()).collect();
+    let mut first_seen: BTreeMap<(i32, String, String), CellPos> = BTreeMap::new();
+    for (r, cells) in rows.iter().filter(|(r, _)| *r > header.row) {
+        let mut check = LineCheck { plan: &mut plan, layout: &layout, header: &header, row: *r, cells, is_1904, lang };
+        if !check.has_data() || check.is_totals_row(&totals) {
+            continue;
+        }
+        let year = check.year();
+        let area = check.sozialraum(cfg, year);
+        let category = check.category(cfg);
+        let amount = check.amount();
+        let (Some(year), Some(area), Some(category)) = (year, area, category) else { continue };
+        if cfg.is_county_wide(&area) && !county_wide_allowed(cfg, &category) {
+            check.finding(Code::BudgetCountyWide, CATEGORY).value(category.clone()).arg("sozialraum", area.clone()).push();
+            continue;
+        }
+        let key = (year, area.clone(), category.clone());
+        let pos = check.pos(BUDGET).or_else(|| check.pos(AREA)).unwrap_or(CellPos::new(*r, 0));
+        if let Some(first) = first_seen.get(&key) {
+            check
+                .finding(Code::BudgetDuplicate, AREA)
+                .value(format!("{year} / {area} / {category}"))
+                .arg("first", first.a1())
+                .push();
+            continue;
+        }
+        first_seen.insert(key.clone(), pos);
+        plan.named.insert(key);
+        if let Some(amount) = amount {
+            plan.lines.push(BudgetLine { year, sozialraum: area, category, amount, cell: pos });
+        }
+    }
+    Ok(plan)
+}
+
+fn county_wide_allowed(cfg: &Config, category: &str) -> bool {
+    cfg.tables().any(|t| {
+        t.category.as_deref().unwrap_or(&t.name) == category
+            && t.column_index("sozialraum").and_then(|i| t.columns.get(i)).is_some_and(|c| c.def.allow_county_wide)
+    })
+}
+
+fn find_header(layout: &Sheet, rows: &[(u32, Vec<RawCell>)], shown: &str, sheet: &str) -> Result<HeaderMap, BudgetError> {
+    let candidates: Vec<(u32, Vec<RawCell>)> = rows.iter().filter(|(r, _)| *r < layout.header_rows).cloned().collect();
+    if let Some(m) = candidates.iter().map(|(r, c)| locate::match_header(layout, *r, c)).find(|m| m.is_complete(layout)) {
+        return Ok(m);
+    }
+    let titles = |only_missing: Option<&HeaderMap>| -> String {
+        layout
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| only_missing.is_none_or(|m| m.col(*i).is_none()))
+            .map(|(_, c)| format!("„{}“", c.title()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match locate::best_partial_header(layout, &candidates) {
+        Some(m) => Err(BudgetError::ColumnMissing {
+            path: shown.to_string(),
+            sheet: sheet.to_string(),
+            row: m.row + 1,
+            missing: titles(Some(&m)),
+        }),
+        None => Err(BudgetError::HeaderNotFound {
+            path: shown.to_string(),
+            sheet: sheet.to_string(),
+            rows: layout.header_rows,
+            expected: titles(None),
+        }),
+    }
+}
+
+fn with_path(mut f: Finding, path: &str) -> Finding {
+    f.path = Some(path.to_string());
+    f
+}
+
+/// The checks of one plan row; findings go straight into the plan.
+struct LineCheck<'a> {
+    plan: &'a mut BudgetPlan,
+    layout: &'a Sheet,
+    header: &'a HeaderMap,
+    row: u32,
+    cells: &'a [RawCell],
+    is_1904: bool,
+    lang: Lang,
+}
+
+/// A finding under construction for one plan cell.
+struct Pending<'p> {
+    builder: FindingBuilder,
+    plan: &'p mut BudgetPlan,
+}
+
+impl Pending<'_> {
+    fn value(mut self, v: impl Into<String>) -> Self {
+        self.builder = self.builder.value(v);
+        self
+    }
+    fn arg(mut self, name: &'static str, v: impl Into<String>) -> Self {
+        self.builder = self.builder.arg(name, v);
+        self
+    }
+    fn push(self) {
+        let f = with_path(self.builder.build(), &self.plan.path);
+        self.plan.findings.push(f);
+    }
+}
+
+impl LineCheck<'_> {
+    fn pos(&self, idx: usize) -> Option<CellPos> {
+        self.header.col(idx).map(|c| CellPos::new(self.row, c))
+    }
+
+    fn raw(&self, idx: usize) -> &Raw {
+        let col = self.header.col(idx);
+        self.cells.iter().find(|c| Some(c.col) == col).map(|c| &c.raw).unwrap_or(&Raw::Empty)
+    }
+
+    fn title(&self, idx: usize) -> String {
+        self.layout.columns.get(idx).map(|c| c.title().to_string()).unwrap_or_default()
+    }
+
+    fn has_data(&self) -> bool {
+        (0..self.layout.columns.len()).any(|i| !self.raw(i).is_empty())
+    }
+
+    /// `Summe`/`Gesamt` in the first filled cell: a totals row, not a plan line.
+    fn is_totals_row(&self, totals: &BTreeSet<String>) -> bool {
+        let first = self.cells.iter().filter(|c| !c.raw.is_empty()).min_by_key(|c| c.col);
+        matches!(first.map(|c| &c.raw), Some(Raw::Text(t)) if totals.contains(&header_key(t)))
+    }
+
+    fn finding(&mut self, code: Code, idx: usize) -> Pending<'_> {
+        let mut b = FindingBuilder::new(code, self.lang).sheet(self.plan.sheet.clone()).column(self.title(idx));
+        if let Some(p) = self.pos(idx) {
+            b = b.cell(p);
+        }
+        Pending { builder: b, plan: self.plan }
+    }
+
+    /// Coerces a cell; empty, error values and non-numbers are reported here.
+    fn coerced(&mut self, idx: usize, ty: FieldType) -> Option<Value> {
+        let raw = self.raw(idx).clone();
+        let shown = coerce::display(&raw, self.lang);
+        match coerce::coerce(&raw, ty, self.is_1904, self.lang) {
+            Coerced::Empty => {
+                self.finding(Code::RequiredEmpty, idx).push();
+                None
+            }
+            Coerced::Value(v, note) => {
+                if let Some(n) = note {
+                    let code = if n.ambiguous { Code::TypeAmbiguous } else { Code::TypeConverted };
+                    self.finding(code, idx).value(shown).arg("reading", n.reading).push();
+                }
+                Some(v)
+            }
+            Coerced::Invalid | Coerced::ErrorValue(_) | Coerced::NoValue(_) => {
+                let expected = coerce::expected(ty, self.lang);
+                self.finding(Code::BudgetNotNumber, idx).value(shown).arg("expected", expected).push();
+                None
+            }
+        }
+    }
+
+    fn year(&mut self) -> Option<i32> {
+        match self.coerced(YEAR, FieldType::Integer)? {
+            Value::Int(y) if (1900..=2999).contains(&y) => i32::try_from(y).ok(),
+            other => {
+                let shown = coerce::show_value(&other, self.lang);
+                let expected = crate::i18n::t(self.lang, "ein Jahr wie 2026", "a year such as 2026");
+                self.finding(Code::BudgetNotNumber, YEAR).value(shown).arg("expected", expected).push();
+                None
+            }
+        }
+    }
+
+    fn sozialraum(&mut self, cfg: &Config, year: Option<i32>) -> Option<String> {
+        let text = self.coerced(AREA, FieldType::Text)?.as_text()?.to_string();
+        if cfg.is_county_wide(&text) {
+            return Some(cfg.county_wide.name.clone());
+        }
+        match cfg.sozialraum(year, &text) {
+            Some((name, via)) => {
+                let name = name.to_string();
+                if via == Via::Municipality {
+                    self.finding(Code::EnumMunicipality, AREA).value(text).arg("reading", name.clone()).push();
+                }
+                Some(name)
+            }
+            None => {
+                let mut allowed: Vec<String> = cfg.sozialraum_names(year).iter().map(|s| s.to_string()).collect();
+                allowed.push(cfg.county_wide.name.clone());
+                self.finding(Code::BudgetSozialraum, AREA).value(text).arg("allowed", allowed.join(", ")).push();
+                None
+            }
+        }
+    }
+
+    fn category(&mut self, cfg: &Config) -> Option<String> {
+        let text = self.coerced(CATEGORY, FieldType::Text)?.as_text()?.to_string();
+        let all = categories(cfg);
+        match all.iter().find(|c| match_key(c) == match_key(&text)) {
+            Some(c) => Some(c.clone()),
+            None => {
+                self.finding(Code::BudgetCategory, CATEGORY).value(text).arg("allowed", all.join(", ")).push();
+                None
+            }
+        }
+    }
+
+    fn amount(&mut self) -> Option<Decimal> {
+        let d = self.coerced(BUDGET, FieldType::Money)?.as_dec()?;
+        if d.is_sign_negative() && !d.is_zero() {
+            let shown = coerce::show_money(d, self.lang);
+            self.finding(Code::BudgetNegative, BUDGET).value(coerce::machine(d, true)).arg("value", shown).push();
+            return None;
+        }
+        Some(d)
+    }
+}

@@ -1,0 +1,267 @@
+//! `consolidate`: nothing lost, nothing counted twice, every cent traceable;
+//! the cross-file rules; the reconciliation invariant as a property.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{sozialraum, Submission};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sozialraum::config::Config;
+use sozialraum::consolidate::{self, Status};
+use sozialraum::i18n::Lang;
+use sozialraum::pipeline::{check_path, Options};
+
+/// A valid submission whose case keys are unique to the provider.
+fn submission(provider: &str, year: i32, quarter: u8) -> Submission {
+    let mut s = Submission::valid(provider, year, quarter);
+    let n: u32 = provider.trim_start_matches('T').parse().unwrap_or(0);
+    for row in 2..=6 {
+        s.set("Fallarbeit", &format!("A{row}"), format!("JA-2026-{:02}{:03}", n, row).as_str());
+    }
+    s
+}
+
+fn run(args: &[&str], inputs: &[&Path]) -> (i32, Value) {
+    let o = sozialraum().arg("consolidate").args(inputs).args(args).args(["--format", "json"]).output().expect("run");
+    let doc = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o.status.code().unwrap_or(-1), doc)
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a money string: {v}"))
+}
+
+#[test]
+fn totals_equal_the_sum_of_the_sources_and_every_row_keeps_its_source() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut flawed = submission("T02", 2026, 3);
+    flawed.set("Fallarbeit", "B3", "Achm"); // invalid Sozialraum: counted under null, flagged
+    flawed.set("Fallarbeit", "H4", 1.0); // wrong cost: counted as written, flagged
+    let a = submission("T01", 2026, 3).write(dir.path());
+    let b = flawed.write(dir.path());
+    let broken = dir.path().join("T03_2026-Q3.xlsx");
+    std::fs::write(&broken, b"not a workbook").expect("write");
+    let out = dir.path().join("Kreis.xlsx");
+    let (code, doc) = run(&["-o", out.to_str().expect("utf-8")], &[&a, &b, &broken]);
+    assert_eq!(code, 1, "{doc}");
+
+    let status: BTreeMap<String, String> = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| (f["provider"].as_str().unwrap_or("-").to_string(), f["status"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(status.get("T01").map(String::as_str), Some("included"));
+    assert_eq!(status.get("T02").map(String::as_str), Some("included_with_errors"));
+    assert_eq!(status.get("-").map(String::as_str), Some("rejected"));
+
+    // The expected sums, straight from the fixtures.
+    let mut expected = Decimal::ZERO;
+    for s in [&submission("T01", 2026, 3), &flawed] {
+        for (sheet, col) in [("Fallarbeit", "Kosten"), ("Milieuarbeit", "Kosten"), ("Strukturarbeit", "Kosten")] {
+            expected += Decimal::from_f64_retain(s.column_sum(sheet, col)).map(|d| d.round_dp(2)).unwrap_or_default();
+        }
+    }
+    let totals: Decimal = doc["totals"].as_array().expect("totals").iter().map(|t| dec(&t["amount"])).sum();
+    assert_eq!(totals, expected);
+    assert_eq!(dec(&doc["grand_total"]), expected);
+    let null_area = doc["totals"].as_array().expect("totals").iter().find(|t| t["sozialraum"].is_null()).expect("a null Sozialraum total");
+    assert_eq!(null_area["provider"], "T02");
+
+    // The detail sheets hold every row once, with its source, and sum to the same.
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("district workbook");
+    use calamine::Reader;
+    let mut detail_sum = Decimal::ZERO;
+    let mut sources = Vec::new();
+    for sheet in ["Fallarbeit", "Milieuarbeit", "Strukturarbeit"] {
+        let r = wb.worksheet_range(sheet).expect("sheet");
+        let header: Vec<String> = (0..r.width()).map(|c| r.get((0, c)).map(|d| d.to_string()).unwrap_or_default()).collect();
+        let cost_col = header.iter().position(|h| h == "Kosten").expect("Kosten column");
+        for row in 1..r.height() {
+            if let Some(calamine::Data::Float(f)) = r.get((row, cost_col)) {
+                detail_sum += Decimal::from_f64_retain(*f).map(|d| d.round_dp(2)).unwrap_or_default();
+            }
+            sources.push(r.get((row, 3)).map(|d| d.to_string()).unwrap_or_default());
+        }
+    }
+    assert_eq!(detail_sum, expected);
+    let unique: std::collections::BTreeSet<&String> = sources.iter().collect();
+    assert_eq!(unique.len(), sources.len(), "a source row appears twice");
+    assert!(sources.contains(&"T02_2026-Q3.xlsx:Fallarbeit!3".to_string()), "{sources:?}");
+    let names = wb.sheet_names();
+    assert_eq!(names, ["Übersicht", "Fallarbeit", "Milieuarbeit", "Strukturarbeit", "Befunde", "Quellen"]);
+}
+
+#[test]
+fn a_quarter_submitted_twice_is_not_counted_twice() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = submission("T01", 2026, 3).write(dir.path());
+    let sub = dir.path().join("neu");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let mut newer = submission("T01", 2026, 3);
+    newer.set("Fallarbeit", "K2", "korrigierte Fassung");
+    newer.set("Deckblatt", "B9", common::date(2026, 10, 20));
+    let b = newer.write(&sub);
+
+    let (code, doc) = run(&[], &[&a, &b]);
+    assert_eq!(code, 1);
+    let f: Vec<&Value> = doc["findings"].as_array().expect("f").iter().filter(|f| f["code"] == "CONSISTENCY-DUPLICATE-SUBMISSION").collect();
+    assert_eq!(f.len(), 2, "{doc}");
+    assert!(doc["totals"].as_array().expect("t").iter().all(|t| t["provider"] != "T01"), "a duplicate must not be summed");
+
+    let (_, doc) = run(&["--prefer-newest"], &[&a, &b]);
+    let files = doc["files"].as_array().expect("files");
+    let included: Vec<&str> = files.iter().filter(|f| f["status"] == "included").filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(included.len(), 1);
+    assert!(included[0].contains("neu"), "the newer Erstellt am wins: {included:?}");
+    assert!(doc["findings"].as_array().expect("f").iter().any(|f| f["code"] == "CONSISTENCY-SUPERSEDED"));
+}
+
+#[test]
+fn cross_file_rules_find_double_billing_missing_providers_and_vanished_cases() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let t01 = submission("T01", 2026, 3);
+    let mut t02 = submission("T02", 2026, 3);
+    let shared_case = t01.get("Fallarbeit", "A2").cloned().expect("case");
+    t02.set("Fallarbeit", "A2", shared_case);
+    // T01 Q3 has open cases (no Ende); in Q4 one of them is missing.
+    let mut t01_q4 = submission("T01", 2026, 4);
+    for row in 2..=6 {
+        let v = t01.get("Fallarbeit", &format!("A{row}")).cloned().expect("case");
+        t01_q4.set("Fallarbeit", &format!("A{row}"), v);
+    }
+    t01_q4.set("Fallarbeit", "A6", "JA-2026-99999");
+    let paths = [t01.write(dir.path()), t02.write(dir.path()), t01_q4.write(dir.path())];
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let (code, doc) = run(&[], &refs);
+    assert_eq!(code, 1);
+    let codes: Vec<(&str, Option<&str>)> =
+        doc["findings"].as_array().expect("f").iter().map(|f| (f["code"].as_str().unwrap_or(""), f["cell"].as_str())).collect();
+    assert!(codes.contains(&("CONSISTENCY-CASE-TWICE", Some("A2"))), "{codes:?}");
+    assert!(codes.iter().any(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION"), "{codes:?}");
+    let vanished: Vec<&Value> = doc["findings"].as_array().expect("f").iter().filter(|f| f["code"] == "CONSISTENCY-CASE-VANISHED").collect();
+    assert!(!vanished.is_empty(), "{codes:?}");
+    assert!(vanished.iter().all(|f| f["path"].as_str().is_some_and(|p| p.contains("Q3"))));
+    // T03–T06 sent nothing for either quarter; T02 nothing for Q4.
+    let missing = codes.iter().filter(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION").count();
+    assert_eq!(missing, 4 * 2 + 1);
+}
+
+#[test]
+fn strict_refuses_to_write_and_quarters_select_the_period() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut bad = submission("T01", 2026, 3);
+    bad.set("Fallarbeit", "B2", "Achm");
+    let a = bad.write(dir.path());
+    let b = submission("T02", 2026, 2).write(dir.path());
+    let out = dir.path().join("K.xlsx");
+    let (code, _) = run(&["--strict", "-o", out.to_str().expect("utf-8")], &[&a, &b]);
+    assert_eq!(code, 1);
+    assert!(!out.exists(), "--strict must not write");
+    let (_, doc) = run(&["--year", "2026", "--quarters", "2-2"], &[&a, &b]);
+    let excluded = doc["files"].as_array().expect("files").iter().filter(|f| f["status"] == "excluded").count();
+    assert_eq!(excluded, 1);
+    assert!(doc["totals"].as_array().expect("t").iter().all(|t| t["quarter"] == 2));
+}
+
+#[test]
+fn the_output_may_not_be_an_input() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = submission("T01", 2026, 3).write(dir.path());
+    let before = std::fs::read(&a).expect("read");
+    let o = sozialraum().arg("consolidate").arg(&a).arg("-o").arg(&a).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&a).expect("read"), before);
+}
+
+#[test]
+fn the_district_workbook_is_the_same_bytes_for_the_same_inputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = submission("T01", 2026, 3).write(dir.path());
+    let b = submission("T05", 2026, 3).write(dir.path());
+    let x = dir.path().join("x.xlsx");
+    let y = dir.path().join("y.xlsx");
+    sozialraum().arg("consolidate").arg(&a).arg(&b).arg("-o").arg(&x).arg("-q").output().expect("run");
+    sozialraum().arg("consolidate").arg(&b).arg(&a).arg("-o").arg(&y).arg("-q").output().expect("run");
+    assert_eq!(std::fs::read(&x).expect("x"), std::fs::read(&y).expect("y"));
+}
+
+// ------------------------------------------------------------------ the reconciliation invariant
+
+const AREAS: [&str; 5] = ["Achim", "Oyten/Ottersberg", "Verden", "Achm", "Langwedel"];
+
+#[derive(Debug, Clone)]
+struct GenRow {
+    area: usize,
+    hours_quarters: u32,
+    cost_cents: i64,
+}
+
+fn gen_rows() -> impl Strategy<Value = Vec<GenRow>> {
+    prop::collection::vec(
+        (0..AREAS.len(), 0u32..2000, 0i64..5_000_000).prop_map(|(area, hours_quarters, cost_cents)| GenRow { area, hours_quarters, cost_cents }),
+        0..25,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, .. ProptestConfig::default() })]
+
+    /// Whatever the rows hold (valid or not, wrong costs, unknown Sozialräume),
+    /// the grand total equals the sum of all readable source costs and the sum
+    /// of the detail rows, to the cent, and every total sums its own rows.
+    #[test]
+    fn grand_total_reconciles_to_the_cent(files in prop::collection::vec((0usize..3, 1u8..=4, gen_rows()), 1..4)) {
+        let cfg = Config::verden().expect("config");
+        let dir = tempfile::tempdir().expect("tmp");
+        let providers = ["T01", "T02", "T03"];
+        let mut expected = Decimal::ZERO;
+        let mut outcomes = Vec::new();
+        for (i, (p, q, rows)) in files.iter().enumerate() {
+            let mut s = submission(providers[*p], 2026, *q);
+            for (j, r) in rows.iter().enumerate() {
+                let row = 7 + j as u32;
+                s.set("Fallarbeit", &format!("A{row}"), format!("JA-2026-{:02}{:03}", 50 + i, j).as_str());
+                s.set("Fallarbeit", &format!("B{row}"), AREAS[r.area]);
+                s.set("Fallarbeit", &format!("C{row}"), "§ 31");
+                s.set("Fallarbeit", &format!("D{row}"), common::date(2026, 1, 1));
+                s.set("Fallarbeit", &format!("F{row}"), f64::from(r.hours_quarters) / 4.0);
+                s.set("Fallarbeit", &format!("G{row}"), 62.4);
+                s.set("Fallarbeit", &format!("H{row}"), r.cost_cents as f64 / 100.0);
+            }
+            for (sheet, col) in [("Fallarbeit", "Kosten"), ("Milieuarbeit", "Kosten"), ("Strukturarbeit", "Kosten")] {
+                expected += Decimal::from_f64_retain(s.column_sum(sheet, col)).map(|d| d.round_dp(2)).unwrap_or_default();
+            }
+            let name = format!("f{i}_{}_2026-Q{q}.xlsx", providers[*p]);
+            let path = s.write_as(dir.path(), &name);
+            outcomes.push(check_path(&path, &name, &cfg, Options { lang: Lang::De, keep_records: true }));
+        }
+        let c = consolidate::consolidate(outcomes, &cfg, &consolidate::Options::default(), Lang::De);
+        let counted: Decimal = c.sources.iter().filter(|s| s.status.counts()).flat_map(|s| {
+            s.outcome.tables.iter().flat_map(|(name, t)| {
+                let idx = cfg.sheet(name).and_then(|sh| sh.column_index("cost"));
+                t.records.iter().filter_map(move |r| idx.and_then(|i| r.values.get(i)).and_then(|v| v.as_ref()).and_then(|v| v.as_dec()))
+            })
+        }).sum();
+        let details: Decimal = c.rows.iter().filter_map(|r| r.cost).sum();
+        prop_assert_eq!(c.grand_total(), details);
+        prop_assert_eq!(c.grand_total(), counted);
+        // Nothing lost: when no submission is a duplicate, the grand total is everything in the files.
+        let mut keys: Vec<_> = files.iter().map(|(p, q, _)| (*p, *q)).collect();
+        keys.sort();
+        keys.dedup();
+        if keys.len() == files.len() {
+            prop_assert!(c.sources.iter().all(|s| s.status != Status::Rejected));
+            prop_assert_eq!(c.grand_total(), expected);
+        }
+        for (k, v) in &c.totals {
+            let rows: Vec<_> = c.rows.iter().filter(|r| r.provider == k.provider && r.quarter == k.quarter && r.record.charged_to == k.sozialraum && r.category == k.category).collect();
+            prop_assert_eq!(rows.len(), v.rows);
+            prop_assert_eq!(rows.iter().filter_map(|r| r.cost).sum::<Decimal>(), v.amount);
+        }
+    }
+}
