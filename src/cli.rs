@@ -30,6 +30,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Führt die Meldungen eines Quartals zu einer Kreis-Arbeitsmappe zusammen / consolidate
     Consolidate(ConsolidateArgs),
+    /// Vergleicht Ausgaben mit dem Budgetplan (Controlling-Arbeitsmappe mit Diagrammen) / audit against the budget
+    Audit(AuditArgs),
     /// Erklärt einen Befund-Code / explain a finding code
     Explain(ExplainArgs),
     #[command(name = "__check-file", hide = true)]
@@ -89,6 +91,35 @@ pub struct ConsolidateArgs {
     /// Bei doppelter Meldung die neueste (Erstellt am) nehmen
     #[arg(long)]
     pub prefer_newest: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Kein Fortschrittsbalken
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Anzahl paralleler Prüfungen (Standard: alle Kerne)
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    #[arg(long, hide = true)]
+    pub no_isolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Meldungen (Dateien oder Ordner) oder Kreis-Arbeitsmappen von `consolidate`
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Der Budgetplan (Blatt Budgetplan: Jahr, Sozialraum, Kategorie, Budget)
+    #[arg(long, required = true, value_name = "FILE")]
+    pub budget: PathBuf,
+    /// Ausgabe: die Controlling-Arbeitsmappe (.xlsx)
+    #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
+    pub output: Option<PathBuf>,
+    /// Das Berichtsjahr (Standard: das einzige Jahr der Daten)
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Quartale als Bereich, z. B. 1-3 (Standard: die gemeldeten)
+    #[arg(long, value_name = "VON-BIS")]
+    pub quarters: Option<String>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: OutputFormat,
     /// Kein Fortschrittsbalken

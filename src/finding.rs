@@ -93,7 +93,10 @@ impl CellPos {
         if row == 0 || col == 0 {
             return None;
         }
-        Some(CellPos { row: row - 1, col: col - 1 })
+        Some(CellPos {
+            row: row - 1,
+            col: col - 1,
+        })
     }
 }
 
@@ -133,7 +136,7 @@ impl Finding {
     }
 
     pub fn code(&self) -> Option<Code> {
-        Code::from_str(&self.code)
+        Code::parse(&self.code)
     }
 }
 
@@ -182,7 +185,12 @@ mod tests {
 
     #[test]
     fn a1_round_trips() {
-        for (row, col, a1) in [(0, 0, "A1"), (11, 7, "H12"), (1048575, 16383, "XFD1048576"), (4, 26, "AA5")] {
+        for (row, col, a1) in [
+            (0, 0, "A1"),
+            (11, 7, "H12"),
+            (1048575, 16383, "XFD1048576"),
+            (4, 26, "AA5"),
+        ] {
             let p = CellPos::new(row, col);
             assert_eq!(p.a1(), a1);
             assert_eq!(CellPos::parse_a1(a1), Some(p));

@@ -7,6 +7,7 @@
 //! [`rules`] (findings) → [`render`]. [`pipeline`] runs one file through
 //! them; the commands in [`cmd`] are thin.
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod coerce;

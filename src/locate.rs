@@ -35,9 +35,16 @@ fn cell_text(raw: &Raw) -> Option<&str> {
 
 /// Matches one row's cells against the sheet's columns.
 pub fn match_header(sheet: &Sheet, row: u32, cells: &[RawCell]) -> HeaderMap {
-    let mut map = HeaderMap { row, columns: vec![None; sheet.columns.len()], duplicates: Vec::new(), extra: Vec::new() };
+    let mut map = HeaderMap {
+        row,
+        columns: vec![None; sheet.columns.len()],
+        duplicates: Vec::new(),
+        extra: Vec::new(),
+    };
     for cell in cells {
-        let Some(text) = cell_text(&cell.raw) else { continue };
+        let Some(text) = cell_text(&cell.raw) else {
+            continue;
+        };
         let key = header_key(text);
         if key.is_empty() {
             continue;
@@ -59,7 +66,12 @@ pub fn match_header(sheet: &Sheet, row: u32, cells: &[RawCell]) -> HeaderMap {
 
 impl HeaderMap {
     pub fn required_found(&self, sheet: &Sheet) -> usize {
-        sheet.columns.iter().enumerate().filter(|(i, c)| c.def.required && self.col(*i).is_some()).count()
+        sheet
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.def.required && self.col(*i).is_some())
+            .count()
     }
     pub fn found(&self) -> usize {
         self.columns.iter().filter(|c| c.is_some()).count()
@@ -94,21 +106,39 @@ pub fn map_form(sheet: &Sheet, rows: &[(u32, Vec<RawCell>)]) -> HashMap<usize, F
         if *r < sheet.first_row || *r > sheet.last_row {
             continue;
         }
-        let Some(label_cell) = cells.iter().find(|c| c.col == sheet.label_col) else { continue };
-        let Some(text) = cell_text(&label_cell.raw) else { continue };
+        let Some(label_cell) = cells.iter().find(|c| c.col == sheet.label_col) else {
+            continue;
+        };
+        let Some(text) = cell_text(&label_cell.raw) else {
+            continue;
+        };
         let key = header_key(text);
-        let Some(idx) = sheet.columns.iter().position(|c| c.keys.contains(&key)) else { continue };
+        let Some(idx) = sheet.columns.iter().position(|c| c.keys.contains(&key)) else {
+            continue;
+        };
         if out.contains_key(&idx) {
             continue;
         }
-        let value = cells.iter().find(|c| c.col == sheet.value_col && !c.raw.is_empty()).or_else(|| {
-            cells.iter().find(|c| c.col > sheet.label_col && c.col <= sheet.value_col + 2 && !c.raw.is_empty())
-        });
+        let value = cells
+            .iter()
+            .find(|c| c.col == sheet.value_col && !c.raw.is_empty())
+            .or_else(|| {
+                cells.iter().find(|c| {
+                    c.col > sheet.label_col && c.col <= sheet.value_col + 2 && !c.raw.is_empty()
+                })
+            });
         let (value_pos, raw) = match value {
             Some(c) => (CellPos::new(*r, c.col), c.raw.clone()),
             None => (CellPos::new(*r, sheet.value_col), Raw::Empty),
         };
-        out.insert(idx, FormField { label: CellPos::new(*r, sheet.label_col), value_pos, raw });
+        out.insert(
+            idx,
+            FormField {
+                label: CellPos::new(*r, sheet.label_col),
+                value_pos,
+                raw,
+            },
+        );
     }
     out
 }

@@ -35,10 +35,19 @@ fn run(cli: Cli) -> miette::Result<i32> {
     let cfg = Config::load(cli.config.as_deref())?;
     match &cli.command {
         Command::Check(args) => cmd::check::run(args, &cfg, cli.lang, cli.config.as_deref()),
-        Command::Consolidate(args) => cmd::consolidate::run(args, &cfg, cli.lang, cli.config.as_deref()),
+        Command::Consolidate(args) => {
+            cmd::consolidate::run(args, &cfg, cli.lang, cli.config.as_deref())
+        }
+        Command::Audit(args) => cmd::audit::run(args, &cfg, cli.lang, cli.config.as_deref()),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
-            Ok(isolate::child_main(&args.path, &args.shown, &cfg, cli.lang, args.records))
+            Ok(isolate::child_main(
+                &args.path,
+                &args.shown,
+                &cfg,
+                cli.lang,
+                args.records,
+            ))
         }
         Command::Explain(_) => Ok(0),
     }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, SheetKind};
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
-use crate::read::{sniff, ReadError, RawCell, Workbook};
+use crate::read::{sniff, RawCell, ReadError, Workbook};
 use crate::rules::catalog::Code;
 use crate::rules::table::{TableChecker, TableResult};
 use crate::rules::{form, Ctx};
@@ -49,20 +49,29 @@ pub struct FileOutcome {
 /// guarded way that untrusted files take).
 pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
     let mut ctx = Ctx::new(cfg, opts.lang);
-    let fail = |ctx: Ctx, err: ReadError, sha: Option<String>| outcome_of_failure(ctx, shown, sha, err);
+    let fail =
+        |ctx: Ctx, err: ReadError, sha: Option<String>| outcome_of_failure(ctx, shown, sha, err);
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), None),
     };
     if meta.is_dir() {
-        return fail(ctx, ReadError::Empty(crate::i18n::t(opts.lang, "ein Verzeichnis", "a directory").into()), None);
+        return fail(
+            ctx,
+            ReadError::Empty(crate::i18n::t(opts.lang, "ein Verzeichnis", "a directory").into()),
+            None,
+        );
     }
     if meta.len() == 0 {
         return fail(ctx, ReadError::Empty("0 Byte".into()), None);
     }
     if meta.len() > cfg.limits.max_file_bytes {
         let err = ReadError::Limit {
-            detail: format!("{} MiB (Grenze {} MiB)", meta.len() >> 20, cfg.limits.max_file_bytes >> 20),
+            detail: format!(
+                "{} MiB (Grenze {} MiB)",
+                meta.len() >> 20,
+                cfg.limits.max_file_bytes >> 20
+            ),
             limit: "max_file_bytes",
         };
         return fail(ctx, err, None);
@@ -75,7 +84,10 @@ pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> File
         Ok(f) => f,
         Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), Some(sha)),
     };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut reader = BufReader::with_capacity(1 << 16, file);
     match check_reader(&mut ctx, &mut reader, &file_name, opts) {
         Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
@@ -119,10 +131,33 @@ fn check_reader<R: Read + Seek>(
     }
     ctx.is_1904 = wb.is_1904;
 
+    // A budget plan is recognised, not reported as a broken submission.
+    if let Some(budget) = &cfg.budget {
+        let is_budget = wb.sheets.iter().any(|s| {
+            crate::coerce::text::header_key(&s.name)
+                == crate::coerce::text::header_key(&budget.sheet)
+        });
+        let has_submission_sheet = wb
+            .sheets
+            .iter()
+            .any(|s| cfg.sheets.iter().any(|c| c.matches_name(&s.name)));
+        if is_budget && !has_submission_sheet {
+            let f = ctx
+                .make(Code::FileBudgetPlan)
+                .arg("sheet", budget.sheet.clone())
+                .build();
+            ctx.push(f);
+            return Ok(Vec::new());
+        }
+    }
     // Which workbook sheet is which configured sheet.
     let mut assigned: HashMap<&str, String> = HashMap::new();
     for info in &wb.sheets {
-        match cfg.sheets.iter().find(|s| s.matches_name(&info.name) && !assigned.contains_key(s.name.as_str())) {
+        match cfg
+            .sheets
+            .iter()
+            .find(|s| s.matches_name(&info.name) && !assigned.contains_key(s.name.as_str()))
+        {
             Some(s) => {
                 assigned.insert(s.name.as_str(), info.name.clone());
             }
@@ -135,7 +170,11 @@ fn check_reader<R: Read + Seek>(
     let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     for s in &cfg.sheets {
         if s.required && !assigned.contains_key(s.name.as_str()) {
-            let f = ctx.make(Code::SheetMissing).sheet(s.name.clone()).arg("present", present.join(", ")).build();
+            let f = ctx
+                .make(Code::SheetMissing)
+                .sheet(s.name.clone())
+                .arg("present", present.join(", "))
+                .build();
             ctx.push(f);
         }
     }
@@ -149,7 +188,9 @@ fn check_reader<R: Read + Seek>(
     }
     let mut tables = Vec::new();
     for sheet in cfg.tables() {
-        let Some(actual) = assigned.get(sheet.name.as_str()) else { continue };
+        let Some(actual) = assigned.get(sheet.name.as_str()) else {
+            continue;
+        };
         let mut checker = TableChecker::new(sheet, actual, opts.keep_records);
         wb.for_each_row(actual, &cfg.limits, |row, cells| {
             checker.feed(ctx, row, cells);
@@ -158,8 +199,14 @@ fn check_reader<R: Read + Seek>(
         tables.push((sheet.name.clone(), checker.finish(ctx)));
     }
     let by_name: HashMap<String, TableResult> = tables.iter().cloned().collect();
-    for sheet in cfg.sheets.iter().filter(|s| s.kind == SheetKind::Form && !s.sums.is_empty()) {
-        let Some(actual) = assigned.get(sheet.name.as_str()) else { continue };
+    for sheet in cfg
+        .sheets
+        .iter()
+        .filter(|s| s.kind == SheetKind::Form && !s.sums.is_empty())
+    {
+        let Some(actual) = assigned.get(sheet.name.as_str()) else {
+            continue;
+        };
         let rows = read_form_rows(&mut wb, actual, sheet.last_row, cfg)?;
         form::check_sums(ctx, sheet, actual, &rows, &by_name);
     }
@@ -176,7 +223,11 @@ fn check_reader<R: Read + Seek>(
         match wb.for_each_row(&name, &cfg.limits, |_, _| true) {
             Ok(()) => {}
             Err(ReadError::Unreadable(d)) => {
-                let f = ctx.make(Code::FileDamaged).sheet(name.clone()).arg("detail", format!("Blatt „{name}“: {d}")).build();
+                let f = ctx
+                    .make(Code::FileDamaged)
+                    .sheet(name.clone())
+                    .arg("detail", format!("Blatt „{name}“: {d}"))
+                    .build();
                 ctx.push(f);
             }
             Err(other) => return Err(other),
@@ -207,13 +258,27 @@ fn read_form_rows<R: Read + Seek>(
 /// File-level findings first, then by sheet in workbook order, row, column.
 fn sort_findings(findings: &mut [Finding], sheet_order: &[String]) {
     findings.sort_by_key(|f| {
-        let sheet_idx = f.sheet.as_ref().map(|s| sheet_order.iter().position(|x| x == s).unwrap_or(usize::MAX - 1));
+        let sheet_idx = f.sheet.as_ref().map(|s| {
+            sheet_order
+                .iter()
+                .position(|x| x == s)
+                .unwrap_or(usize::MAX - 1)
+        });
         let pos = f.pos();
-        (sheet_idx.map(|i| i + 1).unwrap_or(0), pos.map(|p| (p.row, p.col)))
+        (
+            sheet_idx.map(|i| i + 1).unwrap_or(0),
+            pos.map(|p| (p.row, p.col)),
+        )
     });
 }
 
-fn finish(ctx: Ctx, shown: &str, sha: Option<String>, tables: Vec<(String, TableResult)>, readable: bool) -> FileOutcome {
+fn finish(
+    ctx: Ctx,
+    shown: &str,
+    sha: Option<String>,
+    tables: Vec<(String, TableResult)>,
+    readable: bool,
+) -> FileOutcome {
     let cover = CoverFacts {
         provider: ctx.cover.provider_id.clone(),
         year: ctx.cover.year,
@@ -242,15 +307,25 @@ pub fn file_finding(lang: Lang, err: &ReadError) -> Finding {
     use crate::rules::catalog::FindingBuilder;
     match err {
         ReadError::Encrypted => FindingBuilder::new(Code::FileEncrypted, lang).build(),
-        ReadError::Empty(d) => FindingBuilder::new(Code::FileEmpty, lang).arg("detail", d.clone()).build(),
-        ReadError::Limit { detail, limit } => {
-            FindingBuilder::new(Code::FileLimit, lang).arg("detail", detail.clone()).arg("limit", *limit).build()
-        }
-        ReadError::Unreadable(d) => FindingBuilder::new(Code::FileUnreadable, lang).arg("detail", d.clone()).build(),
+        ReadError::Empty(d) => FindingBuilder::new(Code::FileEmpty, lang)
+            .arg("detail", d.clone())
+            .build(),
+        ReadError::Limit { detail, limit } => FindingBuilder::new(Code::FileLimit, lang)
+            .arg("detail", detail.clone())
+            .arg("limit", *limit)
+            .build(),
+        ReadError::Unreadable(d) => FindingBuilder::new(Code::FileUnreadable, lang)
+            .arg("detail", d.clone())
+            .build(),
     }
 }
 
-pub fn outcome_of_failure(mut ctx: Ctx, shown: &str, sha: Option<String>, err: ReadError) -> FileOutcome {
+pub fn outcome_of_failure(
+    mut ctx: Ctx,
+    shown: &str,
+    sha: Option<String>,
+    err: ReadError,
+) -> FileOutcome {
     let f = file_finding(ctx.lang, &err);
     ctx.findings.push(f);
     finish(ctx, shown, sha, Vec::new(), false)

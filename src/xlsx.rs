@@ -30,7 +30,11 @@ pub fn severity_fill(s: Severity) -> Color {
 }
 
 pub fn header_format() -> Format {
-    Format::new().set_bold().set_background_color(Color::RGB(0xD9D9D9)).set_border_bottom(FormatBorder::Thin).set_text_wrap()
+    Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9D9D9))
+        .set_border_bottom(FormatBorder::Thin)
+        .set_text_wrap()
 }
 
 /// Makes sheet names valid and unique for Excel (≤ 31 characters, none of
@@ -41,12 +45,22 @@ pub struct SheetNames {
 
 impl SheetNames {
     pub fn new() -> Self {
-        SheetNames { used: HashSet::new() }
+        SheetNames {
+            used: HashSet::new(),
+        }
     }
 
     pub fn reserve(&mut self, name: &str) -> String {
-        let mut base: String =
-            name.chars().map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') { '_' } else { c }).collect();
+        let mut base: String = name
+            .chars()
+            .map(|c| {
+                if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
         base = base.trim_matches('\'').to_string();
         if base.trim().is_empty() {
             base = "Blatt".to_string();
@@ -86,7 +100,10 @@ pub fn internal_link(sheet: &str, a1: &str) -> String {
 
 /// Document properties with a fixed creation date, so equal inputs give equal bytes.
 pub fn properties(title: &str, created: chrono::NaiveDateTime) -> DocProperties {
-    DocProperties::new().set_title(title).set_author("sozialraum").set_creation_datetime(&created)
+    DocProperties::new()
+        .set_title(title)
+        .set_author("sozialraum")
+        .set_creation_datetime(&created)
 }
 
 /// Refuses an output that is one of the inputs.
@@ -94,7 +111,9 @@ pub fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError
     let out_abs = absolute(out);
     for i in inputs {
         if absolute(i) == out_abs {
-            return Err(WriteError::SameAsInput { path: out.display().to_string() });
+            return Err(WriteError::SameAsInput {
+                path: out.display().to_string(),
+            });
         }
     }
     Ok(())
@@ -104,7 +123,10 @@ fn absolute(p: &Path) -> PathBuf {
     if let Ok(c) = p.canonicalize() {
         return c;
     }
-    let parent = p.parent().filter(|x| !x.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = p
+        .parent()
+        .filter(|x| !x.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     match (parent.canonicalize(), p.file_name()) {
         (Ok(dir), Some(name)) => dir.join(name),
         _ => p.to_path_buf(),
@@ -119,9 +141,18 @@ pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
 }
 
 pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |e: std::io::Error| WriteError::Io { path: out.display().to_string(), message: e.to_string() };
-    let dir = out.parent().filter(|x| !x.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "ausgabe".into());
+    let io = |e: std::io::Error| WriteError::Io {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = out
+        .parent()
+        .filter(|x| !x.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "ausgabe".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     crate::interrupt::register_temp(&tmp);
     let result = (|| {

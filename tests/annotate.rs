@@ -18,7 +18,11 @@ fn flawed() -> Submission {
     s.set("Fallarbeit", "B3", "Achm"); // enum error
     s.set("Fallarbeit", "H4", 1.0); // cross_field error
     s.clear("Fallarbeit", "C5"); // required error on an empty cell
-    s.set("Fallarbeit", "K2", "=HYPERLINK(\"http://example.org\",\"klick\")"); // text, never a formula
+    s.set(
+        "Fallarbeit",
+        "K2",
+        "=HYPERLINK(\"http://example.org\",\"klick\")",
+    ); // text, never a formula
     s.set("Fallarbeit", "G6", "62,40 €"); // info: number as text
     s.set("Deckblatt", "B4", "Jugendhilfe Aller Weser"); // warning: provider name
     s
@@ -55,17 +59,34 @@ fn notes(path: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let names: Vec<String> = wb
         .split("<sheet ")
         .skip(1)
-        .filter_map(|s| s.split("name=\"").nth(1).and_then(|x| x.split('"').next()).map(|x| x.replace("&amp;", "&")))
+        .filter_map(|s| {
+            s.split("name=\"")
+                .nth(1)
+                .and_then(|x| x.split('"').next())
+                .map(|x| x.replace("&amp;", "&"))
+        })
         .collect();
     let mut out = BTreeMap::new();
     for (i, name) in names.iter().enumerate() {
-        let rels = part(path, &format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1)).unwrap_or_default();
-        let Some(target) = rels.split("Target=\"../").filter_map(|s| s.split('"').next()).find(|t| t.starts_with("comments")) else {
+        let rels = part(
+            path,
+            &format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1),
+        )
+        .unwrap_or_default();
+        let Some(target) = rels
+            .split("Target=\"../")
+            .filter_map(|s| s.split('"').next())
+            .find(|t| t.starts_with("comments"))
+        else {
             continue;
         };
         let xml = part(path, &format!("xl/{target}")).unwrap_or_default();
-        let refs: BTreeSet<String> =
-            xml.split("<comment ref=\"").skip(1).filter_map(|s| s.split('"').next()).map(String::from).collect();
+        let refs: BTreeSet<String> = xml
+            .split("<comment ref=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(String::from)
+            .collect();
         out.insert(name.clone(), refs);
     }
     out
@@ -88,7 +109,10 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
     let out = dir.path().join("geprueft.xlsx");
     let (code, doc) = annotate(&input, &out, &[]);
     assert_eq!(code, 1, "errors planted");
-    let findings = doc["files"][0]["findings"].as_array().cloned().unwrap_or_default();
+    let findings = doc["files"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(findings.len() >= 5, "{findings:?}");
 
     // Sheet order: the report first, then the input's sheets in their order.
@@ -103,7 +127,10 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
         let a = original.worksheet_range(&name).expect("input sheet");
         let b = copy.worksheet_range(&name).expect("copied sheet");
         for (r, c, v) in a.used_cells() {
-            let (row, col) = (a.start().unwrap().0 + r as u32, a.start().unwrap().1 + c as u32);
+            let (row, col) = (
+                a.start().unwrap().0 + r as u32,
+                a.start().unwrap().1 + c as u32,
+            );
             let w = b.get_value((row, col)).cloned().unwrap_or(Data::Empty);
             let same = match (v, &w) {
                 (Data::DateTime(x), Data::DateTime(y)) => x.as_f64() == y.as_f64(),
@@ -118,20 +145,31 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
     // Every finding located on a copied sheet: a fill and a note at its cell.
     let noted = notes(&out);
     for f in &findings {
-        let (Some(sheet), Some(cell)) = (f["sheet"].as_str(), f["cell"].as_str()) else { continue };
+        let (Some(sheet), Some(cell)) = (f["sheet"].as_str(), f["cell"].as_str()) else {
+            continue;
+        };
         if !expected_names.iter().any(|n| n == sheet) {
             continue;
         }
-        assert!(noted.get(sheet).is_some_and(|s| s.contains(cell)), "no note at {sheet}!{cell}");
+        assert!(
+            noted.get(sheet).is_some_and(|s| s.contains(cell)),
+            "no note at {sheet}!{cell}"
+        );
         let styles = copy.worksheet_style(sheet).expect("styles");
         let pos = common::a1(cell);
-        let fill = styles.get(pos).and_then(|s| s.fill.as_ref()).and_then(|f| f.get_color());
+        let fill = styles
+            .get(pos)
+            .and_then(|s| s.fill.as_ref())
+            .and_then(|f| f.get_color());
         assert!(fill.is_some(), "no fill at {sheet}!{cell}");
     }
 
     // The formula-looking text is text in the copy, not a formula.
     let sheet_xml = part(&out, "xl/worksheets/sheet3.xml").expect("Fallarbeit xml");
-    assert!(!sheet_xml.contains("<f>"), "a provider string became a formula");
+    assert!(
+        !sheet_xml.contains("<f>"),
+        "a provider string became a formula"
+    );
 
     // The report lists exactly the JSON findings, in order.
     let report = copy.worksheet_range("Prüfbericht").expect("report");
@@ -140,7 +178,12 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
         .expect("header row");
     let rows: Vec<(String, String, String)> = ((header + 1)..report.height())
         .map(|r| {
-            let s = |c| report.get((r, c)).map(|d| d.to_string()).unwrap_or_default();
+            let s = |c| {
+                report
+                    .get((r, c))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            };
             (s(2), s(4), s(7))
         })
         .filter(|r| !r.0.is_empty())
@@ -156,7 +199,10 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
 
     // The links of the report jump to the copied cells.
     let report_xml = part(&out, "xl/worksheets/sheet1.xml").expect("report xml");
-    assert!(report_xml.contains("location=\"'Fallarbeit'!B3\""), "link to the enum error missing");
+    assert!(
+        report_xml.contains("location=\"'Fallarbeit'!B3\""),
+        "link to the enum error missing"
+    );
 }
 
 #[test]
@@ -177,13 +223,25 @@ fn an_output_equal_to_the_input_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let input = flawed().write(dir.path());
     let before = std::fs::read(&input).expect("read");
-    let o = sozialraum().arg("check").arg(&input).arg("--annotate").arg(&input).output().expect("run");
+    let o = sozialraum()
+        .arg("check")
+        .arg(&input)
+        .arg("--annotate")
+        .arg(&input)
+        .output()
+        .expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("Eingabe"));
     assert_eq!(std::fs::read(&input).expect("read"), before);
     // The same file named through another path is refused too.
     let other: PathBuf = dir.path().join(".").join(input.file_name().expect("name"));
-    let o = sozialraum().arg("check").arg(&input).arg("--annotate").arg(&other).output().expect("run");
+    let o = sozialraum()
+        .arg("check")
+        .arg(&input)
+        .arg("--annotate")
+        .arg(&other)
+        .output()
+        .expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(&input).expect("read"), before);
 }
@@ -197,7 +255,11 @@ fn a_clean_file_gets_a_copy_saying_no_findings() {
     assert_eq!(code, 0, "{doc}");
     let mut copy: Xlsx<_> = calamine::open_workbook(&out).expect("copy");
     let report = copy.worksheet_range("Prüfbericht").expect("report");
-    assert_eq!(doc["files"][0]["findings"].as_array().map(Vec::len), Some(0), "the fixture is clean: {doc}");
+    assert_eq!(
+        doc["files"][0]["findings"].as_array().map(Vec::len),
+        Some(0),
+        "the fixture is clean: {doc}"
+    );
     let texts: Vec<String> = report.used_cells().map(|(_, _, d)| d.to_string()).collect();
     assert!(texts.iter().any(|t| t == "Keine Befunde"), "{texts:?}");
 }
@@ -231,8 +293,15 @@ fn annotate_dir_writes_one_checked_copy_per_input_and_english_names() {
         .expect("run");
     assert_eq!(o.status.code(), Some(1));
     for stem in [a.file_stem(), b.file_stem()] {
-        let p = outdir.join(format!("{}_checked.xlsx", stem.expect("stem").to_string_lossy()));
-        let copy: Xlsx<_> = calamine::open_workbook(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        assert_eq!(copy.sheet_names().first().map(String::as_str), Some("Check report"));
+        let p = outdir.join(format!(
+            "{}_checked.xlsx",
+            stem.expect("stem").to_string_lossy()
+        ));
+        let copy: Xlsx<_> =
+            calamine::open_workbook(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(
+            copy.sheet_names().first().map(String::as_str),
+            Some("Check report")
+        );
     }
 }

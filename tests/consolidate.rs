@@ -20,19 +20,31 @@ fn submission(provider: &str, year: i32, quarter: u8) -> Submission {
     let mut s = Submission::valid(provider, year, quarter);
     let n: u32 = provider.trim_start_matches('T').parse().unwrap_or(0);
     for row in 2..=6 {
-        s.set("Fallarbeit", &format!("A{row}"), format!("JA-2026-{:02}{:03}", n, row).as_str());
+        s.set(
+            "Fallarbeit",
+            &format!("A{row}"),
+            format!("JA-2026-{:02}{:03}", n, row).as_str(),
+        );
     }
     s
 }
 
 fn run(args: &[&str], inputs: &[&Path]) -> (i32, Value) {
-    let o = sozialraum().arg("consolidate").args(inputs).args(args).args(["--format", "json"]).output().expect("run");
+    let o = sozialraum()
+        .arg("consolidate")
+        .args(inputs)
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     let doc = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
     (o.status.code().unwrap_or(-1), doc)
 }
 
 fn dec(v: &Value) -> Decimal {
-    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a money string: {v}"))
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a money string: {v}"))
 }
 
 #[test]
@@ -53,23 +65,47 @@ fn totals_equal_the_sum_of_the_sources_and_every_row_keeps_its_source() {
         .as_array()
         .expect("files")
         .iter()
-        .map(|f| (f["provider"].as_str().unwrap_or("-").to_string(), f["status"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (
+                f["provider"].as_str().unwrap_or("-").to_string(),
+                f["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     assert_eq!(status.get("T01").map(String::as_str), Some("included"));
-    assert_eq!(status.get("T02").map(String::as_str), Some("included_with_errors"));
+    assert_eq!(
+        status.get("T02").map(String::as_str),
+        Some("included_with_errors")
+    );
     assert_eq!(status.get("-").map(String::as_str), Some("rejected"));
 
     // The expected sums, straight from the fixtures.
     let mut expected = Decimal::ZERO;
     for s in [&submission("T01", 2026, 3), &flawed] {
-        for (sheet, col) in [("Fallarbeit", "Kosten"), ("Milieuarbeit", "Kosten"), ("Strukturarbeit", "Kosten")] {
-            expected += Decimal::from_f64_retain(s.column_sum(sheet, col)).map(|d| d.round_dp(2)).unwrap_or_default();
+        for (sheet, col) in [
+            ("Fallarbeit", "Kosten"),
+            ("Milieuarbeit", "Kosten"),
+            ("Strukturarbeit", "Kosten"),
+        ] {
+            expected += Decimal::from_f64_retain(s.column_sum(sheet, col))
+                .map(|d| d.round_dp(2))
+                .unwrap_or_default();
         }
     }
-    let totals: Decimal = doc["totals"].as_array().expect("totals").iter().map(|t| dec(&t["amount"])).sum();
+    let totals: Decimal = doc["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .map(|t| dec(&t["amount"]))
+        .sum();
     assert_eq!(totals, expected);
     assert_eq!(dec(&doc["grand_total"]), expected);
-    let null_area = doc["totals"].as_array().expect("totals").iter().find(|t| t["sozialraum"].is_null()).expect("a null Sozialraum total");
+    let null_area = doc["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .find(|t| t["sozialraum"].is_null())
+        .expect("a null Sozialraum total");
     assert_eq!(null_area["provider"], "T02");
 
     // The detail sheets hold every row once, with its source, and sum to the same.
@@ -79,11 +115,18 @@ fn totals_equal_the_sum_of_the_sources_and_every_row_keeps_its_source() {
     let mut sources = Vec::new();
     for sheet in ["Fallarbeit", "Milieuarbeit", "Strukturarbeit"] {
         let r = wb.worksheet_range(sheet).expect("sheet");
-        let header: Vec<String> = (0..r.width()).map(|c| r.get((0, c)).map(|d| d.to_string()).unwrap_or_default()).collect();
-        let cost_col = header.iter().position(|h| h == "Kosten").expect("Kosten column");
+        let header: Vec<String> = (0..r.width())
+            .map(|c| r.get((0, c)).map(|d| d.to_string()).unwrap_or_default())
+            .collect();
+        let cost_col = header
+            .iter()
+            .position(|h| h == "Kosten")
+            .expect("Kosten column");
         for row in 1..r.height() {
             if let Some(calamine::Data::Float(f)) = r.get((row, cost_col)) {
-                detail_sum += Decimal::from_f64_retain(*f).map(|d| d.round_dp(2)).unwrap_or_default();
+                detail_sum += Decimal::from_f64_retain(*f)
+                    .map(|d| d.round_dp(2))
+                    .unwrap_or_default();
             }
             sources.push(r.get((row, 3)).map(|d| d.to_string()).unwrap_or_default());
         }
@@ -91,9 +134,22 @@ fn totals_equal_the_sum_of_the_sources_and_every_row_keeps_its_source() {
     assert_eq!(detail_sum, expected);
     let unique: std::collections::BTreeSet<&String> = sources.iter().collect();
     assert_eq!(unique.len(), sources.len(), "a source row appears twice");
-    assert!(sources.contains(&"T02_2026-Q3.xlsx:Fallarbeit!3".to_string()), "{sources:?}");
+    assert!(
+        sources.contains(&"T02_2026-Q3.xlsx:Fallarbeit!3".to_string()),
+        "{sources:?}"
+    );
     let names = wb.sheet_names();
-    assert_eq!(names, ["Übersicht", "Fallarbeit", "Milieuarbeit", "Strukturarbeit", "Befunde", "Quellen"]);
+    assert_eq!(
+        names,
+        [
+            "Übersicht",
+            "Fallarbeit",
+            "Milieuarbeit",
+            "Strukturarbeit",
+            "Befunde",
+            "Quellen"
+        ]
+    );
 }
 
 #[test]
@@ -109,16 +165,39 @@ fn a_quarter_submitted_twice_is_not_counted_twice() {
 
     let (code, doc) = run(&[], &[&a, &b]);
     assert_eq!(code, 1);
-    let f: Vec<&Value> = doc["findings"].as_array().expect("f").iter().filter(|f| f["code"] == "CONSISTENCY-DUPLICATE-SUBMISSION").collect();
+    let f: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["code"] == "CONSISTENCY-DUPLICATE-SUBMISSION")
+        .collect();
     assert_eq!(f.len(), 2, "{doc}");
-    assert!(doc["totals"].as_array().expect("t").iter().all(|t| t["provider"] != "T01"), "a duplicate must not be summed");
+    assert!(
+        doc["totals"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .all(|t| t["provider"] != "T01"),
+        "a duplicate must not be summed"
+    );
 
     let (_, doc) = run(&["--prefer-newest"], &[&a, &b]);
     let files = doc["files"].as_array().expect("files");
-    let included: Vec<&str> = files.iter().filter(|f| f["status"] == "included").filter_map(|f| f["path"].as_str()).collect();
+    let included: Vec<&str> = files
+        .iter()
+        .filter(|f| f["status"] == "included")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
     assert_eq!(included.len(), 1);
-    assert!(included[0].contains("neu"), "the newer Erstellt am wins: {included:?}");
-    assert!(doc["findings"].as_array().expect("f").iter().any(|f| f["code"] == "CONSISTENCY-SUPERSEDED"));
+    assert!(
+        included[0].contains("neu"),
+        "the newer Erstellt am wins: {included:?}"
+    );
+    assert!(doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .any(|f| f["code"] == "CONSISTENCY-SUPERSEDED"));
 }
 
 #[test]
@@ -131,23 +210,52 @@ fn cross_file_rules_find_double_billing_missing_providers_and_vanished_cases() {
     // T01 Q3 has open cases (no Ende); in Q4 one of them is missing.
     let mut t01_q4 = submission("T01", 2026, 4);
     for row in 2..=6 {
-        let v = t01.get("Fallarbeit", &format!("A{row}")).cloned().expect("case");
+        let v = t01
+            .get("Fallarbeit", &format!("A{row}"))
+            .cloned()
+            .expect("case");
         t01_q4.set("Fallarbeit", &format!("A{row}"), v);
     }
     t01_q4.set("Fallarbeit", "A6", "JA-2026-99999");
-    let paths = [t01.write(dir.path()), t02.write(dir.path()), t01_q4.write(dir.path())];
+    let paths = [
+        t01.write(dir.path()),
+        t02.write(dir.path()),
+        t01_q4.write(dir.path()),
+    ];
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let (code, doc) = run(&[], &refs);
     assert_eq!(code, 1);
-    let codes: Vec<(&str, Option<&str>)> =
-        doc["findings"].as_array().expect("f").iter().map(|f| (f["code"].as_str().unwrap_or(""), f["cell"].as_str())).collect();
-    assert!(codes.contains(&("CONSISTENCY-CASE-TWICE", Some("A2"))), "{codes:?}");
-    assert!(codes.iter().any(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION"), "{codes:?}");
-    let vanished: Vec<&Value> = doc["findings"].as_array().expect("f").iter().filter(|f| f["code"] == "CONSISTENCY-CASE-VANISHED").collect();
+    let codes: Vec<(&str, Option<&str>)> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap_or(""), f["cell"].as_str()))
+        .collect();
+    assert!(
+        codes.contains(&("CONSISTENCY-CASE-TWICE", Some("A2"))),
+        "{codes:?}"
+    );
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION"),
+        "{codes:?}"
+    );
+    let vanished: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["code"] == "CONSISTENCY-CASE-VANISHED")
+        .collect();
     assert!(!vanished.is_empty(), "{codes:?}");
-    assert!(vanished.iter().all(|f| f["path"].as_str().is_some_and(|p| p.contains("Q3"))));
+    assert!(vanished
+        .iter()
+        .all(|f| f["path"].as_str().is_some_and(|p| p.contains("Q3"))));
     // T03–T06 sent nothing for either quarter; T02 nothing for Q4.
-    let missing = codes.iter().filter(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION").count();
+    let missing = codes
+        .iter()
+        .filter(|c| c.0 == "CONSISTENCY-MISSING-SUBMISSION")
+        .count();
     assert_eq!(missing, 4 * 2 + 1);
 }
 
@@ -163,9 +271,18 @@ fn strict_refuses_to_write_and_quarters_select_the_period() {
     assert_eq!(code, 1);
     assert!(!out.exists(), "--strict must not write");
     let (_, doc) = run(&["--year", "2026", "--quarters", "2-2"], &[&a, &b]);
-    let excluded = doc["files"].as_array().expect("files").iter().filter(|f| f["status"] == "excluded").count();
+    let excluded = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["status"] == "excluded")
+        .count();
     assert_eq!(excluded, 1);
-    assert!(doc["totals"].as_array().expect("t").iter().all(|t| t["quarter"] == 2));
+    assert!(doc["totals"]
+        .as_array()
+        .expect("t")
+        .iter()
+        .all(|t| t["quarter"] == 2));
 }
 
 #[test]
@@ -173,7 +290,13 @@ fn the_output_may_not_be_an_input() {
     let dir = tempfile::tempdir().expect("tmp");
     let a = submission("T01", 2026, 3).write(dir.path());
     let before = std::fs::read(&a).expect("read");
-    let o = sozialraum().arg("consolidate").arg(&a).arg("-o").arg(&a).output().expect("run");
+    let o = sozialraum()
+        .arg("consolidate")
+        .arg(&a)
+        .arg("-o")
+        .arg(&a)
+        .output()
+        .expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(&a).expect("read"), before);
 }
@@ -185,8 +308,24 @@ fn the_district_workbook_is_the_same_bytes_for_the_same_inputs() {
     let b = submission("T05", 2026, 3).write(dir.path());
     let x = dir.path().join("x.xlsx");
     let y = dir.path().join("y.xlsx");
-    sozialraum().arg("consolidate").arg(&a).arg(&b).arg("-o").arg(&x).arg("-q").output().expect("run");
-    sozialraum().arg("consolidate").arg(&b).arg(&a).arg("-o").arg(&y).arg("-q").output().expect("run");
+    sozialraum()
+        .arg("consolidate")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&x)
+        .arg("-q")
+        .output()
+        .expect("run");
+    sozialraum()
+        .arg("consolidate")
+        .arg(&b)
+        .arg(&a)
+        .arg("-o")
+        .arg(&y)
+        .arg("-q")
+        .output()
+        .expect("run");
     assert_eq!(std::fs::read(&x).expect("x"), std::fs::read(&y).expect("y"));
 }
 
@@ -203,7 +342,13 @@ struct GenRow {
 
 fn gen_rows() -> impl Strategy<Value = Vec<GenRow>> {
     prop::collection::vec(
-        (0..AREAS.len(), 0u32..2000, 0i64..5_000_000).prop_map(|(area, hours_quarters, cost_cents)| GenRow { area, hours_quarters, cost_cents }),
+        (0..AREAS.len(), 0u32..2000, 0i64..5_000_000).prop_map(
+            |(area, hours_quarters, cost_cents)| GenRow {
+                area,
+                hours_quarters,
+                cost_cents,
+            },
+        ),
         0..25,
     )
 }

@@ -51,7 +51,9 @@ pub struct BudgetPlan {
 
 impl BudgetPlan {
     pub fn line(&self, year: i32, sozialraum: &str, category: &str) -> Option<&BudgetLine> {
-        self.lines.iter().find(|l| l.year == year && l.sozialraum == sozialraum && l.category == category)
+        self.lines
+            .iter()
+            .find(|l| l.year == year && l.sozialraum == sozialraum && l.category == category)
     }
 
     pub fn years(&self) -> BTreeSet<i32> {
@@ -59,7 +61,9 @@ impl BudgetPlan {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == crate::finding::Severity::Error)
+        self.findings
+            .iter()
+            .any(|f| f.severity == crate::finding::Severity::Error)
     }
 
     /// Checks that the plan has a line for every Sozialraum of `year`'s cut
@@ -70,12 +74,20 @@ impl BudgetPlan {
             return Err(BudgetError::NoYear {
                 path: self.path.clone(),
                 year,
-                found: self.years().iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", "),
+                found: self
+                    .years()
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         for area in cfg.sozialraum_names(Some(year)) {
             for category in categories(cfg) {
-                if self.named.contains(&(year, area.to_string(), category.clone())) {
+                if self
+                    .named
+                    .contains(&(year, area.to_string(), category.clone()))
+                {
                     continue;
                 }
                 let f = FindingBuilder::new(Code::BudgetMissing, lang)
@@ -97,13 +109,31 @@ pub enum BudgetError {
     #[error("Budgetplan {path}: {detail}")]
     Read { path: String, detail: String },
     #[error("Budgetplan {path}: das Blatt „{sheet}“ fehlt (vorhanden: {present})")]
-    SheetMissing { path: String, sheet: String, present: String },
+    SheetMissing {
+        path: String,
+        sheet: String,
+        present: String,
+    },
     #[error("Budgetplan {path}, Blatt „{sheet}“: in den ersten {rows} Zeilen steht keine Kopfzeile mit {expected}")]
-    HeaderNotFound { path: String, sheet: String, rows: u32, expected: String },
+    HeaderNotFound {
+        path: String,
+        sheet: String,
+        rows: u32,
+        expected: String,
+    },
     #[error("Budgetplan {path}, Blatt „{sheet}“: der Kopfzeile (Zeile {row}) fehlt {missing}")]
-    ColumnMissing { path: String, sheet: String, row: u32, missing: String },
+    ColumnMissing {
+        path: String,
+        sheet: String,
+        row: u32,
+        missing: String,
+    },
     #[error("Budgetplan {path}: keine Zeile für das Jahr {year} (Jahre im Plan: {found})")]
-    NoYear { path: String, year: i32, found: String },
+    NoYear {
+        path: String,
+        year: i32,
+        found: String,
+    },
 }
 
 /// The shipped layout when the configuration has no `[budget]` section.
@@ -120,7 +150,9 @@ fn default_def() -> BudgetDef {
 
 /// The budget categories in configuration order.
 pub fn categories(cfg: &Config) -> Vec<String> {
-    cfg.tables().map(|t| t.category.clone().unwrap_or_else(|| t.name.clone())).collect()
+    cfg.tables()
+        .map(|t| t.category.clone().unwrap_or_else(|| t.name.clone()))
+        .collect()
 }
 
 const YEAR: usize = 0;
@@ -152,7 +184,11 @@ fn column(key: &str, headers: &[String], ty: FieldType) -> Column {
         sum_of: Vec::new(),
     };
     let keys = headers.iter().map(|h| header_key(h)).collect();
-    Column { def, pattern: None, keys }
+    Column {
+        def,
+        pattern: None,
+        keys,
+    }
 }
 
 /// The plan sheet described as a table sheet, so `locate` finds its header.
@@ -183,37 +219,65 @@ fn plan_sheet(def: &BudgetDef) -> Sheet {
 
 /// Reads and checks the plan at `path`.
 pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
-    let err = |detail: String| BudgetError::Read { path: shown.to_string(), detail };
+    let err = |detail: String| BudgetError::Read {
+        path: shown.to_string(),
+        detail,
+    };
     let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     let mut reader = std::io::BufReader::new(file);
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_from(&mut reader, shown, cfg, lang)));
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_from(&mut reader, shown, cfg, lang)
+    }));
     guarded.unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
 }
 
 /// Reads and checks a plan held in memory.
-pub fn read_bytes(bytes: &[u8], shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
+pub fn read_bytes(
+    bytes: &[u8],
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> Result<BudgetPlan, BudgetError> {
     let mut cursor = std::io::Cursor::new(bytes);
     read_from(&mut cursor, shown, cfg, lang)
 }
 
-fn read_from<R: Read + Seek>(reader: &mut R, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
+fn read_from<R: Read + Seek>(
+    reader: &mut R,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> Result<BudgetPlan, BudgetError> {
     let read_err = |e: ReadError| {
         let detail = match e {
             ReadError::Encrypted => "die Datei ist kennwortgeschützt".to_string(),
             other => other.to_string(),
         };
-        BudgetError::Read { path: shown.to_string(), detail }
+        BudgetError::Read {
+            path: shown.to_string(),
+            detail,
+        }
     };
     let def = cfg.budget.clone().unwrap_or_else(default_def);
     let sniffed = sniff::sniff(reader, &cfg.limits).map_err(read_err)?;
     let mut wb = Workbook::open(reader, sniffed.format).map_err(read_err)?;
     wb.uncalculated = sniffed.uncalculated;
     let wanted = header_key(&def.sheet);
-    let Some(sheet) = wb.sheets.iter().find(|s| header_key(&s.name) == wanted).map(|s| s.name.clone()) else {
+    let Some(sheet) = wb
+        .sheets
+        .iter()
+        .find(|s| header_key(&s.name) == wanted)
+        .map(|s| s.name.clone())
+    else {
         return Err(BudgetError::SheetMissing {
             path: shown.to_string(),
             sheet: def.sheet.clone(),
-            present: wb.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join(", "),
+            present: wb
+                .sheets
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     };
     let mut rows = Vec::new();
@@ -237,11 +301,26 @@ pub fn parse(
     let def = cfg.budget.clone().unwrap_or_else(default_def);
     let layout = plan_sheet(&def);
     let header = find_header(&layout, rows, shown, sheet)?;
-    let mut plan = BudgetPlan { path: shown.to_string(), sheet: sheet.to_string(), ..BudgetPlan::default() };
-    let totals: BTreeSet<String> = cfg.tables().flat_map(|t| t.totals_keys.iter().cloned()).collect();
+    let mut plan = BudgetPlan {
+        path: shown.to_string(),
+        sheet: sheet.to_string(),
+        ..BudgetPlan::default()
+    };
+    let totals: BTreeSet<String> = cfg
+        .tables()
+        .flat_map(|t| t.totals_keys.iter().cloned())
+        .collect();
     let mut first_seen: BTreeMap<(i32, String, String), CellPos> = BTreeMap::new();
     for (r, cells) in rows.iter().filter(|(r, _)| *r > header.row) {
-        let mut check = LineCheck { plan: &mut plan, layout: &layout, header: &header, row: *r, cells, is_1904, lang };
+        let mut check = LineCheck {
+            plan: &mut plan,
+            layout: &layout,
+            header: &header,
+            row: *r,
+            cells,
+            is_1904,
+            lang,
+        };
         if !check.has_data() || check.is_totals_row(&totals) {
             continue;
         }
@@ -249,13 +328,22 @@ pub fn parse(
         let area = check.sozialraum(cfg, year);
         let category = check.category(cfg);
         let amount = check.amount();
-        let (Some(year), Some(area), Some(category)) = (year, area, category) else { continue };
+        let (Some(year), Some(area), Some(category)) = (year, area, category) else {
+            continue;
+        };
         if cfg.is_county_wide(&area) && !county_wide_allowed(cfg, &category) {
-            check.finding(Code::BudgetCountyWide, CATEGORY).value(category.clone()).arg("sozialraum", area.clone()).push();
+            check
+                .finding(Code::BudgetCountyWide, CATEGORY)
+                .value(category.clone())
+                .arg("sozialraum", area.clone())
+                .push();
             continue;
         }
         let key = (year, area.clone(), category.clone());
-        let pos = check.pos(BUDGET).or_else(|| check.pos(AREA)).unwrap_or(CellPos::new(*r, 0));
+        let pos = check
+            .pos(BUDGET)
+            .or_else(|| check.pos(AREA))
+            .unwrap_or(CellPos::new(*r, 0));
         if let Some(first) = first_seen.get(&key) {
             check
                 .finding(Code::BudgetDuplicate, AREA)
@@ -267,7 +355,13 @@ pub fn parse(
         first_seen.insert(key.clone(), pos);
         plan.named.insert(key);
         if let Some(amount) = amount {
-            plan.lines.push(BudgetLine { year, sozialraum: area, category, amount, cell: pos });
+            plan.lines.push(BudgetLine {
+                year,
+                sozialraum: area,
+                category,
+                amount,
+                cell: pos,
+            });
         }
     }
     Ok(plan)
@@ -276,13 +370,28 @@ pub fn parse(
 fn county_wide_allowed(cfg: &Config, category: &str) -> bool {
     cfg.tables().any(|t| {
         t.category.as_deref().unwrap_or(&t.name) == category
-            && t.column_index("sozialraum").and_then(|i| t.columns.get(i)).is_some_and(|c| c.def.allow_county_wide)
+            && t.column_index("sozialraum")
+                .and_then(|i| t.columns.get(i))
+                .is_some_and(|c| c.def.allow_county_wide)
     })
 }
 
-fn find_header(layout: &Sheet, rows: &[(u32, Vec<RawCell>)], shown: &str, sheet: &str) -> Result<HeaderMap, BudgetError> {
-    let candidates: Vec<(u32, Vec<RawCell>)> = rows.iter().filter(|(r, _)| *r < layout.header_rows).cloned().collect();
-    if let Some(m) = candidates.iter().map(|(r, c)| locate::match_header(layout, *r, c)).find(|m| m.is_complete(layout)) {
+fn find_header(
+    layout: &Sheet,
+    rows: &[(u32, Vec<RawCell>)],
+    shown: &str,
+    sheet: &str,
+) -> Result<HeaderMap, BudgetError> {
+    let candidates: Vec<(u32, Vec<RawCell>)> = rows
+        .iter()
+        .filter(|(r, _)| *r < layout.header_rows)
+        .cloned()
+        .collect();
+    if let Some(m) = candidates
+        .iter()
+        .map(|(r, c)| locate::match_header(layout, *r, c))
+        .find(|m| m.is_complete(layout))
+    {
         return Ok(m);
     }
     let titles = |only_missing: Option<&HeaderMap>| -> String {
@@ -355,11 +464,19 @@ impl LineCheck<'_> {
 
     fn raw(&self, idx: usize) -> &Raw {
         let col = self.header.col(idx);
-        self.cells.iter().find(|c| Some(c.col) == col).map(|c| &c.raw).unwrap_or(&Raw::Empty)
+        self.cells
+            .iter()
+            .find(|c| Some(c.col) == col)
+            .map(|c| &c.raw)
+            .unwrap_or(&Raw::Empty)
     }
 
     fn title(&self, idx: usize) -> String {
-        self.layout.columns.get(idx).map(|c| c.title().to_string()).unwrap_or_default()
+        self.layout
+            .columns
+            .get(idx)
+            .map(|c| c.title().to_string())
+            .unwrap_or_default()
     }
 
     fn has_data(&self) -> bool {
@@ -368,16 +485,25 @@ impl LineCheck<'_> {
 
     /// `Summe`/`Gesamt` in the first filled cell: a totals row, not a plan line.
     fn is_totals_row(&self, totals: &BTreeSet<String>) -> bool {
-        let first = self.cells.iter().filter(|c| !c.raw.is_empty()).min_by_key(|c| c.col);
+        let first = self
+            .cells
+            .iter()
+            .filter(|c| !c.raw.is_empty())
+            .min_by_key(|c| c.col);
         matches!(first.map(|c| &c.raw), Some(Raw::Text(t)) if totals.contains(&header_key(t)))
     }
 
     fn finding(&mut self, code: Code, idx: usize) -> Pending<'_> {
-        let mut b = FindingBuilder::new(code, self.lang).sheet(self.plan.sheet.clone()).column(self.title(idx));
+        let mut b = FindingBuilder::new(code, self.lang)
+            .sheet(self.plan.sheet.clone())
+            .column(self.title(idx));
         if let Some(p) = self.pos(idx) {
             b = b.cell(p);
         }
-        Pending { builder: b, plan: self.plan }
+        Pending {
+            builder: b,
+            plan: self.plan,
+        }
     }
 
     /// Coerces a cell; empty, error values and non-numbers are reported here.
@@ -391,14 +517,24 @@ impl LineCheck<'_> {
             }
             Coerced::Value(v, note) => {
                 if let Some(n) = note {
-                    let code = if n.ambiguous { Code::TypeAmbiguous } else { Code::TypeConverted };
-                    self.finding(code, idx).value(shown).arg("reading", n.reading).push();
+                    let code = if n.ambiguous {
+                        Code::TypeAmbiguous
+                    } else {
+                        Code::TypeConverted
+                    };
+                    self.finding(code, idx)
+                        .value(shown)
+                        .arg("reading", n.reading)
+                        .push();
                 }
                 Some(v)
             }
             Coerced::Invalid | Coerced::ErrorValue(_) | Coerced::NoValue(_) => {
                 let expected = coerce::expected(ty, self.lang);
-                self.finding(Code::BudgetNotNumber, idx).value(shown).arg("expected", expected).push();
+                self.finding(Code::BudgetNotNumber, idx)
+                    .value(shown)
+                    .arg("expected", expected)
+                    .push();
                 None
             }
         }
@@ -409,8 +545,12 @@ impl LineCheck<'_> {
             Value::Int(y) if (1900..=2999).contains(&y) => i32::try_from(y).ok(),
             other => {
                 let shown = coerce::show_value(&other, self.lang);
-                let expected = crate::i18n::t(self.lang, "ein Jahr wie 2026", "a year such as 2026");
-                self.finding(Code::BudgetNotNumber, YEAR).value(shown).arg("expected", expected).push();
+                let expected =
+                    crate::i18n::t(self.lang, "ein Jahr wie 2026", "a year such as 2026");
+                self.finding(Code::BudgetNotNumber, YEAR)
+                    .value(shown)
+                    .arg("expected", expected)
+                    .push();
                 None
             }
         }
@@ -425,26 +565,42 @@ impl LineCheck<'_> {
             Some((name, via)) => {
                 let name = name.to_string();
                 if via == Via::Municipality {
-                    self.finding(Code::EnumMunicipality, AREA).value(text).arg("reading", name.clone()).push();
+                    self.finding(Code::EnumMunicipality, AREA)
+                        .value(text)
+                        .arg("reading", name.clone())
+                        .push();
                 }
                 Some(name)
             }
             None => {
-                let mut allowed: Vec<String> = cfg.sozialraum_names(year).iter().map(|s| s.to_string()).collect();
+                let mut allowed: Vec<String> = cfg
+                    .sozialraum_names(year)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
                 allowed.push(cfg.county_wide.name.clone());
-                self.finding(Code::BudgetSozialraum, AREA).value(text).arg("allowed", allowed.join(", ")).push();
+                self.finding(Code::BudgetSozialraum, AREA)
+                    .value(text)
+                    .arg("allowed", allowed.join(", "))
+                    .push();
                 None
             }
         }
     }
 
     fn category(&mut self, cfg: &Config) -> Option<String> {
-        let text = self.coerced(CATEGORY, FieldType::Text)?.as_text()?.to_string();
+        let text = self
+            .coerced(CATEGORY, FieldType::Text)?
+            .as_text()?
+            .to_string();
         let all = categories(cfg);
         match all.iter().find(|c| match_key(c) == match_key(&text)) {
             Some(c) => Some(c.clone()),
             None => {
-                self.finding(Code::BudgetCategory, CATEGORY).value(text).arg("allowed", all.join(", ")).push();
+                self.finding(Code::BudgetCategory, CATEGORY)
+                    .value(text)
+                    .arg("allowed", all.join(", "))
+                    .push();
                 None
             }
         }
@@ -454,7 +610,10 @@ impl LineCheck<'_> {
         let d = self.coerced(BUDGET, FieldType::Money)?.as_dec()?;
         if d.is_sign_negative() && !d.is_zero() {
             let shown = coerce::show_money(d, self.lang);
-            self.finding(Code::BudgetNegative, BUDGET).value(coerce::machine(d, true)).arg("value", shown).push();
+            self.finding(Code::BudgetNegative, BUDGET)
+                .value(coerce::machine(d, true))
+                .arg("value", shown)
+                .push();
             return None;
         }
         Some(d)

@@ -13,17 +13,26 @@ use crate::config::Config;
 use crate::finding::FileReport;
 use crate::i18n::Lang;
 use crate::pipeline::{FileOutcome, Options};
-use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::read::isolate::{self, Isolation};
+use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::render::{json, terminal};
 
-pub fn run(args: &CheckArgs, cfg: &Config, lang: Lang, config_path: Option<&std::path::Path>) -> miette::Result<i32> {
+pub fn run(
+    args: &CheckArgs,
+    cfg: &Config,
+    lang: Lang,
+    config_path: Option<&std::path::Path>,
+) -> miette::Result<i32> {
     let files = super::expand_inputs(&args.inputs).map_err(|e| miette::miette!("{e}"))?;
     if files.is_empty() {
         return Err(miette::miette!(
             help = "Unterstützt: .xlsx .xlsm .xlsb .xls .ods",
             "Keine Tabellendateien gefunden in: {}",
-            args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if args.annotate.is_some() && files.len() != 1 {
@@ -36,8 +45,14 @@ pub fn run(args: &CheckArgs, cfg: &Config, lang: Lang, config_path: Option<&std:
     if let Some(out) = &args.annotate {
         crate::xlsx::refuse_overwrite(out, &files).map_err(|e| miette::miette!("{e}"))?;
     }
-    let iso = Isolation { enabled: !args.no_isolate, config_path: config_path.map(|p| p.to_path_buf()) };
-    let opts = Options { lang, keep_records: false };
+    let iso = Isolation {
+        enabled: !args.no_isolate,
+        config_path: config_path.map(|p| p.to_path_buf()),
+    };
+    let opts = Options {
+        lang,
+        keep_records: false,
+    };
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
         .map(|p| {
@@ -51,20 +66,35 @@ pub fn run(args: &CheckArgs, cfg: &Config, lang: Lang, config_path: Option<&std:
         OutputFormat::Json => println!("{}", json::check_document(&reports)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let style = terminal::Style { color, show_infos: args.all };
+            let style = terminal::Style {
+                color,
+                show_infos: args.all,
+            };
             let mut out = String::new();
             for r in &reports {
                 terminal::render_file(&mut out, r, lang, &style);
             }
             let failing = reports.iter().filter(|r| r.fails(args.strict)).count();
             out.push_str(&match lang {
-                Lang::De => format!("{} Datei(en) geprüft, {} nicht annehmbar.\n", reports.len(), failing),
-                Lang::En => format!("{} file(s) checked, {} not acceptable.\n", reports.len(), failing),
+                Lang::De => format!(
+                    "{} Datei(en) geprüft, {} nicht annehmbar.\n",
+                    reports.len(),
+                    failing
+                ),
+                Lang::En => format!(
+                    "{} file(s) checked, {} not acceptable.\n",
+                    reports.len(),
+                    failing
+                ),
             });
             print!("{out}");
         }
     }
-    Ok(if reports.iter().any(|r| r.fails(args.strict)) { 1 } else { 0 })
+    Ok(if reports.iter().any(|r| r.fails(args.strict)) {
+        1
+    } else {
+        0
+    })
 }
 
 /// The date shown as "checked on": today, or `SOURCE_DATE_EPOCH` for reproducible runs.
@@ -92,7 +122,10 @@ fn annotate(
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let stem = f.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "datei".into());
+                    let stem = f
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_else(|| "datei".into());
                     let suffix = crate::i18n::t(lang, "geprüft", "checked");
                     (i, dir.join(format!("{stem}_{suffix}.xlsx")))
                 })
@@ -105,7 +138,9 @@ fn annotate(
     }
     let date = check_date();
     for (i, out) in targets {
-        let (Some(input), Some(o)) = (files.get(i), outcomes.get(i)) else { continue };
+        let (Some(input), Some(o)) = (files.get(i), outcomes.get(i)) else {
+            continue;
+        };
         let req = AnnotateRequest {
             input,
             report: &o.report,
@@ -116,7 +151,11 @@ fn annotate(
         };
         annotate_render::write(&req, cfg, &out).map_err(|e| miette::miette!("{e}"))?;
         if args.format == OutputFormat::Human {
-            eprintln!("{} {}", crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"), out.display());
+            eprintln!(
+                "{} {}",
+                crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"),
+                out.display()
+            );
         }
     }
     Ok(())

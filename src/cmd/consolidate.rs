@@ -18,25 +18,54 @@ use crate::i18n::{t, Lang};
 use crate::pipeline::Options;
 use crate::read::isolate::Isolation;
 
-pub fn run(args: &ConsolidateArgs, cfg: &Config, lang: Lang, config_path: Option<&std::path::Path>) -> miette::Result<i32> {
+pub fn run(
+    args: &ConsolidateArgs,
+    cfg: &Config,
+    lang: Lang,
+    config_path: Option<&std::path::Path>,
+) -> miette::Result<i32> {
     let files = super::expand_inputs(&args.inputs).map_err(|e| miette::miette!("{e}"))?;
     if args.output.is_none() && args.format != OutputFormat::Json {
-        return Err(miette::miette!(help = "z. B. -o Kreis_2026-Q3.xlsx", "Die Ausgabedatei fehlt (-o)"));
+        return Err(miette::miette!(
+            help = "z. B. -o Kreis_2026-Q3.xlsx",
+            "Die Ausgabedatei fehlt (-o)"
+        ));
     }
     if let Some(out) = &args.output {
         crate::xlsx::refuse_overwrite(out, &files).map_err(|e| miette::miette!("{e}"))?;
     }
     let quarters = parse_quarters(args)?;
     if let Some(n) = args.jobs {
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
-    let iso = Isolation { enabled: !args.no_isolate, config_path: config_path.map(|p| p.to_path_buf()) };
+    let iso = Isolation {
+        enabled: !args.no_isolate,
+        config_path: config_path.map(|p| p.to_path_buf()),
+    };
     let progress = !args.quiet && std::io::stderr().is_terminal();
-    let outcomes = super::check_all(&files, cfg, Options { lang, keep_records: true }, &iso, progress);
-    let opts = consolidate::Options { year: args.year, quarters, prefer_newest: args.prefer_newest };
+    let outcomes = super::check_all(
+        &files,
+        cfg,
+        Options {
+            lang,
+            keep_records: true,
+        },
+        &iso,
+        progress,
+    );
+    let opts = consolidate::Options {
+        year: args.year,
+        quarters,
+        prefer_newest: args.prefer_newest,
+    };
     let c = consolidate::consolidate(outcomes, cfg, &opts, lang);
 
-    let refuse = args.strict && c.sources.iter().any(|s| s.status != Status::Excluded && s.outcome.report.summary.errors > 0);
+    let refuse = args.strict
+        && c.sources
+            .iter()
+            .any(|s| s.status != Status::Excluded && s.outcome.report.summary.errors > 0);
     let mut written = None;
     if let Some(out) = &args.output {
         if !refuse {
@@ -56,8 +85,15 @@ fn parse_quarters(args: &ConsolidateArgs) -> miette::Result<Option<Vec<u8>>> {
     if let Some(q) = args.quarter {
         return Ok(Some(vec![q]));
     }
-    let Some(range) = &args.quarters else { return Ok(None) };
-    let bad = || miette::miette!(help = "z. B. --quarters 1-3", "Ungültiger Quartalsbereich „{range}“");
+    let Some(range) = &args.quarters else {
+        return Ok(None);
+    };
+    let bad = || {
+        miette::miette!(
+            help = "z. B. --quarters 1-3",
+            "Ungültiger Quartalsbereich „{range}“"
+        )
+    };
     let (a, b) = range.split_once('-').unwrap_or((range, range));
     let a: u8 = a.trim().parse().map_err(|_| bad())?;
     let b: u8 = b.trim().parse().map_err(|_| bad())?;
@@ -160,18 +196,31 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
             r.summary.warnings,
             t(lang, "Warnungen", "warnings"),
             workbook::status_label(lang, src.status),
-            src.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default()
+            src.reason
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default()
         );
     }
     if !c.findings.is_empty() {
-        let _ = writeln!(s, "\n{}", t(lang, "Dateiübergreifende Befunde:", "Cross-file findings:"));
+        let _ = writeln!(
+            s,
+            "\n{}",
+            t(lang, "Dateiübergreifende Befunde:", "Cross-file findings:")
+        );
         for f in &c.findings {
             let place = match (&f.path, &f.sheet, &f.cell) {
                 (Some(p), Some(sh), Some(ce)) => format!("{p} {sh}!{ce}: "),
                 (Some(p), _, _) => format!("{p}: "),
                 _ => String::new(),
             };
-            let _ = writeln!(s, "  {} [{}] {place}{}", crate::i18n::severity_word(lang, f.severity), f.code, f.message);
+            let _ = writeln!(
+                s,
+                "  {} [{}] {place}{}",
+                crate::i18n::severity_word(lang, f.severity),
+                f.code,
+                f.message
+            );
         }
     }
     let _ = writeln!(
@@ -187,7 +236,15 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
             let _ = writeln!(s, "{} {p}", t(lang, "Geschrieben:", "Written:"));
         }
         (None, true) => {
-            let _ = writeln!(s, "{}", t(lang, "Nicht geschrieben: --strict und Dateien mit Fehlern.", "Not written: --strict and files with errors."));
+            let _ = writeln!(
+                s,
+                "{}",
+                t(
+                    lang,
+                    "Nicht geschrieben: --strict und Dateien mit Fehlern.",
+                    "Not written: --strict and files with errors."
+                )
+            );
         }
         _ => {}
     }

@@ -11,7 +11,7 @@ pub fn run(args: &ExplainArgs, lang: Lang) -> miette::Result<i32> {
     }
     let codes: Vec<Code> = match &args.code {
         None => Code::ALL.to_vec(),
-        Some(c) => match Code::from_str(c) {
+        Some(c) => match Code::parse(c) {
             Some(code) => vec![code],
             None => {
                 return Err(miette::miette!(

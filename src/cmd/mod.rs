@@ -1,5 +1,6 @@
 //! One file per command; each ends in one `run` function.
 
+pub mod audit;
 pub mod check;
 pub mod consolidate;
 pub mod explain;
@@ -14,7 +15,10 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for input in inputs {
         if !input.exists() {
-            return Err(format!("{}: Datei oder Ordner nicht gefunden", input.display()));
+            return Err(format!(
+                "{}: Datei oder Ordner nicht gefunden",
+                input.display()
+            ));
         }
         if input.is_dir() && !looks_like_workbook(input) {
             walk(input, &mut out);
@@ -32,11 +36,16 @@ fn looks_like_workbook(p: &Path) -> bool {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
-        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         if name.starts_with("~$") || name.starts_with(".~lock") {
             continue; // Excel/LibreOffice lock files of an open workbook
         }
@@ -59,12 +68,16 @@ pub fn check_all(
 ) -> Vec<crate::pipeline::FileOutcome> {
     use rayon::prelude::*;
     let bar = if progress {
-        indicatif::ProgressBar::with_draw_target(Some(files.len() as u64), indicatif::ProgressDrawTarget::stderr())
+        indicatif::ProgressBar::with_draw_target(
+            Some(files.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        )
     } else {
         indicatif::ProgressBar::hidden()
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let out = files
         .par_iter()

@@ -14,10 +14,30 @@ pub enum DateReading {
 }
 
 const MONTHS: [(&str, u32); 24] = [
-    ("januar", 1), ("jan", 1), ("februar", 2), ("feb", 2), ("märz", 3), ("mär", 3),
-    ("april", 4), ("apr", 4), ("mai", 5), ("juni", 6), ("jun", 6), ("juli", 7),
-    ("jul", 7), ("august", 8), ("aug", 8), ("september", 9), ("sep", 9), ("oktober", 10),
-    ("okt", 10), ("november", 11), ("nov", 11), ("dezember", 12), ("dez", 12), ("maerz", 3),
+    ("januar", 1),
+    ("jan", 1),
+    ("februar", 2),
+    ("feb", 2),
+    ("märz", 3),
+    ("mär", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("mai", 5),
+    ("juni", 6),
+    ("jun", 6),
+    ("juli", 7),
+    ("jul", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("oktober", 10),
+    ("okt", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("dezember", 12),
+    ("dez", 12),
+    ("maerz", 3),
 ];
 
 /// Earliest and latest year a report date may plausibly carry.
@@ -66,14 +86,19 @@ pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
 
 /// `1. Juli 2026`, `01. Jan. 2026`
 fn parse_month_name(s: &str) -> Option<(NaiveDate, DateReading)> {
-    let cleaned = crate::coerce::text::clean(s).to_lowercase().replace('.', " ");
+    let cleaned = crate::coerce::text::clean(s)
+        .to_lowercase()
+        .replace('.', " ");
     let words: Vec<&str> = cleaned.split(' ').filter(|w| !w.is_empty()).collect();
     if words.len() != 3 {
         return None;
     }
     let d = num(words.first()?)?;
     let month_word = *words.get(1)?;
-    let m = MONTHS.iter().find(|(n, _)| *n == month_word).map(|(_, m)| *m)?;
+    let m = MONTHS
+        .iter()
+        .find(|(n, _)| *n == month_word)
+        .map(|(_, m)| *m)?;
     let (y, short) = year_of(words.get(2)?)?;
     if short {
         return None;
@@ -120,7 +145,7 @@ fn ymd(y: impl TryInto<i32>, m: u32, d: u32) -> Option<NaiveDate> {
 
 /// A bare serial number (a date in a "General" cell) in the workbook's date system.
 pub fn from_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 1.0 || serial >= 2_958_466.0 {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
     let days = serial.floor() as i64;
@@ -169,9 +194,23 @@ mod tests {
         }
         assert_eq!(
             parse_text("03/04/2026"),
-            Some((date(2026, 4, 3), DateReading::Ambiguous { other: date(2026, 3, 4) }))
+            Some((
+                date(2026, 4, 3),
+                DateReading::Ambiguous {
+                    other: date(2026, 3, 4)
+                }
+            ))
         );
-        for bad in ["31.02.2026", "2026", "abc", "1.2", "01.07.20266", "", "12.13.2026", "01.01.1066"] {
+        for bad in [
+            "31.02.2026",
+            "2026",
+            "abc",
+            "1.2",
+            "01.07.20266",
+            "",
+            "12.13.2026",
+            "01.01.1066",
+        ] {
             assert_eq!(parse_text(bad), None, "{bad}");
         }
     }

@@ -85,8 +85,16 @@ pub fn expected(ty: FieldType, lang: Lang) -> &'static str {
         FieldType::Text => t(lang, "einen Text", "a text"),
         FieldType::Integer => t(lang, "eine ganze Zahl", "a whole number"),
         FieldType::Decimal => t(lang, "eine Zahl wie 12,5", "a number such as 12.5"),
-        FieldType::Money => t(lang, "einen Betrag wie 1.234,56", "an amount such as 1234.56"),
-        FieldType::Date => t(lang, "ein Datum wie 01.07.2026", "a date such as 01.07.2026"),
+        FieldType::Money => t(
+            lang,
+            "einen Betrag wie 1.234,56",
+            "an amount such as 1234.56",
+        ),
+        FieldType::Date => t(
+            lang,
+            "ein Datum wie 01.07.2026",
+            "a date such as 01.07.2026",
+        ),
         FieldType::Bool => t(lang, "ja oder nein", "ja (yes) or nein (no)"),
         FieldType::Enum => t(lang, "einen Wert aus der Liste", "a value from the list"),
         FieldType::Quarter => t(lang, "ein Quartal 1–4", "a quarter 1–4"),
@@ -180,7 +188,11 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
                     Value::Date(d),
                     Some(Note {
                         ambiguous: false,
-                        reading: format!("{} ({})", date::format_de(d), t(lang, "Datums-Seriennummer", "date serial number")),
+                        reading: format!(
+                            "{} ({})",
+                            date::format_de(d),
+                            t(lang, "Datums-Seriennummer", "date serial number")
+                        ),
                     }),
                 ),
                 None => Coerced::Invalid,
@@ -190,7 +202,11 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
                     Value::Date(d),
                     Some(Note {
                         ambiguous: false,
-                        reading: format!("{} ({})", date::format_de(d), t(lang, "Datums-Seriennummer", "date serial number")),
+                        reading: format!(
+                            "{} ({})",
+                            date::format_de(d),
+                            t(lang, "Datums-Seriennummer", "date serial number")
+                        ),
                     }),
                 ),
                 None => Coerced::Invalid,
@@ -198,13 +214,24 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
             Raw::Text(s) => match date::parse_text(s) {
                 Some((d, date::DateReading::Text)) => Coerced::Value(
                     Value::Date(d),
-                    Some(Note { ambiguous: false, reading: format!("{} ({})", date::format_de(d), t(lang, "Datum als Text", "date as text")) }),
+                    Some(Note {
+                        ambiguous: false,
+                        reading: format!(
+                            "{} ({})",
+                            date::format_de(d),
+                            t(lang, "Datum als Text", "date as text")
+                        ),
+                    }),
                 ),
                 Some((d, date::DateReading::ShortYear)) => Coerced::Value(
                     Value::Date(d),
                     Some(Note {
                         ambiguous: false,
-                        reading: format!("{} ({})", date::format_de(d), t(lang, "zweistelliges Jahr", "two-digit year")),
+                        reading: format!(
+                            "{} ({})",
+                            date::format_de(d),
+                            t(lang, "zweistelliges Jahr", "two-digit year")
+                        ),
                     }),
                 ),
                 Some((d, date::DateReading::Ambiguous { other })) => Coerced::Value(
@@ -225,14 +252,23 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
         },
         FieldType::Bool => match raw {
             Raw::Bool(b) => Coerced::Value(Value::Bool(*b), None),
-            Raw::Number(f) if *f == 1.0 || *f == 0.0 => Coerced::Value(Value::Bool(*f == 1.0), None),
+            Raw::Number(f) if *f == 1.0 || *f == 0.0 => {
+                Coerced::Value(Value::Bool(*f == 1.0), None)
+            }
             Raw::Int(i) if *i == 1 || *i == 0 => Coerced::Value(Value::Bool(*i == 1), None),
-            Raw::Text(s) => match text::match_key(s).trim_end_matches('.').as_ref() {
-                "ja" | "j" | "yes" | "y" | "wahr" | "true" => Coerced::Value(Value::Bool(true), None),
-                "nein" | "n" | "no" | "falsch" | "false" | "-" => Coerced::Value(Value::Bool(false), None),
+            Raw::Text(s) => match text::match_key(s).trim_end_matches('.') {
+                "ja" | "j" | "yes" | "y" | "wahr" | "true" => {
+                    Coerced::Value(Value::Bool(true), None)
+                }
+                "nein" | "n" | "no" | "falsch" | "false" | "-" => {
+                    Coerced::Value(Value::Bool(false), None)
+                }
                 "x" => Coerced::Value(
                     Value::Bool(true),
-                    Some(Note { ambiguous: false, reading: t(lang, "ja (Kreuz)", "ja (a cross)").to_string() }),
+                    Some(Note {
+                        ambiguous: false,
+                        reading: t(lang, "ja (Kreuz)", "ja (a cross)").to_string(),
+                    }),
                 ),
                 _ => Coerced::Invalid,
             },
@@ -247,7 +283,13 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
 
 fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<Note>)> {
     use crate::i18n::t;
-    let show = |d: Decimal| if ty == FieldType::Money { show_money(d, lang) } else { show_dec(d, lang) };
+    let show = |d: Decimal| {
+        if ty == FieldType::Money {
+            show_money(d, lang)
+        } else {
+            show_dec(d, lang)
+        }
+    };
     match raw {
         Raw::Number(f) => number::from_excel(*f).map(|d| (d, None)),
         Raw::Int(i) => Some((Decimal::from(*i), None)),
@@ -256,11 +298,20 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
             let note = match reading {
                 NumberReading::Plain | NumberReading::Converted => Note {
                     ambiguous: false,
-                    reading: format!("{} ({})", show(d), t(lang, "Zahl als Text", "number as text")),
+                    reading: format!(
+                        "{} ({})",
+                        show(d),
+                        t(lang, "Zahl als Text", "number as text")
+                    ),
                 },
                 NumberReading::Ambiguous { other } => Note {
                     ambiguous: true,
-                    reading: format!("{} ({} {})", show(d), t(lang, "nicht", "not"), show_dec(other, lang)),
+                    reading: format!(
+                        "{} ({} {})",
+                        show(d),
+                        t(lang, "nicht", "not"),
+                        show_dec(other, lang)
+                    ),
                 },
             };
             Some((d, Some(note)))
@@ -275,7 +326,9 @@ pub fn quarter_of(raw: &Raw) -> Option<u8> {
         Raw::Number(f) if f.fract() == 0.0 && (1.0..=4.0).contains(f) => *f as u8,
         Raw::Int(i) if (1..=4).contains(i) => *i as u8,
         Raw::Text(s) => {
-            let k = text::match_key(s).replace("quartal", "").replace(['.', ' '], "");
+            let k = text::match_key(s)
+                .replace("quartal", "")
+                .replace(['.', ' '], "");
             let k = k.split('/').next().unwrap_or("");
             let k = k.strip_prefix('q').unwrap_or(k);
             match k {
@@ -308,37 +361,86 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(c(Raw::Text("1.234".into()), FieldType::Money), Coerced::Value(_, Some(Note { ambiguous: true, .. }))));
-        assert_eq!(c(Raw::Text("zwölf".into()), FieldType::Money), Coerced::Invalid);
-        assert_eq!(c(Raw::Number(62.4), FieldType::Money), Coerced::Value(Value::Dec("62.4".parse().unwrap()), None));
+        assert!(matches!(
+            c(Raw::Text("1.234".into()), FieldType::Money),
+            Coerced::Value(
+                _,
+                Some(Note {
+                    ambiguous: true,
+                    ..
+                })
+            )
+        ));
+        assert_eq!(
+            c(Raw::Text("zwölf".into()), FieldType::Money),
+            Coerced::Invalid
+        );
+        assert_eq!(
+            c(Raw::Number(62.4), FieldType::Money),
+            Coerced::Value(Value::Dec("62.4".parse().unwrap()), None)
+        );
     }
 
     #[test]
     fn errors_and_missing_results_are_not_zero() {
-        assert_eq!(c(Raw::Error("#DIV/0!".into()), FieldType::Money), Coerced::ErrorValue("#DIV/0!".into()));
-        assert_eq!(c(Raw::NoValue("=D2*G2".into()), FieldType::Money), Coerced::NoValue("=D2*G2".into()));
-        assert_eq!(c(Raw::Text(" \u{a0} ".into()), FieldType::Money), Coerced::Empty);
+        assert_eq!(
+            c(Raw::Error("#DIV/0!".into()), FieldType::Money),
+            Coerced::ErrorValue("#DIV/0!".into())
+        );
+        assert_eq!(
+            c(Raw::NoValue("=D2*G2".into()), FieldType::Money),
+            Coerced::NoValue("=D2*G2".into())
+        );
+        assert_eq!(
+            c(Raw::Text(" \u{a0} ".into()), FieldType::Money),
+            Coerced::Empty
+        );
     }
 
     #[test]
     fn dates_from_cells_text_and_serials() {
         let d = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
-        assert!(matches!(c(Raw::Text("1.7.26".into()), FieldType::Date), Coerced::Value(Value::Date(x), Some(_)) if x == d));
-        assert!(matches!(c(Raw::Number(46204.0), FieldType::Date), Coerced::Value(Value::Date(x), Some(_)) if x == d));
-        assert!(matches!(coerce(&Raw::Number(44742.0), FieldType::Date, true, Lang::De), Coerced::Value(Value::Date(x), _) if x == d));
-        assert_eq!(c(Raw::Text("31.02.2026".into()), FieldType::Date), Coerced::Invalid);
+        assert!(
+            matches!(c(Raw::Text("1.7.26".into()), FieldType::Date), Coerced::Value(Value::Date(x), Some(_)) if x == d)
+        );
+        assert!(
+            matches!(c(Raw::Number(46204.0), FieldType::Date), Coerced::Value(Value::Date(x), Some(_)) if x == d)
+        );
+        assert!(
+            matches!(coerce(&Raw::Number(44742.0), FieldType::Date, true, Lang::De), Coerced::Value(Value::Date(x), _) if x == d)
+        );
+        assert_eq!(
+            c(Raw::Text("31.02.2026".into()), FieldType::Date),
+            Coerced::Invalid
+        );
     }
 
     #[test]
     fn booleans_quarters_and_integers() {
-        assert_eq!(c(Raw::Text(" JA ".into()), FieldType::Bool), Coerced::Value(Value::Bool(true), None));
-        assert_eq!(c(Raw::Text("nein".into()), FieldType::Bool), Coerced::Value(Value::Bool(false), None));
-        assert_eq!(c(Raw::Text("vielleicht".into()), FieldType::Bool), Coerced::Invalid);
+        assert_eq!(
+            c(Raw::Text(" JA ".into()), FieldType::Bool),
+            Coerced::Value(Value::Bool(true), None)
+        );
+        assert_eq!(
+            c(Raw::Text("nein".into()), FieldType::Bool),
+            Coerced::Value(Value::Bool(false), None)
+        );
+        assert_eq!(
+            c(Raw::Text("vielleicht".into()), FieldType::Bool),
+            Coerced::Invalid
+        );
         for q in ["Q3", "3. Quartal", "III", "Quartal 3", "3/2026"] {
-            assert_eq!(c(Raw::Text(q.into()), FieldType::Quarter), Coerced::Value(Value::Quarter(3), None), "{q}");
+            assert_eq!(
+                c(Raw::Text(q.into()), FieldType::Quarter),
+                Coerced::Value(Value::Quarter(3), None),
+                "{q}"
+            );
         }
         assert_eq!(c(Raw::Number(5.0), FieldType::Quarter), Coerced::Invalid);
         assert_eq!(c(Raw::Number(2.5), FieldType::Integer), Coerced::Invalid);
-        assert_eq!(c(Raw::Int(7), FieldType::Integer), Coerced::Value(Value::Int(7), None));
+        assert_eq!(
+            c(Raw::Int(7), FieldType::Integer),
+            Coerced::Value(Value::Int(7), None)
+        );
     }
 }

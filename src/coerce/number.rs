@@ -24,9 +24,15 @@ pub fn from_excel(v: f64) -> Option<Decimal> {
         return Some(Decimal::ZERO);
     }
     if v.abs() >= 7.9e27 || v.abs() < 1e-20 {
-        return if v.abs() < 1e-20 { Some(Decimal::ZERO) } else { None };
+        return if v.abs() < 1e-20 {
+            Some(Decimal::ZERO)
+        } else {
+            None
+        };
     }
-    Decimal::from_scientific(&format!("{v:.14e}")).ok().map(|d| d.normalize())
+    Decimal::from_scientific(&format!("{v:.14e}"))
+        .ok()
+        .map(|d| d.normalize())
 }
 
 /// Rounds to the cent, half away from zero (as a bookkeeper does; not banker's rounding).
@@ -46,7 +52,11 @@ pub fn format_de(d: Decimal, places: u32) -> String {
         }
         grouped.push(ch);
     }
-    let sign = if r.is_sign_negative() && !r.is_zero() { "-" } else { "" };
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     if frac.is_empty() {
         format!("{sign}{grouped}")
     } else {
@@ -65,7 +75,12 @@ pub fn format_json(d: Decimal) -> String {
 pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
     let mut t: String = s
         .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2007}' | '\t' | '\'' | '\n' | '\r'))
+        .filter(|c| {
+            !matches!(
+                c,
+                ' ' | '\u{a0}' | '\u{202f}' | '\u{2007}' | '\t' | '\'' | '\n' | '\r'
+            )
+        })
         .collect();
     let mut converted = false;
     for cur in ["EUR", "Euro", "€"] {
@@ -90,7 +105,11 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
     } else if let Some(r) = t.strip_prefix('+') {
         t = r.to_string();
     }
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return None;
     }
     if !t.chars().any(|c| c.is_ascii_digit()) {
@@ -115,12 +134,24 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
                 let as_groups: Decimal = format!("{a}{b}").parse().ok()?;
                 let as_decimal: Decimal = format!("{a}.{b}").parse().ok()?;
                 if sep == '.' {
-                    (format!("{a}{b}"), String::new(), NumberReading::Ambiguous { other: as_decimal })
+                    (
+                        format!("{a}{b}"),
+                        String::new(),
+                        NumberReading::Ambiguous { other: as_decimal },
+                    )
                 } else {
-                    (a.to_string(), b.to_string(), NumberReading::Ambiguous { other: as_groups })
+                    (
+                        a.to_string(),
+                        b.to_string(),
+                        NumberReading::Ambiguous { other: as_groups },
+                    )
                 }
             } else {
-                let r = if sep == '.' { NumberReading::Converted } else { NumberReading::Plain };
+                let r = if sep == '.' {
+                    NumberReading::Converted
+                } else {
+                    NumberReading::Plain
+                };
                 (a.to_string(), b.to_string(), r)
             }
         }
@@ -128,7 +159,11 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
             // Both: the last separator is the decimal one, the other groups thousands.
             let last_dot = t.rfind('.')?;
             let last_comma = t.rfind(',')?;
-            let (dec, grp) = if last_comma > last_dot { (',', '.') } else { ('.', ',') };
+            let (dec, grp) = if last_comma > last_dot {
+                (',', '.')
+            } else {
+                ('.', ',')
+            };
             if t.matches(dec).count() != 1 {
                 return None;
             }
@@ -136,22 +171,36 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
             if !groups_ok(a, grp) {
                 return None;
             }
-            let r = if dec == ',' { NumberReading::Plain } else { NumberReading::Converted };
+            let r = if dec == ',' {
+                NumberReading::Plain
+            } else {
+                NumberReading::Converted
+            };
             (a.replace(grp, ""), b.to_string(), r)
         }
     };
-    let int_part = if int_part.is_empty() { "0".to_string() } else { int_part };
+    let int_part = if int_part.is_empty() {
+        "0".to_string()
+    } else {
+        int_part
+    };
     if frac_part.contains(['.', ',']) || int_part.contains(['.', ',']) {
         return None;
     }
-    let text = if frac_part.is_empty() { int_part } else { format!("{int_part}.{frac_part}") };
+    let text = if frac_part.is_empty() {
+        int_part
+    } else {
+        format!("{int_part}.{frac_part}")
+    };
     let mut d: Decimal = text.parse().ok()?;
     if negative {
         d = -d;
     }
     let reading = match reading {
         NumberReading::Plain if converted => NumberReading::Converted,
-        NumberReading::Ambiguous { other } if negative => NumberReading::Ambiguous { other: -other },
+        NumberReading::Ambiguous { other } if negative => {
+            NumberReading::Ambiguous { other: -other }
+        }
         r => r,
     };
     Some((d, reading))
@@ -213,14 +262,33 @@ mod tests {
 
     #[test]
     fn ambiguous_text_states_both_readings() {
-        assert_eq!(parse_text("1.234"), Some((d("1234"), NumberReading::Ambiguous { other: d("1.234") })));
-        assert_eq!(parse_text("1,234"), Some((d("1.234"), NumberReading::Ambiguous { other: d("1234") })));
-        assert_eq!(parse_text("0.234").map(|x| x.1), Some(NumberReading::Converted));
+        assert_eq!(
+            parse_text("1.234"),
+            Some((d("1234"), NumberReading::Ambiguous { other: d("1.234") }))
+        );
+        assert_eq!(
+            parse_text("1,234"),
+            Some((d("1.234"), NumberReading::Ambiguous { other: d("1234") }))
+        );
+        assert_eq!(
+            parse_text("0.234").map(|x| x.1),
+            Some(NumberReading::Converted)
+        );
     }
 
     #[test]
     fn non_numbers_are_refused() {
-        for t in ["", "abc", "1.2.3,4,5", "12a", "€", "1,2,3.4.5", "--", "1.23.4", "()"] {
+        for t in [
+            "",
+            "abc",
+            "1.2.3,4,5",
+            "12a",
+            "€",
+            "1,2,3.4.5",
+            "--",
+            "1.23.4",
+            "()",
+        ] {
             assert_eq!(parse_text(t), None, "{t}");
         }
     }

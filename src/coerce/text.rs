@@ -46,8 +46,14 @@ pub fn match_key(s: &str) -> String {
 /// and a word broken with a hyphen at a line break (`Fach-\nleistungs-\nstunden`)
 /// is joined; currency signs, brackets and a trailing colon do not matter.
 pub fn header_key(s: &str) -> String {
-    let joined = s.replace("-\r\n", "").replace("-\n", "").replace("\u{ad}", "");
-    let stripped: String = joined.chars().filter(|c| !matches!(c, '€' | '(' | ')' | '[' | ']' | '*')).collect();
+    let joined = s
+        .replace("-\r\n", "")
+        .replace("-\n", "")
+        .replace("\u{ad}", "");
+    let stripped: String = joined
+        .chars()
+        .filter(|c| !matches!(c, '€' | '(' | ')' | '[' | ']' | '*'))
+        .collect();
     let k = match_key(&stripped);
     k.trim_end_matches(':').to_string()
 }
@@ -58,18 +64,33 @@ mod tests {
 
     #[test]
     fn headers_match_across_case_blanks_and_line_breaks() {
-        assert_eq!(header_key("Fach-\nleistungs-\nstunden"), header_key("Fachleistungsstunden"));
+        assert_eq!(
+            header_key("Fach-\nleistungs-\nstunden"),
+            header_key("Fachleistungsstunden")
+        );
         assert_eq!(header_key("  FALL-ID "), header_key("Fall-ID"));
-        assert_eq!(header_key("Abweichende\nZuständigkeit"), header_key("Abweichende Zuständigkeit"));
+        assert_eq!(
+            header_key("Abweichende\nZuständigkeit"),
+            header_key("Abweichende Zuständigkeit")
+        );
         assert_eq!(header_key("Kosten (€)"), header_key("Kosten"));
         assert_eq!(header_key("Träger-Nr.:"), header_key("Träger-Nr."));
     }
 
     #[test]
     fn enum_values_match_across_spelling_variants() {
-        assert_eq!(match_key("Oyten / Ottersberg"), match_key("Oyten/Ottersberg"));
-        assert_eq!(match_key("oyten\u{a0}/ottersberg "), match_key("Oyten/Ottersberg"));
-        assert_eq!(match_key("Doerverden/Kirchlinteln"), match_key("Dörverden/Kirchlinteln"));
+        assert_eq!(
+            match_key("Oyten / Ottersberg"),
+            match_key("Oyten/Ottersberg")
+        );
+        assert_eq!(
+            match_key("oyten\u{a0}/ottersberg "),
+            match_key("Oyten/Ottersberg")
+        );
+        assert_eq!(
+            match_key("Doerverden/Kirchlinteln"),
+            match_key("Dörverden/Kirchlinteln")
+        );
         assert_ne!(match_key("Achm"), match_key("Achim"));
     }
 

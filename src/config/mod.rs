@@ -1,6 +1,10 @@
 //! The district configuration: loaded from TOML (the embedded Verden default
 //! or `--config FILE`), checked, and compiled into lookups the rules use.
 
+// A configuration error carries the whole TOML source for its diagnostic; it
+// happens once per run, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 pub mod model;
 
 use std::collections::HashMap;
@@ -60,11 +64,27 @@ impl Column {
 
 #[derive(Debug, Clone)]
 pub enum RowRule {
-    DateOrder { earlier: usize, later: usize },
-    InQuarter { begin: usize, end: usize },
-    Product { result: usize, factors: Vec<usize>, tolerance: Decimal },
-    RequiredIf { column: usize, when: usize },
-    Assignment { sozialraum: usize, flag: usize },
+    DateOrder {
+        earlier: usize,
+        later: usize,
+    },
+    InQuarter {
+        begin: usize,
+        end: usize,
+    },
+    Product {
+        result: usize,
+        factors: Vec<usize>,
+        tolerance: Decimal,
+    },
+    RequiredIf {
+        column: usize,
+        when: usize,
+    },
+    Assignment {
+        sozialraum: usize,
+        flag: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -139,15 +159,20 @@ impl Config {
             None => Config::verden(),
             Some(p) => {
                 let name = p.display().to_string();
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| ConfigError::Io { name: name.clone(), message: e.to_string() })?;
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io {
+                    name: name.clone(),
+                    message: e.to_string(),
+                })?;
                 Config::from_toml(&name, &text)
             }
         }
     }
 
     pub fn from_toml(name: &str, text: &str) -> Result<Config, ConfigError> {
-        let invalid = |message: String, span: Option<std::ops::Range<usize>>, label: &str, help: Option<String>| {
+        let invalid = |message: String,
+                       span: Option<std::ops::Range<usize>>,
+                       label: &str,
+                       help: Option<String>| {
             ConfigError::Invalid {
                 name: name.to_string(),
                 message,
@@ -158,14 +183,27 @@ impl Config {
             }
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            invalid(e.message().trim().to_string(), e.span(), "hier", Some("Siehe schemas/verden.toml als Vorlage.".into()))
+            invalid(
+                e.message().trim().to_string(),
+                e.span(),
+                "hier",
+                Some("Siehe schemas/verden.toml als Vorlage.".into()),
+            )
         })?;
 
         if raw.cuts.is_empty() {
-            return Err(invalid("mindestens ein [[cut]] mit Sozialräumen ist nötig".into(), None, "", None));
+            return Err(invalid(
+                "mindestens ein [[cut]] mit Sozialräumen ist nötig".into(),
+                None,
+                "",
+                None,
+            ));
         }
-        let all_sozialraeume: Vec<String> =
-            raw.cuts.iter().flat_map(|c| c.sozialraeume.iter().map(|s| s.name.clone())).collect();
+        let all_sozialraeume: Vec<String> = raw
+            .cuts
+            .iter()
+            .flat_map(|c| c.sozialraeume.iter().map(|s| s.name.clone()))
+            .collect();
         for p in &raw.providers {
             for s in &p.sozialraeume {
                 if !all_sozialraeume.iter().any(|n| n == s.get_ref()) {
@@ -182,12 +220,21 @@ impl Config {
         let mut sheets = Vec::new();
         for def in &raw.sheets {
             let mut columns = Vec::new();
-            let defs = if def.kind == SheetKind::Table { &def.columns } else { &def.fields };
+            let defs = if def.kind == SheetKind::Table {
+                &def.columns
+            } else {
+                &def.fields
+            };
             for c in defs {
                 let pattern = match &c.pattern {
                     None => None,
                     Some(p) => Some(Regex::new(p.get_ref()).map_err(|e| {
-                        invalid(format!("ungültiges Muster in {}.{}", def.name, c.key), Some(p.span()), "hier", Some(e.to_string()))
+                        invalid(
+                            format!("ungültiges Muster in {}.{}", def.name, c.key),
+                            Some(p.span()),
+                            "hier",
+                            Some(e.to_string()),
+                        )
                     })?),
                 };
                 if c.ty == FieldType::Enum && c.enum_set.is_none() {
@@ -200,25 +247,44 @@ impl Config {
                 }
                 let mut keys = vec![header_key(c.title())];
                 keys.extend(c.aliases.iter().map(|a| header_key(a)));
-                columns.push(Column { def: c.clone(), pattern, keys });
+                columns.push(Column {
+                    def: c.clone(),
+                    pattern,
+                    keys,
+                });
             }
             let find = |s: &toml::Spanned<String>| -> Result<usize, ConfigError> {
-                columns.iter().position(|c| c.def.key == *s.get_ref()).ok_or_else(|| {
-                    invalid(
-                        format!("Blatt {}: unbekannte Spalte „{}“", def.name, s.get_ref()),
-                        Some(s.span()),
-                        "keine Spalte mit diesem key",
-                        Some(format!("Spalten: {}", columns.iter().map(|c| c.def.key.as_str()).collect::<Vec<_>>().join(", "))),
-                    )
-                })
+                columns
+                    .iter()
+                    .position(|c| c.def.key == *s.get_ref())
+                    .ok_or_else(|| {
+                        invalid(
+                            format!("Blatt {}: unbekannte Spalte „{}“", def.name, s.get_ref()),
+                            Some(s.span()),
+                            "keine Spalte mit diesem key",
+                            Some(format!(
+                                "Spalten: {}",
+                                columns
+                                    .iter()
+                                    .map(|c| c.def.key.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        )
+                    })
             };
             let mut rules = Vec::new();
             for r in &def.rules {
-                let need = |field: &Option<toml::Spanned<String>>, key: &str| -> Result<usize, ConfigError> {
+                let need = |field: &Option<toml::Spanned<String>>,
+                            key: &str|
+                 -> Result<usize, ConfigError> {
                     match field {
                         Some(s) => find(s),
                         None => Err(invalid(
-                            format!("Blatt {}: die Regel braucht den Schlüssel „{key}“", def.name),
+                            format!(
+                                "Blatt {}: die Regel braucht den Schlüssel „{key}“",
+                                def.name
+                            ),
                             Some(r.kind.span()),
                             "diese Regel",
                             None,
@@ -226,20 +292,34 @@ impl Config {
                     }
                 };
                 rules.push(match r.kind.get_ref() {
-                    RowRuleKind::DateOrder => RowRule::DateOrder { earlier: need(&r.earlier, "earlier")?, later: need(&r.later, "later")? },
-                    RowRuleKind::InQuarter => RowRule::InQuarter { begin: need(&r.begin, "begin")?, end: need(&r.end, "end")? },
+                    RowRuleKind::DateOrder => RowRule::DateOrder {
+                        earlier: need(&r.earlier, "earlier")?,
+                        later: need(&r.later, "later")?,
+                    },
+                    RowRuleKind::InQuarter => RowRule::InQuarter {
+                        begin: need(&r.begin, "begin")?,
+                        end: need(&r.end, "end")?,
+                    },
                     RowRuleKind::Product => RowRule::Product {
                         result: need(&r.result, "result")?,
                         factors: r.factors.iter().map(&find).collect::<Result<_, _>>()?,
                         tolerance: r.tolerance.unwrap_or(Decimal::new(1, 2)),
                     },
-                    RowRuleKind::RequiredIf => RowRule::RequiredIf { column: need(&r.column, "column")?, when: need(&r.when, "when")? },
-                    RowRuleKind::Assignment => {
-                        RowRule::Assignment { sozialraum: need(&r.sozialraum, "sozialraum")?, flag: need(&r.flag, "flag")? }
-                    }
+                    RowRuleKind::RequiredIf => RowRule::RequiredIf {
+                        column: need(&r.column, "column")?,
+                        when: need(&r.when, "when")?,
+                    },
+                    RowRuleKind::Assignment => RowRule::Assignment {
+                        sozialraum: need(&r.sozialraum, "sozialraum")?,
+                        flag: need(&r.flag, "flag")?,
+                    },
                 });
             }
-            let totals_columns = def.totals_columns.iter().map(&find).collect::<Result<Vec<_>, _>>()?;
+            let totals_columns = def
+                .totals_columns
+                .iter()
+                .map(&find)
+                .collect::<Result<Vec<_>, _>>()?;
             let col_of = |s: &Option<String>, default: u32| -> u32 {
                 s.as_deref()
                     .and_then(|l| crate::finding::CellPos::parse_a1(&format!("{l}1")))
@@ -277,13 +357,20 @@ impl Config {
                 let mut parts = Vec::new();
                 for s in &f.sum_of {
                     let (sheet, key) = s.get_ref().split_once('.').unwrap_or((s.get_ref(), ""));
-                    let target = sheets.iter().find(|t| t.name == sheet && t.kind == SheetKind::Table);
+                    let target = sheets
+                        .iter()
+                        .find(|t| t.name == sheet && t.kind == SheetKind::Table);
                     let ci = target.and_then(|t| t.column_index(key));
                     match ci {
                         Some(ci) => parts.push((sheet.to_string(), ci)),
                         None => {
                             return Err(invalid(
-                                format!("{}.{}: sum_of „{}“ nennt keine Tabellenspalte", def.name, f.key, s.get_ref()),
+                                format!(
+                                    "{}.{}: sum_of „{}“ nennt keine Tabellenspalte",
+                                    def.name,
+                                    f.key,
+                                    s.get_ref()
+                                ),
                                 Some(s.span()),
                                 "erwartet \"Blatt.key\"",
                                 None,
@@ -301,7 +388,10 @@ impl Config {
             }
         }
         let cover_ok = sheets.iter().any(|s| {
-            s.kind == SheetKind::Form && ["provider_id", "year", "quarter"].iter().all(|k| s.column_index(k).is_some())
+            s.kind == SheetKind::Form
+                && ["provider_id", "year", "quarter"]
+                    .iter()
+                    .all(|k| s.column_index(k).is_some())
         });
         if !cover_ok {
             return Err(invalid(
@@ -312,7 +402,12 @@ impl Config {
             ));
         }
 
-        let forbidden_header_keys = raw.privacy.forbidden_headers.iter().map(|h| word_key(h)).collect();
+        let forbidden_header_keys = raw
+            .privacy
+            .forbidden_headers
+            .iter()
+            .map(|h| word_key(h))
+            .collect();
         let mut cuts = raw.cuts;
         cuts.sort_by_key(|c| c.valid_from);
         Ok(Config {
@@ -333,7 +428,9 @@ impl Config {
     }
 
     pub fn cover(&self) -> Option<&Sheet> {
-        self.sheets.iter().find(|s| s.kind == SheetKind::Form && s.column_index("provider_id").is_some())
+        self.sheets
+            .iter()
+            .find(|s| s.kind == SheetKind::Form && s.column_index("provider_id").is_some())
     }
 
     pub fn sheet(&self, name: &str) -> Option<&Sheet> {
@@ -345,13 +442,20 @@ impl Config {
     }
 
     pub fn provider(&self, id: &str) -> Option<&Provider> {
-        self.providers.iter().find(|p| p.id.eq_ignore_ascii_case(id.trim()))
+        self.providers
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id.trim()))
     }
 
     /// The Sozialraum cut valid in `year` (the newest with `valid_from <= year`).
     pub fn cut(&self, year: Option<i32>) -> &Cut {
         let y = year.unwrap_or(i32::MAX);
-        self.cuts.iter().rev().find(|c| c.valid_from <= y).or(self.cuts.first()).unwrap_or_else(|| &self.cuts[0])
+        self.cuts
+            .iter()
+            .rev()
+            .find(|c| c.valid_from <= y)
+            .or(self.cuts.first())
+            .unwrap_or_else(|| &self.cuts[0])
     }
 
     /// Recognises a Sozialraum as written; `None` when unknown.
@@ -380,7 +484,8 @@ impl Config {
 
     pub fn is_county_wide(&self, written: &str) -> bool {
         let k = match_key(written);
-        match_key(&self.county_wide.name) == k || self.county_wide.aliases.iter().any(|a| match_key(a) == k)
+        match_key(&self.county_wide.name) == k
+            || self.county_wide.aliases.iter().any(|a| match_key(a) == k)
     }
 
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
@@ -388,15 +493,24 @@ impl Config {
         if k.is_empty() {
             return None;
         }
-        let hit = |name: &str, aliases: &[String]| match_key(name) == k || aliases.iter().any(|a| match_key(a) == k);
+        let hit = |name: &str, aliases: &[String]| {
+            match_key(name) == k || aliases.iter().any(|a| match_key(a) == k)
+        };
         if let Some(h) = self.help_types.iter().find(|h| hit(&h.name, &h.aliases)) {
             return Some(HelpMatch::Allowed(h));
         }
-        self.excluded_help_types.iter().find(|h| hit(&h.name, &h.aliases)).map(HelpMatch::Excluded)
+        self.excluded_help_types
+            .iter()
+            .find(|h| hit(&h.name, &h.aliases))
+            .map(HelpMatch::Excluded)
     }
 
     pub fn sozialraum_names(&self, year: Option<i32>) -> Vec<&str> {
-        self.cut(year).sozialraeume.iter().map(|s| s.name.as_str()).collect()
+        self.cut(year)
+            .sozialraeume
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect()
     }
 
     /// Whether a header asks for personal data (one of its words is a forbidden header).
@@ -428,10 +542,18 @@ mod tests {
     fn embedded_verden_configuration_loads() {
         let c = Config::verden().unwrap();
         assert_eq!(c.providers.len(), 6);
-        assert_eq!(c.sozialraum(Some(2026), "Oyten / Ottersberg").map(|x| x.0), Some("Oyten/Ottersberg"));
-        assert_eq!(c.sozialraum(Some(2026), "Kirchlinteln"), Some(("Dörverden/Kirchlinteln", Via::Municipality)));
+        assert_eq!(
+            c.sozialraum(Some(2026), "Oyten / Ottersberg").map(|x| x.0),
+            Some("Oyten/Ottersberg")
+        );
+        assert_eq!(
+            c.sozialraum(Some(2026), "Kirchlinteln"),
+            Some(("Dörverden/Kirchlinteln", Via::Municipality))
+        );
         assert_eq!(c.sozialraum(Some(2026), "Achm"), None);
-        assert!(matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2"));
+        assert!(
+            matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
+        );
         assert!(matches!(c.help_type("§34"), Some(HelpMatch::Excluded(_))));
         assert!(c.is_forbidden_header("Vorname"));
         assert!(c.is_forbidden_header("Geburtsdatum des Kindes"));
@@ -443,9 +565,16 @@ mod tests {
         let bad = VERDEN_TOML.replace("earlier = \"begin\"", "earlier = \"beginn\"");
         let err = Config::from_toml("x.toml", &bad).unwrap_err();
         match err {
-            ConfigError::Invalid { span: Some(span), message, .. } => {
+            ConfigError::Invalid {
+                span: Some(span),
+                message,
+                ..
+            } => {
                 assert!(message.contains("beginn"), "{message}");
-                assert_eq!(&bad[span.offset()..span.offset() + span.len()], "\"beginn\"");
+                assert_eq!(
+                    &bad[span.offset()..span.offset() + span.len()],
+                    "\"beginn\""
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

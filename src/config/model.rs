@@ -85,7 +85,10 @@ pub struct Privacy {
 
 impl Default for Privacy {
     fn default() -> Self {
-        Privacy { forbidden_headers: Vec::new(), birth_date_min_years: 3 }
+        Privacy {
+            forbidden_headers: Vec::new(),
+            birth_date_min_years: 3,
+        }
     }
 }
 
@@ -279,7 +282,10 @@ pub struct ColumnDef {
 
 impl ColumnDef {
     pub fn title(&self) -> &str {
-        self.header.as_deref().or(self.label.as_deref()).unwrap_or(&self.key)
+        self.header
+            .as_deref()
+            .or(self.label.as_deref())
+            .unwrap_or(&self.key)
     }
 }
 

@@ -51,7 +51,11 @@ impl Source {
     }
     /// Data rows per configured table sheet.
     pub fn rows(&self) -> BTreeMap<String, usize> {
-        self.outcome.tables.iter().map(|(n, t)| (n.clone(), t.data_rows)).collect()
+        self.outcome
+            .tables
+            .iter()
+            .map(|(n, t)| (n.clone(), t.data_rows))
+            .collect()
     }
 }
 
@@ -132,11 +136,19 @@ impl Consolidation {
     }
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
-            || self.sources.iter().any(|s| s.status != Status::Excluded && s.outcome.report.summary.errors > 0)
+            || self
+                .sources
+                .iter()
+                .any(|s| s.status != Status::Excluded && s.outcome.report.summary.errors > 0)
     }
     pub fn has_warnings(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Warning)
-            || self.sources.iter().any(|s| s.status != Status::Excluded && s.outcome.report.summary.warnings > 0)
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning)
+            || self
+                .sources
+                .iter()
+                .any(|s| s.status != Status::Excluded && s.outcome.report.summary.warnings > 0)
     }
 }
 
@@ -146,23 +158,64 @@ fn with_path(mut f: Finding, path: &str) -> Finding {
 }
 
 /// Consolidates checked files. Deterministic: the order of `outcomes` does not matter.
-pub fn consolidate(outcomes: Vec<FileOutcome>, cfg: &Config, opts: &Options, lang: Lang) -> Consolidation {
+pub fn consolidate(
+    outcomes: Vec<FileOutcome>,
+    cfg: &Config,
+    opts: &Options,
+    lang: Lang,
+) -> Consolidation {
     let mut sources: Vec<Source> = outcomes
         .into_iter()
         .map(|o| {
-            let (status, reason) = if !o.readable {
-                (Status::Rejected, Some(crate::i18n::t(lang, "Datei nicht lesbar", "file not readable").to_string()))
-            } else if o.cover.provider.is_none() || o.cover.year.is_none() || o.cover.quarter.is_none() {
+            let budget_plan = o
+                .report
+                .findings
+                .iter()
+                .any(|f| f.code == Code::FileBudgetPlan.as_str());
+            let (status, reason) = if budget_plan {
+                (
+                    Status::Excluded,
+                    Some(
+                        crate::i18n::t(
+                            lang,
+                            "Budgetplan, keine Meldung",
+                            "budget plan, not a submission",
+                        )
+                        .to_string(),
+                    ),
+                )
+            } else if !o.readable {
                 (
                     Status::Rejected,
-                    Some(crate::i18n::t(lang, "Träger, Jahr oder Quartal im Deckblatt fehlt", "provider, year or quarter missing on the cover").to_string()),
+                    Some(
+                        crate::i18n::t(lang, "Datei nicht lesbar", "file not readable").to_string(),
+                    ),
+                )
+            } else if o.cover.provider.is_none()
+                || o.cover.year.is_none()
+                || o.cover.quarter.is_none()
+            {
+                (
+                    Status::Rejected,
+                    Some(
+                        crate::i18n::t(
+                            lang,
+                            "Träger, Jahr oder Quartal im Deckblatt fehlt",
+                            "provider, year or quarter missing on the cover",
+                        )
+                        .to_string(),
+                    ),
                 )
             } else if o.report.summary.errors > 0 {
                 (Status::IncludedWithErrors, None)
             } else {
                 (Status::Included, None)
             };
-            Source { outcome: o, status, reason }
+            Source {
+                outcome: o,
+                status,
+                reason,
+            }
         })
         .collect();
     sources.sort_by(|a, b| (a.key(), a.path()).cmp(&(b.key(), b.path())));
@@ -170,17 +223,23 @@ pub fn consolidate(outcomes: Vec<FileOutcome>, cfg: &Config, opts: &Options, lan
     // The period: what was asked for, or every quarter found.
     for s in sources.iter_mut().filter(|s| s.status.counts()) {
         let Some((_, y, q)) = s.key() else { continue };
-        let outside = opts.year.is_some_and(|oy| oy != y) || opts.quarters.as_ref().is_some_and(|qs| !qs.contains(&q));
+        let outside = opts.year.is_some_and(|oy| oy != y)
+            || opts.quarters.as_ref().is_some_and(|qs| !qs.contains(&q));
         if outside {
             s.status = Status::Excluded;
-            s.reason = Some(crate::i18n::t(lang, "außerhalb des Zeitraums", "outside the period").to_string());
+            s.reason = Some(
+                crate::i18n::t(lang, "außerhalb des Zeitraums", "outside the period").to_string(),
+            );
         }
     }
     let period: Vec<(i32, u8)> = match (&opts.year, &opts.quarters) {
         (Some(y), Some(qs)) => qs.iter().map(|q| (*y, *q)).collect(),
         _ => {
-            let found: BTreeSet<(i32, u8)> =
-                sources.iter().filter(|s| s.status.counts()).filter_map(|s| s.key().map(|k| (k.1, k.2))).collect();
+            let found: BTreeSet<(i32, u8)> = sources
+                .iter()
+                .filter(|s| s.status.counts())
+                .filter_map(|s| s.key().map(|k| (k.1, k.2)))
+                .collect();
             found.into_iter().collect()
         }
     };
@@ -196,14 +255,22 @@ pub fn consolidate(outcomes: Vec<FileOutcome>, cfg: &Config, opts: &Options, lan
         if !s.status.counts() {
             continue;
         }
-        let Some((provider, year, quarter)) = s.key() else { continue };
+        let Some((provider, year, quarter)) = s.key() else {
+            continue;
+        };
         for (cat, table) in &s.outcome.tables {
-            let Some(sheet) = cfg.sheet(cat) else { continue };
+            let Some(sheet) = cfg.sheet(cat) else {
+                continue;
+            };
             let category = sheet.category.clone().unwrap_or_else(|| cat.clone());
             let cost_idx = sheet.column_index("cost");
             let hours_idx = sheet.column_index("hours");
             for rec in &table.records {
-                let get = |i: Option<usize>| i.and_then(|i| rec.values.get(i)).and_then(|v| v.as_ref()).and_then(|v| v.as_dec());
+                let get = |i: Option<usize>| {
+                    i.and_then(|i| rec.values.get(i))
+                        .and_then(|v| v.as_ref())
+                        .and_then(|v| v.as_dec())
+                };
                 let cost = get(cost_idx);
                 let hours = get(hours_idx);
                 let status = if rec.errors > 0 {
@@ -243,13 +310,26 @@ pub fn consolidate(outcomes: Vec<FileOutcome>, cfg: &Config, opts: &Options, lan
     cross_file_cases(&sources, &rows, cfg, lang, &mut findings);
     let missing = completeness(&sources, &period, cfg, lang, &mut findings);
     vanished_cases(&sources, &rows, &period, cfg, lang, &mut findings);
-    Consolidation { sources, period, rows, totals, findings, missing, categories }
+    Consolidation {
+        sources,
+        period,
+        rows,
+        totals,
+        findings,
+        missing,
+        categories,
+    }
 }
 
 /// Two files for the same provider and quarter: identical copies count once;
 /// otherwise `--prefer-newest` takes the newest `Erstellt am`, or both are
 /// held back with an error, because summing both would count twice.
-fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findings: &mut Vec<Finding>) {
+fn resolve_duplicates(
+    sources: &mut [Source],
+    opts: &Options,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) {
     let mut groups: BTreeMap<(String, i32, u8), Vec<usize>> = BTreeMap::new();
     for (i, s) in sources.iter().enumerate() {
         if s.status.counts() {
@@ -267,14 +347,27 @@ fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findin
         let mut distinct: Vec<usize> = Vec::new();
         for i in idx {
             let sha = sources.get(i).and_then(|s| s.outcome.report.sha256.clone());
-            let first_same = distinct.iter().copied().find(|d| sources.get(*d).and_then(|s| s.outcome.report.sha256.clone()) == sha);
+            let first_same = distinct.iter().copied().find(|d| {
+                sources
+                    .get(*d)
+                    .and_then(|s| s.outcome.report.sha256.clone())
+                    == sha
+            });
             match first_same {
                 Some(d) => {
-                    let kept = sources.get(d).map(|s| s.path().to_string()).unwrap_or_default();
+                    let kept = sources
+                        .get(d)
+                        .map(|s| s.path().to_string())
+                        .unwrap_or_default();
                     if let Some(s) = sources.get_mut(i) {
                         s.status = Status::Rejected;
-                        s.reason = Some(format!("{} {kept}", crate::i18n::t(lang, "identische Kopie von", "identical copy of")));
-                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang).arg("expected", kept).build();
+                        s.reason = Some(format!(
+                            "{} {kept}",
+                            crate::i18n::t(lang, "identische Kopie von", "identical copy of")
+                        ));
+                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang)
+                            .arg("expected", kept)
+                            .build();
                         findings.push(with_path(f, s.path()));
                     }
                 }
@@ -284,12 +377,21 @@ fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findin
         if distinct.len() < 2 {
             continue;
         }
-        let paths: Vec<String> = distinct.iter().filter_map(|i| sources.get(*i).map(|s| s.path().to_string())).collect();
+        let paths: Vec<String> = distinct
+            .iter()
+            .filter_map(|i| sources.get(*i).map(|s| s.path().to_string()))
+            .collect();
         let newest = if opts.prefer_newest {
-            let dated: Vec<(Option<chrono::NaiveDate>, usize)> =
-                distinct.iter().map(|i| (sources.get(*i).and_then(|s| s.outcome.cover.created), *i)).collect();
+            let dated: Vec<(Option<chrono::NaiveDate>, usize)> = distinct
+                .iter()
+                .map(|i| (sources.get(*i).and_then(|s| s.outcome.cover.created), *i))
+                .collect();
             let max = dated.iter().map(|d| d.0).max().flatten();
-            let at_max: Vec<usize> = dated.iter().filter(|d| d.0.is_some() && d.0 == max).map(|d| d.1).collect();
+            let at_max: Vec<usize> = dated
+                .iter()
+                .filter(|d| d.0.is_some() && d.0 == max)
+                .map(|d| d.1)
+                .collect();
             if at_max.len() == 1 {
                 at_max.first().copied()
             } else {
@@ -300,12 +402,20 @@ fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findin
         };
         match newest {
             Some(keep) => {
-                let kept = sources.get(keep).map(|s| s.path().to_string()).unwrap_or_default();
+                let kept = sources
+                    .get(keep)
+                    .map(|s| s.path().to_string())
+                    .unwrap_or_default();
                 for i in distinct.iter().copied().filter(|i| *i != keep) {
                     if let Some(s) = sources.get_mut(i) {
                         s.status = Status::Rejected;
-                        s.reason = Some(format!("{} {kept}", crate::i18n::t(lang, "ersetzt durch", "superseded by")));
-                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang).arg("expected", kept.clone()).build();
+                        s.reason = Some(format!(
+                            "{} {kept}",
+                            crate::i18n::t(lang, "ersetzt durch", "superseded by")
+                        ));
+                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang)
+                            .arg("expected", kept.clone())
+                            .build();
                         findings.push(with_path(f, s.path()));
                     }
                 }
@@ -314,7 +424,10 @@ fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findin
                 for i in distinct.iter().copied() {
                     if let Some(s) = sources.get_mut(i) {
                         s.status = Status::Rejected;
-                        s.reason = Some(crate::i18n::t(lang, "doppelte Meldung", "duplicate submission").to_string());
+                        s.reason = Some(
+                            crate::i18n::t(lang, "doppelte Meldung", "duplicate submission")
+                                .to_string(),
+                        );
                         let f = FindingBuilder::new(Code::ConsistencyDuplicateSubmission, lang)
                             .value(paths.join(", "))
                             .arg("provider", provider.clone())
@@ -329,22 +442,40 @@ fn resolve_duplicates(sources: &mut [Source], opts: &Options, lang: Lang, findin
 }
 
 fn text_at(rec: &RowRecord, idx: Option<usize>) -> Option<&str> {
-    idx.and_then(|i| rec.values.get(i)).and_then(|v| v.as_ref()).and_then(CellData::as_text)
+    idx.and_then(|i| rec.values.get(i))
+        .and_then(|v| v.as_ref())
+        .and_then(CellData::as_text)
 }
 
 /// The same case billed by two providers in one quarter; the same case with
 /// another help type in another quarter of one provider.
-fn cross_file_cases(sources: &[Source], rows: &[DetailRow], cfg: &Config, lang: Lang, findings: &mut Vec<Finding>) {
+fn cross_file_cases(
+    sources: &[Source],
+    rows: &[DetailRow],
+    cfg: &Config,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) {
     let mut by_case: BTreeMap<(i32, u8, String), Vec<&DetailRow>> = BTreeMap::new();
     let mut help: BTreeMap<(String, String), Vec<&DetailRow>> = BTreeMap::new();
     for r in rows {
-        let Some(sheet) = cfg.sheet(&r.category).or_else(|| cfg.tables().find(|t| t.category.as_deref() == Some(&r.category))) else {
+        let Some(sheet) = cfg.sheet(&r.category).or_else(|| {
+            cfg.tables()
+                .find(|t| t.category.as_deref() == Some(&r.category))
+        }) else {
             continue;
         };
-        let Some(case) = text_at(&r.record, sheet.column_index("case_id")) else { continue };
-        by_case.entry((r.year, r.quarter, case.to_string())).or_default().push(r);
+        let Some(case) = text_at(&r.record, sheet.column_index("case_id")) else {
+            continue;
+        };
+        by_case
+            .entry((r.year, r.quarter, case.to_string()))
+            .or_default()
+            .push(r);
         if sheet.column_index("help_type").is_some() {
-            help.entry((r.provider.clone(), case.to_string())).or_default().push(r);
+            help.entry((r.provider.clone(), case.to_string()))
+                .or_default()
+                .push(r);
         }
     }
     let case_idx = cfg.tables().find_map(|t| t.column_index("case_id"));
@@ -356,7 +487,13 @@ fn cross_file_cases(sources: &[Source], rows: &[DetailRow], cfg: &Config, lang: 
         }
         let list: Vec<String> = rs
             .iter()
-            .map(|r| format!("{} ({})", r.provider, sources.get(r.source).map(|s| s.path()).unwrap_or_default()))
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    r.provider,
+                    sources.get(r.source).map(|s| s.path()).unwrap_or_default()
+                )
+            })
             .collect();
         for r in &rs {
             let path = sources.get(r.source).map(|s| s.path()).unwrap_or_default();
@@ -376,7 +513,10 @@ fn cross_file_cases(sources: &[Source], rows: &[DetailRow], cfg: &Config, lang: 
         let help_idx = cfg.tables().find_map(|t| t.column_index("help_type"));
         for pair in rs.windows(2) {
             let [a, b] = pair else { continue };
-            let (Some(ha), Some(hb)) = (text_at(&a.record, help_idx), text_at(&b.record, help_idx)) else { continue };
+            let (Some(ha), Some(hb)) = (text_at(&a.record, help_idx), text_at(&b.record, help_idx))
+            else {
+                continue;
+            };
             if ha != hb && (a.year, a.quarter) != (b.year, b.quarter) {
                 let path = sources.get(b.source).map(|s| s.path()).unwrap_or_default();
                 let f = FindingBuilder::new(Code::ConsistencyHelpTypeChanged, lang)
@@ -395,7 +535,13 @@ fn cross_file_cases(sources: &[Source], rows: &[DetailRow], cfg: &Config, lang: 
 }
 
 /// Every provider of the master data owes a submission for every consolidated quarter.
-fn completeness(sources: &[Source], period: &[(i32, u8)], cfg: &Config, lang: Lang, findings: &mut Vec<Finding>) -> Vec<(String, i32, u8)> {
+fn completeness(
+    sources: &[Source],
+    period: &[(i32, u8)],
+    cfg: &Config,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) -> Vec<(String, i32, u8)> {
     let submitted: BTreeSet<(String, i32, u8)> = sources
         .iter()
         .filter(|s| s.status != Status::Excluded && s.outcome.readable)
@@ -420,28 +566,63 @@ fn completeness(sources: &[Source], period: &[(i32, u8)], cfg: &Config, lang: La
 
 /// A case reported without an end in one quarter should appear in the
 /// provider's next consolidated quarter.
-fn vanished_cases(sources: &[Source], rows: &[DetailRow], period: &[(i32, u8)], cfg: &Config, lang: Lang, findings: &mut Vec<Finding>) {
-    let Some(fall) = cfg.tables().find(|t| t.column_index("case_id").is_some() && t.column_index("end").is_some()) else { return };
-    let (Some(case_idx), Some(end_idx)) = (fall.column_index("case_id"), fall.column_index("end")) else { return };
+fn vanished_cases(
+    sources: &[Source],
+    rows: &[DetailRow],
+    period: &[(i32, u8)],
+    cfg: &Config,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(fall) = cfg
+        .tables()
+        .find(|t| t.column_index("case_id").is_some() && t.column_index("end").is_some())
+    else {
+        return;
+    };
+    let (Some(case_idx), Some(end_idx)) = (fall.column_index("case_id"), fall.column_index("end"))
+    else {
+        return;
+    };
     let category = fall.category.clone().unwrap_or_else(|| fall.name.clone());
-    let included: BTreeSet<(String, i32, u8)> = sources.iter().filter(|s| s.status.counts()).filter_map(|s| s.key()).collect();
+    let included: BTreeSet<(String, i32, u8)> = sources
+        .iter()
+        .filter(|s| s.status.counts())
+        .filter_map(|s| s.key())
+        .collect();
     let mut cases: HashMap<(String, i32, u8), BTreeSet<String>> = HashMap::new();
     for r in rows.iter().filter(|r| r.category == category) {
         if let Some(c) = text_at(&r.record, Some(case_idx)) {
-            cases.entry((r.provider.clone(), r.year, r.quarter)).or_default().insert(c.to_string());
+            cases
+                .entry((r.provider.clone(), r.year, r.quarter))
+                .or_default()
+                .insert(c.to_string());
         }
     }
     for r in rows.iter().filter(|r| r.category == category) {
-        let open = r.record.values.get(end_idx).map(|v| v.is_none()).unwrap_or(true);
+        let open = r
+            .record
+            .values
+            .get(end_idx)
+            .map(|v| v.is_none())
+            .unwrap_or(true);
         if !open {
             continue;
         }
-        let Some(case) = text_at(&r.record, Some(case_idx)) else { continue };
-        let next = if r.quarter == 4 { (r.year + 1, 1) } else { (r.year, r.quarter + 1) };
+        let Some(case) = text_at(&r.record, Some(case_idx)) else {
+            continue;
+        };
+        let next = if r.quarter == 4 {
+            (r.year + 1, 1)
+        } else {
+            (r.year, r.quarter + 1)
+        };
         if !period.contains(&next) || !included.contains(&(r.provider.clone(), next.0, next.1)) {
             continue;
         }
-        let present = cases.get(&(r.provider.clone(), next.0, next.1)).is_some_and(|s| s.contains(case));
+        let present = cases
+            .get(&(r.provider.clone(), next.0, next.1))
+            .is_some_and(|s| s.contains(case));
         if !present {
             let path = sources.get(r.source).map(|s| s.path()).unwrap_or_default();
             let f = FindingBuilder::new(Code::ConsistencyCaseVanished, lang)

@@ -63,19 +63,39 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
         .or_else(|| chrono::NaiveDate::from_ymd_opt(2000, 1, 1))
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .unwrap_or_default();
-    let title = format!("{} – {}", cfg.district.name, t(lang, "Konsolidierung", "Consolidation"));
+    let title = format!(
+        "{} – {}",
+        cfg.district.name,
+        t(lang, "Konsolidierung", "Consolidation")
+    );
     wb.set_properties(&xlsx::properties(&title, created));
     let f = formats();
     let mut names = SheetNames::new();
-    let mut overview = overview(c, cfg, lang, &f, &names.reserve(t(lang, "Übersicht", "Overview")))?;
+    let mut overview = overview(
+        c,
+        cfg,
+        lang,
+        &f,
+        &names.reserve(t(lang, "Übersicht", "Overview")),
+    )?;
     overview.set_active(true);
     wb.push_worksheet(overview);
     for cat in &c.categories {
         let name = names.reserve(&category_label(lang, cat));
         wb.push_worksheet(detail(c, cfg, lang, &f, cat, &name)?);
     }
-    wb.push_worksheet(findings_sheet(c, lang, &f, &names.reserve(t(lang, "Befunde", "Findings")))?);
-    wb.push_worksheet(sources_sheet(c, lang, &f, &names.reserve(t(lang, "Quellen", "Sources")))?);
+    wb.push_worksheet(findings_sheet(
+        c,
+        lang,
+        &f,
+        &names.reserve(t(lang, "Befunde", "Findings")),
+    )?);
+    wb.push_worksheet(sources_sheet(
+        c,
+        lang,
+        &f,
+        &names.reserve(t(lang, "Quellen", "Sources")),
+    )?);
     Ok(wb)
 }
 
@@ -86,7 +106,13 @@ struct Cell3 {
     hours: Decimal,
 }
 
-fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
+fn overview(
+    c: &Consolidation,
+    cfg: &Config,
+    lang: Lang,
+    f: &Fmt,
+    name: &str,
+) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(name)?;
     let cats = &c.categories;
@@ -98,17 +124,39 @@ fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) ->
     headers.push(t(lang, "Gesamt", "Total").into());
     headers.push(t(lang, "Fälle", "Cases").into());
     headers.push(t(lang, "Stunden", "Hours").into());
-    ws.write_string_with_format(0, 0, t(lang, "Ausgaben je Sozialraum und Kategorie", "Spending per Sozialraum and category"), &f.bold)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        t(
+            lang,
+            "Ausgaben je Sozialraum und Kategorie",
+            "Spending per Sozialraum and category",
+        ),
+        &f.bold,
+    )?;
     let mut row = 2u32;
     // Block 1: per period × Sozialraum; block 2: per period × provider.
     for (block, by_provider) in [(0, false), (1, true)] {
         if block == 1 {
             row += 2;
-            ws.write_string_with_format(row, 0, t(lang, "Ausgaben je Träger und Kategorie", "Spending per provider and category"), &f.bold)?;
+            ws.write_string_with_format(
+                row,
+                0,
+                t(
+                    lang,
+                    "Ausgaben je Träger und Kategorie",
+                    "Spending per provider and category",
+                ),
+                &f.bold,
+            )?;
             row += 2;
         }
         for (i, h) in headers.iter().enumerate() {
-            let h = if i == 1 && by_provider { t(lang, "Träger", "Provider").to_string() } else { h.clone() };
+            let h = if i == 1 && by_provider {
+                t(lang, "Träger", "Provider").to_string()
+            } else {
+                h.clone()
+            };
             ws.write_string_with_format(row, i as u16, h, &f.header)?;
         }
         row += 1;
@@ -119,7 +167,11 @@ fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) ->
         for p in periods {
             // Sozialräume in the configuration's order, then county-wide, then rows without a valid one.
             let year = p.map(|(y, _)| y).or(c.period.last().map(|(y, _)| *y));
-            let order: Vec<String> = cfg.sozialraum_names(year).iter().map(|s| s.to_string()).collect();
+            let order: Vec<String> = cfg
+                .sozialraum_names(year)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let rank = |label: &str| -> (usize, String) {
                 if by_provider {
                     return (0, label.to_string());
@@ -138,9 +190,13 @@ fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) ->
                 let label = if by_provider {
                     k.provider.clone()
                 } else {
-                    k.sozialraum.clone().unwrap_or_else(|| t(lang, "(ohne gültigen Sozialraum)", "(no valid Sozialraum)").into())
+                    k.sozialraum.clone().unwrap_or_else(|| {
+                        t(lang, "(ohne gültigen Sozialraum)", "(no valid Sozialraum)").into()
+                    })
                 };
-                let (_, g) = groups.entry(rank(&label)).or_insert_with(|| (label.clone(), Cell3::default()));
+                let (_, g) = groups
+                    .entry(rank(&label))
+                    .or_insert_with(|| (label.clone(), Cell3::default()));
                 *g.by_cat.entry(k.category.clone()).or_default() += v.amount;
                 if k.category == fall {
                     g.cases += v.rows;
@@ -153,7 +209,18 @@ fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) ->
             };
             let mut sum = Cell3::default();
             for (label, g) in groups.values() {
-                write_overview_row(&mut ws, row, &period_label, label, g, cats, &fall, &milieu, f, false)?;
+                write_overview_row(
+                    &mut ws,
+                    row,
+                    &period_label,
+                    label,
+                    g,
+                    cats,
+                    &fall,
+                    &milieu,
+                    f,
+                    false,
+                )?;
                 for (cat, v) in &g.by_cat {
                     *sum.by_cat.entry(cat.clone()).or_default() += *v;
                 }
@@ -161,7 +228,18 @@ fn overview(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, name: &str) ->
                 sum.hours += g.hours;
                 row += 1;
             }
-            write_overview_row(&mut ws, row, &period_label, t(lang, "Summe", "Total"), &sum, cats, &fall, &milieu, f, true)?;
+            write_overview_row(
+                &mut ws,
+                row,
+                &period_label,
+                t(lang, "Summe", "Total"),
+                &sum,
+                cats,
+                &fall,
+                &milieu,
+                f,
+                true,
+            )?;
             row += 2;
         }
     }
@@ -199,7 +277,8 @@ fn write_overview_row(
         ws.write_number_with_format(row, col, money(v), mf)?;
         col += 1;
     }
-    let pair = g.by_cat.get(fall).copied().unwrap_or_default() + g.by_cat.get(milieu).copied().unwrap_or_default();
+    let pair = g.by_cat.get(fall).copied().unwrap_or_default()
+        + g.by_cat.get(milieu).copied().unwrap_or_default();
     ws.write_number_with_format(row, col, money(pair), mf)?;
     ws.write_number_with_format(row, col + 1, money(total), mf)?;
     ws.write_number_with_format(row, col + 2, g.cases as f64, tf)?;
@@ -207,10 +286,19 @@ fn write_overview_row(
     Ok(())
 }
 
-fn detail(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, category: &str, name: &str) -> Result<Worksheet, WriteError> {
+fn detail(
+    c: &Consolidation,
+    cfg: &Config,
+    lang: Lang,
+    f: &Fmt,
+    category: &str,
+    name: &str,
+) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(name)?;
-    let sheet = cfg.tables().find(|s| s.category.as_deref().unwrap_or(&s.name) == category);
+    let sheet = cfg
+        .tables()
+        .find(|s| s.category.as_deref().unwrap_or(&s.name) == category);
     let columns = sheet.map(|s| s.columns.as_slice()).unwrap_or_default();
     let mut headers: Vec<String> = vec![
         t(lang, "Träger-Nr.", "Provider").into(),
@@ -232,7 +320,12 @@ fn detail(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, category: &str, 
         let file = c
             .sources
             .get(r.source)
-            .map(|s| std::path::Path::new(s.path()).file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+            .map(|s| {
+                std::path::Path::new(s.path())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            })
             .unwrap_or_default();
         ws.write_string(row, 0, &r.provider)?;
         ws.write_number(row, 1, f64::from(r.year))?;
@@ -255,7 +348,11 @@ fn detail(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, category: &str, 
                     ws.write_number(row, c16, *n as f64)?;
                 }
                 Some(CellData::Dec(d)) => {
-                    let fmt = if col.def.ty == FieldType::Money { &f.money } else { &f.hours };
+                    let fmt = if col.def.ty == FieldType::Money {
+                        &f.money
+                    } else {
+                        &f.hours
+                    };
                     ws.write_number_with_format(row, c16, d.to_f64().unwrap_or(0.0), fmt)?;
                 }
                 Some(CellData::Date(d)) => {
@@ -267,14 +364,22 @@ fn detail(c: &Consolidation, cfg: &Config, lang: Lang, f: &Fmt, category: &str, 
             }
         }
         if charge_col {
-            ws.write_string(row, (5 + columns.len()) as u16, r.record.charged_to.clone().unwrap_or_default())?;
+            ws.write_string(
+                row,
+                (5 + columns.len()) as u16,
+                r.record.charged_to.clone().unwrap_or_default(),
+            )?;
         }
         row += 1;
     }
-    ws.autofilter(0, 0, row.saturating_sub(1).max(0), (headers.len() - 1) as u16)?;
+    ws.autofilter(0, 0, row.saturating_sub(1), (headers.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 0)?;
     for (i, h) in headers.iter().enumerate() {
-        let w = if i == 3 { 34.0 } else { (h.chars().count() as f64 + 4.0).clamp(10.0, 28.0) };
+        let w = if i == 3 {
+            34.0
+        } else {
+            (h.chars().count() as f64 + 4.0).clamp(10.0, 28.0)
+        };
         ws.set_column_width(i as u16, w)?;
     }
     Ok(ws)
@@ -293,7 +398,12 @@ fn finding_rows(c: &Consolidation) -> Vec<(String, &Finding)> {
     out
 }
 
-fn findings_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
+fn findings_sheet(
+    c: &Consolidation,
+    lang: Lang,
+    f: &Fmt,
+    name: &str,
+) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(name)?;
     let headers = [
@@ -311,10 +421,19 @@ fn findings_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<
     for (i, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &f.header)?;
     }
-    let sev: BTreeMap<u8, Format> = [(0, Severity::Error), (1, Severity::Warning), (2, Severity::Info)]
-        .into_iter()
-        .map(|(k, s)| (k, Format::new().set_background_color(xlsx::severity_fill(s))))
-        .collect();
+    let sev: BTreeMap<u8, Format> = [
+        (0, Severity::Error),
+        (1, Severity::Warning),
+        (2, Severity::Info),
+    ]
+    .into_iter()
+    .map(|(k, s)| {
+        (
+            k,
+            Format::new().set_background_color(xlsx::severity_fill(s)),
+        )
+    })
+    .collect();
     let rows = finding_rows(c);
     for (i, (path, fi)) in rows.iter().enumerate() {
         let r = 1 + i as u32;
@@ -324,7 +443,12 @@ fn findings_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<
             Severity::Info => 2,
         };
         ws.write_string(r, 0, path)?;
-        ws.write_string_with_format(r, 1, severity_word(lang, fi.severity), sev.get(&key).unwrap_or(&f.text))?;
+        ws.write_string_with_format(
+            r,
+            1,
+            severity_word(lang, fi.severity),
+            sev.get(&key).unwrap_or(&f.text),
+        )?;
         ws.write_string(r, 2, fi.rule.as_str())?;
         ws.write_string(r, 3, &fi.code)?;
         ws.write_string(r, 4, fi.sheet.clone().unwrap_or_default())?;
@@ -336,7 +460,10 @@ fn findings_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<
     }
     ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 0)?;
-    for (i, w) in [40.0, 10.0, 12.0, 28.0, 16.0, 8.0, 20.0, 20.0, 70.0, 50.0].iter().enumerate() {
+    for (i, w) in [40.0, 10.0, 12.0, 28.0, 16.0, 8.0, 20.0, 20.0, 70.0, 50.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(i as u16, *w)?;
     }
     Ok(ws)
@@ -351,7 +478,12 @@ pub fn status_label(lang: Lang, s: Status) -> &'static str {
     }
 }
 
-fn sources_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
+fn sources_sheet(
+    c: &Consolidation,
+    lang: Lang,
+    f: &Fmt,
+    name: &str,
+) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(name)?;
     let mut headers: Vec<String> = vec![
@@ -361,7 +493,13 @@ fn sources_sheet(c: &Consolidation, lang: Lang, f: &Fmt, name: &str) -> Result<W
         t(lang, "Jahr", "Year").into(),
         t(lang, "Quartal", "Quarter").into(),
     ];
-    headers.extend(c.categories.iter().map(|cat| format!("{} {}", t(lang, "Zeilen", "rows"), category_label(lang, cat))));
+    headers.extend(c.categories.iter().map(|cat| {
+        format!(
+            "{} {}",
+            t(lang, "Zeilen", "rows"),
+            category_label(lang, cat)
+        )
+    }));
     headers.extend([
         t(lang, "Fehler", "Errors").to_string(),
         t(lang, "Warnungen", "Warnings").into(),

@@ -27,19 +27,32 @@ pub struct Isolation {
 }
 
 /// Checks one file, in a child process when isolation is enabled.
-pub fn check_file(path: &Path, shown: &str, cfg: &Config, opts: Options, iso: &Isolation) -> FileOutcome {
+pub fn check_file(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    iso: &Isolation,
+) -> FileOutcome {
     if !iso.enabled {
         return guarded(path, shown, cfg, opts);
     }
     match run_child(path, shown, &cfg.limits, opts, iso) {
         Ok(o) => o,
-        Err(err) => pipeline::outcome_of_failure(Ctx::new(cfg, opts.lang), shown, pipeline::sha256_file(path).ok(), err),
+        Err(err) => pipeline::outcome_of_failure(
+            Ctx::new(cfg, opts.lang),
+            shown,
+            pipeline::sha256_file(path).ok(),
+            err,
+        ),
     }
 }
 
 /// In-process check with panics turned into a `file` finding.
 pub fn guarded(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::check_path(path, shown, cfg, opts)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pipeline::check_path(path, shown, cfg, opts)
+    }));
     match r {
         Ok(o) => o,
         Err(p) => {
@@ -49,22 +62,40 @@ pub fn guarded(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOut
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
             let err = ReadError::Unreadable(format!("Lesefehler im Leseprogramm ({msg})"));
-            pipeline::outcome_of_failure(Ctx::new(cfg, opts.lang), shown, pipeline::sha256_file(path).ok(), err)
+            pipeline::outcome_of_failure(
+                Ctx::new(cfg, opts.lang),
+                shown,
+                pipeline::sha256_file(path).ok(),
+                err,
+            )
         }
     }
 }
 
-fn run_child(path: &Path, shown: &str, limits: &Limits, opts: Options, iso: &Isolation) -> Result<FileOutcome, ReadError> {
+fn run_child(
+    path: &Path,
+    shown: &str,
+    limits: &Limits,
+    opts: Options,
+    iso: &Isolation,
+) -> Result<FileOutcome, ReadError> {
     let exe = std::env::current_exe().map_err(|e| ReadError::Unreadable(e.to_string()))?;
     let mut cmd = Command::new(exe);
-    cmd.arg(CHILD_COMMAND).arg("--lang").arg(opts.lang.as_str()).arg("--shown").arg(shown);
+    cmd.arg(CHILD_COMMAND)
+        .arg("--lang")
+        .arg(opts.lang.as_str())
+        .arg("--shown")
+        .arg(shown);
     if opts.keep_records {
         cmd.arg("--records");
     }
     if let Some(c) = &iso.config_path {
         cmd.arg("--config").arg(c);
     }
-    cmd.arg(path).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let memory = limits.memory_mib.saturating_mul(1 << 20);
     #[cfg(unix)]
     {
@@ -72,13 +103,18 @@ fn run_child(path: &Path, shown: &str, limits: &Limits, opts: Options, iso: &Iso
         // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                let lim = libc::rlimit { rlim_cur: memory as libc::rlim_t, rlim_max: memory as libc::rlim_t };
+                let lim = libc::rlimit {
+                    rlim_cur: memory as libc::rlim_t,
+                    rlim_max: memory as libc::rlim_t,
+                };
                 libc::setrlimit(libc::RLIMIT_AS, &lim);
                 Ok(())
             });
         }
     }
-    let mut child = cmd.spawn().map_err(|e| ReadError::Unreadable(format!("Prüfprozess startet nicht: {e}")))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ReadError::Unreadable(format!("Prüfprozess startet nicht: {e}")))?;
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let out_thread = std::thread::spawn(move || {
@@ -111,13 +147,20 @@ fn run_child(path: &Path, shown: &str, limits: &Limits, opts: Options, iso: &Iso
     let out = out_thread.join().unwrap_or_default();
     let err = err_thread.join().unwrap_or_default();
     if status.success() {
-        return serde_json::from_slice::<FileOutcome>(&out)
-            .map_err(|e| ReadError::Unreadable(format!("Antwort des Prüfprozesses unlesbar: {e}")));
+        return serde_json::from_slice::<FileOutcome>(&out).map_err(|e| {
+            ReadError::Unreadable(format!("Antwort des Prüfprozesses unlesbar: {e}"))
+        });
     }
     let stderr = String::from_utf8_lossy(&err);
-    if stderr.contains("memory allocation") || stderr.contains("out of memory") || stderr.contains("capacity overflow") {
+    if stderr.contains("memory allocation")
+        || stderr.contains("out of memory")
+        || stderr.contains("capacity overflow")
+    {
         return Err(ReadError::Limit {
-            detail: format!("das Lesen brauchte mehr als {} MiB Speicher", limits.memory_mib),
+            detail: format!(
+                "das Lesen brauchte mehr als {} MiB Speicher",
+                limits.memory_mib
+            ),
             limit: "memory_mib",
         });
     }
@@ -136,8 +179,16 @@ fn run_child(path: &Path, shown: &str, limits: &Limits, opts: Options, iso: &Iso
             }
         }
     }
-    let last = stderr.lines().last().unwrap_or("").chars().take(200).collect::<String>();
-    Err(ReadError::Unreadable(format!("Leseprogramm abgebrochen ({last})")))
+    let last = stderr
+        .lines()
+        .last()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    Err(ReadError::Unreadable(format!(
+        "Leseprogramm abgebrochen ({last})"
+    )))
 }
 
 /// The child's side: check one file in-process and print the outcome as JSON.

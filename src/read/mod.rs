@@ -90,15 +90,31 @@ pub struct Workbook<RS: Read + Seek> {
 const TOO_LONG: &str = "\u{0}too-long";
 
 const ERROR_LITERALS: [&str; 16] = [
-    "#DIV/0!", "#WERT!", "#VALUE!", "#BEZUG!", "#REF!", "#NAME?", "#NAME!", "#NV", "#N/A", "#ZAHL!", "#NUM!",
-    "#NULL!", "#LEER!", "#GETTING_DATA", "#SPILL!", "#CALC!",
+    "#DIV/0!",
+    "#WERT!",
+    "#VALUE!",
+    "#BEZUG!",
+    "#REF!",
+    "#NAME?",
+    "#NAME!",
+    "#NV",
+    "#N/A",
+    "#ZAHL!",
+    "#NUM!",
+    "#NULL!",
+    "#LEER!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
 ];
 
 /// Excel's own limit for the text of one cell.
 pub const MAX_CELL_CHARS: usize = 32_767;
 
 fn text_or_error(s: &str) -> Raw {
-    if s.len() > MAX_CELL_CHARS * 4 || (s.len() > MAX_CELL_CHARS && s.chars().count() > MAX_CELL_CHARS) {
+    if s.len() > MAX_CELL_CHARS * 4
+        || (s.len() > MAX_CELL_CHARS && s.chars().count() > MAX_CELL_CHARS)
+    {
         return Raw::Error(TOO_LONG.to_string());
     }
     let t = s.trim();
@@ -185,7 +201,10 @@ impl<RS: Read + Seek> Workbook<RS> {
                 let f = wb.has_1904_epoch();
                 (Inner::Xls(Box::new(wb)), f)
             }
-            Format::Ods => (Inner::Ods(Box::new(Ods::new(reader).map_err(unreadable)?)), false),
+            Format::Ods => (
+                Inner::Ods(Box::new(Ods::new(reader).map_err(unreadable)?)),
+                false,
+            ),
         };
         let meta = match &inner {
             Inner::Xlsx(w) => w.sheets_metadata().to_vec(),
@@ -201,7 +220,13 @@ impl<RS: Read + Seek> Workbook<RS> {
                 is_worksheet: matches!(s.typ, calamine::SheetType::WorkSheet),
             })
             .collect();
-        Ok(Workbook { format, uncalculated: false, sheets, is_1904, inner })
+        Ok(Workbook {
+            format,
+            uncalculated: false,
+            sheets,
+            is_1904,
+            inner,
+        })
     }
 
     /// The number formats of a sheet's cells, where the format keeps them (xlsx).
@@ -229,8 +254,14 @@ impl<RS: Read + Seek> Workbook<RS> {
                 while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable)? {
                     let raw = match (&cell.value, cell.formula) {
                         (DataRef::Empty, Some(f)) if !f.is_empty() => Raw::NoValue(format!("={f}")),
-                        (DataRef::Float(z), Some(f)) if uncalculated && *z == 0.0 && !f.is_empty() => Raw::NoValue(format!("={f}")),
-                        (DataRef::Int(0), Some(f)) if uncalculated && !f.is_empty() => Raw::NoValue(format!("={f}")),
+                        (DataRef::Float(z), Some(f))
+                            if uncalculated && *z == 0.0 && !f.is_empty() =>
+                        {
+                            Raw::NoValue(format!("={f}"))
+                        }
+                        (DataRef::Int(0), Some(f)) if uncalculated && !f.is_empty() => {
+                            Raw::NoValue(format!("={f}"))
+                        }
                         (v, _) => from_ref(v),
                     };
                     if !rows.push(cell.pos.0, cell.pos.1, raw, &mut on_row)? {
@@ -280,10 +311,19 @@ fn feed_range(
     rows: &mut RowAssembler,
     on_row: &mut impl FnMut(u32, &[RawCell]) -> bool,
 ) -> Result<(), ReadError> {
-    let Some((r0, c0)) = range.start() else { return Ok(()) };
+    let Some((r0, c0)) = range.start() else {
+        return Ok(());
+    };
     for (r, c, d) in range.used_cells() {
-        let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else { continue };
-        if !rows.push(r0.saturating_add(r), c0.saturating_add(c), from_data(d), on_row)? {
+        let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
+            continue;
+        };
+        if !rows.push(
+            r0.saturating_add(r),
+            c0.saturating_add(c),
+            from_data(d),
+            on_row,
+        )? {
             return Ok(());
         }
     }
@@ -301,7 +341,13 @@ struct RowAssembler {
 
 impl RowAssembler {
     fn new(limits: &Limits) -> Self {
-        RowAssembler { current: None, cells: Vec::new(), count: 0, max_cells: limits.max_cells_per_sheet, stopped: false }
+        RowAssembler {
+            current: None,
+            cells: Vec::new(),
+            count: 0,
+            max_cells: limits.max_cells_per_sheet,
+            stopped: false,
+        }
     }
 
     fn push(

@@ -45,15 +45,24 @@ pub struct Sniffed {
 /// Sniffs the format and, for zip containers, checks entry sizes against the limits.
 pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
     let mut magic = [0u8; 8];
-    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
     let n = read_up_to(reader, &mut magic);
     if n == 0 {
         return Err(ReadError::Empty("0 Byte".into()));
     }
     if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader).map(|format| Sniffed { format, damage: Vec::new(), uncalculated: false });
+        return cfb_kind(reader).map(|format| Sniffed {
+            format,
+            damage: Vec::new(),
+            uncalculated: false,
+        });
     }
-    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") || magic.starts_with(b"PK\x07\x08") {
+    if magic.starts_with(b"PK\x03\x04")
+        || magic.starts_with(b"PK\x05\x06")
+        || magic.starts_with(b"PK\x07\x08")
+    {
         return zip_kind(reader, limits);
     }
     Err(ReadError::Unreadable(describe_other(&magic[..n])))
@@ -81,7 +90,10 @@ fn describe_other(magic: &[u8]) -> String {
         "eine PDF-Datei, keine Tabelle".into()
     } else if magic.starts_with(b"<?xml") || magic.starts_with(b"<") {
         "eine XML/HTML-Datei, keine Excel-Arbeitsmappe".into()
-    } else if magic.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b',') {
+    } else if magic
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b',')
+    {
         "eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe".into()
     } else {
         "kein bekanntes Tabellenformat (xlsx, xlsm, xlsb, xls, ods)".into()
@@ -93,9 +105,18 @@ fn describe_other(magic: &[u8]) -> String {
 /// so a looping sector chain cannot trap us here.
 fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     let mut buf = Vec::new();
-    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    reader.take(64 << 20).read_to_end(&mut buf).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    let utf16 = |s: &str| s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>();
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    reader
+        .take(64 << 20)
+        .read_to_end(&mut buf)
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect::<Vec<u8>>()
+    };
     let has = |needle: &[u8]| buf.windows(needle.len()).any(|w| w == needle);
     if has(&utf16("EncryptedPackage")) || has(&utf16("EncryptionInfo")) {
         return Err(ReadError::Encrypted);
@@ -104,7 +125,8 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     match crate::read::cfb_check::validate(&buf) {
         Ok(()) => Ok(Format::Xls),
         Err(reason) if reason.contains("kein Workbook-Strom") => Err(ReadError::Unreadable(
-            "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei".into(),
+            "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei"
+                .into(),
         )),
         Err(reason) => Err(ReadError::Unreadable(reason)),
     }
@@ -112,9 +134,12 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
 
 fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
     let declared_entries = eocd_entries(reader);
-    reader.seek(SeekFrom::Start(0)).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    let mut archive = zip::ZipArchive::new(&mut *reader)
-        .map_err(|e| ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})")))?;
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(&mut *reader).map_err(|e| {
+        ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})"))
+    })?;
     if archive.len() > 100_000 {
         return Err(ReadError::Limit {
             detail: format!("{} Teile im ZIP-Container", archive.len()),
@@ -125,7 +150,9 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
     let mut names = Vec::new();
     let mut shared_strings_size = None;
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
         let size = entry.size();
         let packed = entry.compressed_size().max(1);
         let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
@@ -134,13 +161,21 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
         }
         if size > limits.max_part_bytes {
             return Err(ReadError::Limit {
-                detail: format!("Teil {name} entpackt {} MiB (Grenze {} MiB)", size >> 20, limits.max_part_bytes >> 20),
+                detail: format!(
+                    "Teil {name} entpackt {} MiB (Grenze {} MiB)",
+                    size >> 20,
+                    limits.max_part_bytes >> 20
+                ),
                 limit: "max_part_bytes",
             });
         }
         if size > 1 << 20 && size / packed > limits.max_compression_ratio {
             return Err(ReadError::Limit {
-                detail: format!("Teil {name} ist {}-fach komprimiert (Grenze {}): vermutlich eine ZIP-Bombe", size / packed, limits.max_compression_ratio),
+                detail: format!(
+                    "Teil {name} ist {}-fach komprimiert (Grenze {}): vermutlich eine ZIP-Bombe",
+                    size / packed,
+                    limits.max_compression_ratio
+                ),
                 limit: "max_compression_ratio",
             });
         }
@@ -152,7 +187,11 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
     }
     if total > limits.max_unpacked_bytes {
         return Err(ReadError::Limit {
-            detail: format!("entpackt {} MiB (Grenze {} MiB)", total >> 20, limits.max_unpacked_bytes >> 20),
+            detail: format!(
+                "entpackt {} MiB (Grenze {} MiB)",
+                total >> 20,
+                limits.max_unpacked_bytes >> 20
+            ),
             limit: "max_unpacked_bytes",
         });
     }
@@ -165,7 +204,11 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
         }
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-    let ends = |n: &str| names.iter().any(|x| x.to_lowercase().replace('\\', "/").ends_with(n));
+    let ends = |n: &str| {
+        names
+            .iter()
+            .any(|x| x.to_lowercase().replace('\\', "/").ends_with(n))
+    };
     let format = if has("mimetype") || has("content.xml") {
         Format::Ods
     } else if ends("workbook.bin") {
@@ -173,28 +216,44 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
     } else if ends("workbook.xml") || has("[Content_Types].xml") {
         Format::Xlsx
     } else if has("word/document.xml") {
-        return Err(ReadError::Unreadable("ein Word-Dokument, keine Tabelle".into()));
+        return Err(ReadError::Unreadable(
+            "ein Word-Dokument, keine Tabelle".into(),
+        ));
     } else {
-        return Err(ReadError::Unreadable("ein ZIP-Archiv ohne Arbeitsmappe".into()));
+        return Err(ReadError::Unreadable(
+            "ein ZIP-Archiv ohne Arbeitsmappe".into(),
+        ));
     };
     if let Some(size) = shared_strings_size {
         check_shared_strings(&mut archive, size)?;
     }
     let damage = crate::read::zipcheck::validate(&mut archive, limits)?;
     let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
-    Ok(Sniffed { format, damage, uncalculated })
+    Ok(Sniffed {
+        format,
+        damage,
+        uncalculated,
+    })
 }
 
 /// calamine reserves `uniqueCount` strings up front; a forged count aborts the
 /// process. Every string needs at least `<si><t/></si>` (12 bytes).
-fn check_shared_strings<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, size: u64) -> Result<(), ReadError> {
-    let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+fn check_shared_strings<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    size: u64,
+) -> Result<(), ReadError> {
+    let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else {
+        return Ok(());
+    };
     let mut head = Vec::new();
     let _ = entry.take(4096).read_to_end(&mut head);
     let text = String::from_utf8_lossy(&head);
     for attr in ["uniqueCount=\"", "count=\""] {
         if let Some(pos) = text.find(attr) {
-            let digits: String = text[pos + attr.len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+            let digits: String = text[pos + attr.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
             let declared: u64 = digits.parse().unwrap_or(u64::MAX);
             if attr == "uniqueCount=\"" && declared > size / 12 + 16 {
                 return Err(ReadError::Limit {
@@ -229,7 +288,9 @@ fn eocd_entries<R: Read + Seek>(reader: &mut R) -> Option<u16> {
 }
 
 fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
-    let Ok(entry) = archive.by_name("xl/workbook.xml") else { return false };
+    let Ok(entry) = archive.by_name("xl/workbook.xml") else {
+        return false;
+    };
     let mut text = String::new();
     if entry.take(1 << 20).read_to_string(&mut text).is_err() {
         return false;

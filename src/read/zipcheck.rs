@@ -17,18 +17,29 @@ const VERIFY_MAX: u64 = 16 << 20;
 
 /// Returns damage that does not stop reading (a checksum or size mismatch, a
 /// malformed part no sheet needs); fails on what makes the file unsafe or ambiguous.
-pub fn validate<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, limits: &Limits) -> Result<Vec<String>, ReadError> {
+pub fn validate<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    limits: &Limits,
+) -> Result<Vec<String>, ReadError> {
     let mut damage = Vec::new();
     let mut seen = HashSet::new();
     for i in 0..archive.len() {
-        let name = archive.name_for_index(i).and_then(|n| n.ok()).map(|n| n.to_string()).unwrap_or_default();
+        let name = archive
+            .name_for_index(i)
+            .and_then(|n| n.ok())
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         if !seen.insert(name.to_lowercase()) {
-            return Err(ReadError::Unreadable(format!("der ZIP-Container enthält den Teil {name} doppelt (mehrdeutig)")));
+            return Err(ReadError::Unreadable(format!(
+                "der ZIP-Container enthält den Teil {name} doppelt (mehrdeutig)"
+            )));
         }
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
         if entry.is_dir() {
             continue;
         }
@@ -38,7 +49,9 @@ pub fn validate<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, limits: &Limit
             continue;
         }
         let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
-        if name.starts_with("__MACOSX/") || name.rsplit('/').next().is_some_and(|b| b.starts_with("._")) {
+        if name.starts_with("__MACOSX/")
+            || name.rsplit('/').next().is_some_and(|b| b.starts_with("._"))
+        {
             continue; // resource forks a Mac adds when zipping; never read
         }
         let mut buf = Vec::with_capacity(declared.min(VERIFY_MAX) as usize);

@@ -40,7 +40,11 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
         .or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1))
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .unwrap_or_default();
-    let file_name = req.input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let file_name = req
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let title = format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name);
     wb.set_properties(&xlsx::properties(&title, created));
 
@@ -56,12 +60,23 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
             }
             let mut sheets = Vec::new();
             for (original, written, hidden) in &copies {
-                sheets.push(copy_sheet(&mut opened, cfg, req.report, original, written, *hidden, lang)?);
+                sheets.push(copy_sheet(
+                    &mut opened,
+                    cfg,
+                    req.report,
+                    original,
+                    written,
+                    *hidden,
+                    lang,
+                )?);
             }
             input = Some(sheets);
         }
     }
-    let written_name: HashMap<&str, &str> = copies.iter().map(|(o, w, _)| (o.as_str(), w.as_str())).collect();
+    let written_name: HashMap<&str, &str> = copies
+        .iter()
+        .map(|(o, w, _)| (o.as_str(), w.as_str()))
+        .collect();
     let mut report = report_sheet(req, &report_name, &file_name, &written_name)?;
     report.set_active(true);
     wb.push_worksheet(report);
@@ -96,10 +111,18 @@ fn report_sheet(
     ws.set_name(name)?;
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
-    ws.write_string_with_format(0, 0, format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name), &title)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name),
+        &title,
+    )?;
     let facts: Vec<(&str, String)> = vec![
         (t(lang, "Datei", "File"), file_name.to_string()),
-        (t(lang, "Träger", "Provider"), r.provider.clone().unwrap_or_default()),
+        (
+            t(lang, "Träger", "Provider"),
+            r.provider.clone().unwrap_or_default(),
+        ),
         (
             t(lang, "Quartal", "Quarter"),
             match (r.year, r.quarter) {
@@ -108,9 +131,15 @@ fn report_sheet(
             },
         ),
         ("SHA-256", r.sha256.clone().unwrap_or_default()),
-        (t(lang, "Geprüft am", "Checked on"), coerce::date::format_de(req.check_date)),
+        (
+            t(lang, "Geprüft am", "Checked on"),
+            coerce::date::format_de(req.check_date),
+        ),
         (t(lang, "Fehler", "Errors"), r.summary.errors.to_string()),
-        (t(lang, "Warnungen", "Warnings"), r.summary.warnings.to_string()),
+        (
+            t(lang, "Warnungen", "Warnings"),
+            r.summary.warnings.to_string(),
+        ),
         (t(lang, "Hinweise", "Infos"), r.summary.infos.to_string()),
     ];
     for (i, (label, value)) in facts.iter().enumerate() {
@@ -139,17 +168,35 @@ fn report_sheet(
         ws.set_column_width(c as u16, *w)?;
     }
     if r.findings.is_empty() {
-        let ok = Format::new().set_bold().set_font_color(rust_xlsxwriter::Color::RGB(0x006100));
-        ws.write_string_with_format(header_row + 1, 0, t(lang, "Keine Befunde", "No findings"), &ok)?;
+        let ok = Format::new()
+            .set_bold()
+            .set_font_color(rust_xlsxwriter::Color::RGB(0x006100));
+        ws.write_string_with_format(
+            header_row + 1,
+            0,
+            t(lang, "Keine Befunde", "No findings"),
+            &ok,
+        )?;
         ws.set_freeze_panes(header_row + 1, 0)?;
         return Ok(ws);
     }
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let sev_formats: HashMap<Severity, Format> = [Severity::Error, Severity::Warning, Severity::Info]
-        .into_iter()
-        .map(|s| (s, Format::new().set_background_color(xlsx::severity_fill(s)).set_align(FormatAlign::Top)))
-        .collect();
-    let link_format = Format::new().set_font_color(rust_xlsxwriter::Color::Blue).set_underline(rust_xlsxwriter::FormatUnderline::Single).set_align(FormatAlign::Top);
+    let sev_formats: HashMap<Severity, Format> =
+        [Severity::Error, Severity::Warning, Severity::Info]
+            .into_iter()
+            .map(|s| {
+                (
+                    s,
+                    Format::new()
+                        .set_background_color(xlsx::severity_fill(s))
+                        .set_align(FormatAlign::Top),
+                )
+            })
+            .collect();
+    let link_format = Format::new()
+        .set_font_color(rust_xlsxwriter::Color::Blue)
+        .set_underline(rust_xlsxwriter::FormatUnderline::Single)
+        .set_align(FormatAlign::Top);
     for (i, f) in r.findings.iter().enumerate() {
         let row = header_row + 1 + i as u32;
         let sf = sev_formats.get(&f.severity).cloned().unwrap_or_default();
@@ -164,8 +211,18 @@ fn report_sheet(
                     let url = Url::new(xlsx::internal_link(target, cell)).set_text(cell);
                     ws.write_url_with_format(row, 4, url, &link_format)?;
                 } else {
-                    let formula = format!("=HYPERLINK(\"#'{}'!{}\",\"{}\")", target.replace('\'', "''"), cell, cell);
-                    ws.write_formula_with_format(row, 4, Formula::new(formula).set_result(cell), &link_format)?;
+                    let formula = format!(
+                        "=HYPERLINK(\"#'{}'!{}\",\"{}\")",
+                        target.replace('\'', "''"),
+                        cell,
+                        cell
+                    );
+                    ws.write_formula_with_format(
+                        row,
+                        4,
+                        Formula::new(formula).set_result(cell),
+                        &link_format,
+                    )?;
                 }
             }
             (_, Some(cell)) => {
@@ -200,24 +257,26 @@ struct Formats {
 
 impl Formats {
     fn get(&mut self, kind: Kind, num_format: &str, sev: Option<Severity>) -> &Format {
-        self.cache.entry((kind, num_format.to_string(), sev)).or_insert_with(|| {
-            let mut f = Format::new();
-            let nf = match kind {
-                Kind::Date if num_format.is_empty() || num_format == "General" => "dd.mm.yyyy",
-                _ => num_format,
-            };
-            if !nf.is_empty() && nf != "General" {
-                f = f.set_num_format(nf);
-            }
-            if kind == Kind::Text {
-                // Provider text is text: never a formula, whatever it starts with.
-                f = f.set_quote_prefix();
-            }
-            if let Some(s) = sev {
-                f = f.set_background_color(xlsx::severity_fill(s));
-            }
-            f
-        })
+        self.cache
+            .entry((kind, num_format.to_string(), sev))
+            .or_insert_with(|| {
+                let mut f = Format::new();
+                let nf = match kind {
+                    Kind::Date if num_format.is_empty() || num_format == "General" => "dd.mm.yyyy",
+                    _ => num_format,
+                };
+                if !nf.is_empty() && nf != "General" {
+                    f = f.set_num_format(nf);
+                }
+                if kind == Kind::Text {
+                    // Provider text is text: never a formula, whatever it starts with.
+                    f = f.set_quote_prefix();
+                }
+                if let Some(s) = sev {
+                    f = f.set_background_color(xlsx::severity_fill(s));
+                }
+                f
+            })
     }
 }
 
@@ -237,14 +296,20 @@ fn copy_sheet(
     }
     // The findings of this sheet, by cell; several share one note.
     let mut marks: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.sheet.as_deref() == Some(original)) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.sheet.as_deref() == Some(original))
+    {
         if let Some(p) = f.pos() {
             marks.entry((p.row, p.col)).or_default().push(f);
         }
     }
     let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).min();
     let num_formats = input.number_formats(original);
-    let mut formats = Formats { cache: HashMap::new() };
+    let mut formats = Formats {
+        cache: HashMap::new(),
+    };
     let mut widths: HashMap<u32, usize> = HashMap::new();
     let mut first_error: Option<WriteError> = None;
     let mut filled: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
@@ -254,19 +319,36 @@ fn copy_sheet(
             if sev.is_some() {
                 filled.insert((row, cell.col));
             }
-            let nf = num_formats.as_ref().and_then(|m| m.get(row, cell.col)).unwrap_or("");
-            let (Ok(r), Ok(c)) = (u32::try_from(row), u16::try_from(cell.col)) else { continue };
+            let nf = num_formats
+                .as_ref()
+                .and_then(|m| m.get(row, cell.col))
+                .unwrap_or("");
+            let (r, Ok(c)) = (row, u16::try_from(cell.col)) else {
+                continue;
+            };
             let shown = coerce::display(&cell.raw, lang);
             let w = widths.entry(cell.col).or_insert(0);
             *w = (*w).max(shown.chars().count());
             let res = match &cell.raw {
                 Raw::Empty => Ok(&mut ws),
-                Raw::Text(s) => ws.write_string_with_format(r, c, s, formats.get(Kind::Text, "", sev)),
-                Raw::Number(f) => ws.write_number_with_format(r, c, *f, formats.get(Kind::Number, nf, sev)),
-                Raw::Int(i) => ws.write_number_with_format(r, c, *i as f64, formats.get(Kind::Number, nf, sev)),
-                Raw::Bool(b) => ws.write_boolean_with_format(r, c, *b, formats.get(Kind::Bool, "", sev)),
-                Raw::DateTime(dt) => ws.write_datetime_with_format(r, c, dt, formats.get(Kind::Date, nf, sev)),
-                Raw::Error(e) | Raw::NoValue(e) => ws.write_string_with_format(r, c, e, formats.get(Kind::Text, "", sev)),
+                Raw::Text(s) => {
+                    ws.write_string_with_format(r, c, s, formats.get(Kind::Text, "", sev))
+                }
+                Raw::Number(f) => {
+                    ws.write_number_with_format(r, c, *f, formats.get(Kind::Number, nf, sev))
+                }
+                Raw::Int(i) => {
+                    ws.write_number_with_format(r, c, *i as f64, formats.get(Kind::Number, nf, sev))
+                }
+                Raw::Bool(b) => {
+                    ws.write_boolean_with_format(r, c, *b, formats.get(Kind::Bool, "", sev))
+                }
+                Raw::DateTime(dt) => {
+                    ws.write_datetime_with_format(r, c, dt, formats.get(Kind::Date, nf, sev))
+                }
+                Raw::Error(e) | Raw::NoValue(e) => {
+                    ws.write_string_with_format(r, c, e, formats.get(Kind::Text, "", sev))
+                }
             };
             if let Err(e) = res {
                 first_error.get_or_insert(WriteError::Xlsx(e));
@@ -279,7 +361,9 @@ fn copy_sheet(
         return Err(e);
     }
     for ((row, col), fs) in &marks {
-        let (Ok(r), Ok(c)) = (u32::try_from(*row), u16::try_from(*col)) else { continue };
+        let (r, Ok(c)) = (*row, u16::try_from(*col)) else {
+            continue;
+        };
         let sev = worst(fs);
         // Cells that were empty in the input carry only the fill.
         if !filled.contains(&(*row, *col)) {
@@ -290,14 +374,23 @@ fn copy_sheet(
         let text: Vec<String> = ordered
             .iter()
             .map(|f| {
-                let mut s = format!("{} [{}]: {}", severity_word(lang, f.severity), f.code, f.message);
+                let mut s = format!(
+                    "{} [{}]: {}",
+                    severity_word(lang, f.severity),
+                    f.code,
+                    f.message
+                );
                 if let Some(h) = &f.hint {
                     s.push_str(&format!("\n{} {}", t(lang, "Hilfe:", "Help:"), h));
                 }
                 s
             })
             .collect();
-        let note = Note::new(text.join("\n\n")).set_author("sozialraum").add_author_prefix(false).set_width(360).set_height(160);
+        let note = Note::new(text.join("\n\n"))
+            .set_author("sozialraum")
+            .add_author_prefix(false)
+            .set_width(360)
+            .set_height(160);
         ws.insert_note(r, c, &note)?;
     }
     for (col, w) in widths {

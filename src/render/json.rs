@@ -10,5 +10,6 @@ struct CheckDocument<'a> {
 }
 
 pub fn check_document(files: &[FileReport]) -> String {
-    serde_json::to_string_pretty(&CheckDocument { files }).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(&CheckDocument { files })
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

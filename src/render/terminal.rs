@@ -39,7 +39,9 @@ fn sev_mark(s: Severity) -> &'static str {
 
 pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) {
     let facts = match (&r.provider, r.year, r.quarter) {
-        (Some(p), Some(y), Some(q)) => format!(" — {} {p}, {y}-Q{q}", t(lang, "Träger", "provider")),
+        (Some(p), Some(y), Some(q)) => {
+            format!(" — {} {p}, {y}-Q{q}", t(lang, "Träger", "provider"))
+        }
         (Some(p), _, _) => format!(" — {} {p}", t(lang, "Träger", "provider")),
         _ => String::new(),
     };
@@ -53,7 +55,10 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
         }
         if current_sheet != Some(f.sheet.as_deref()) {
             current_sheet = Some(f.sheet.as_deref());
-            let heading = f.sheet.clone().unwrap_or_else(|| t(lang, "Datei", "file").to_string());
+            let heading = f
+                .sheet
+                .clone()
+                .unwrap_or_else(|| t(lang, "Datei", "file").to_string());
             let _ = writeln!(out, "  {}", style.paint("4", &heading));
         }
         render_finding(out, f, lang, style);
@@ -85,8 +90,16 @@ fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
         (Some(s), None) => s.clone(),
         _ => String::new(),
     };
-    let column = f.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-    let head = format!("{} {}", sev_mark(f.severity), severity_word(lang, f.severity));
+    let column = f
+        .column
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    let head = format!(
+        "{} {}",
+        sev_mark(f.severity),
+        severity_word(lang, f.severity)
+    );
     let _ = writeln!(
         out,
         "    {} {}{}  [{} {}]",
@@ -98,7 +111,12 @@ fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
     );
     let _ = writeln!(out, "      {}", f.message);
     if let Some(h) = &f.hint {
-        let _ = writeln!(out, "      {} {}", style.paint("36", t(lang, "Hilfe:", "help:")), h);
+        let _ = writeln!(
+            out,
+            "      {} {}",
+            style.paint("36", t(lang, "Hilfe:", "help:")),
+            h
+        );
     }
 }
 

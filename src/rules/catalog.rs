@@ -79,6 +79,13 @@ codes! {
         en: "The file is damaged: {detail}",
         hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen, prüfen und neu speichern.",
         hint_en: "Open the file in Excel or LibreOffice, check it and save it again.";
+    /// Die Datei ist ein Budgetplan des Controllings, keine Quartalsmeldung; sie wird mit `sozialraum audit --budget` geprüft.
+    /// English: the file is the controlling's budget plan, not a submission; `sozialraum audit --budget` checks it.
+    FileBudgetPlan = "FILE-BUDGET-PLAN", File, Info,
+        de: "Die Datei ist ein Budgetplan (Blatt „{sheet}“), keine Quartalsmeldung.",
+        en: "The file is a budget plan (sheet \"{sheet}\"), not a quarterly submission.",
+        hint_de: "Budgetpläne prüft `sozialraum audit --budget DATEI`.",
+        hint_en: "Budget plans are checked by `sozialraum audit --budget FILE`.";
     /// Ein Pflichtblatt (`Deckblatt`, `Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`) fehlt.
     /// English: a required sheet is missing.
     SheetMissing = "SHEET-MISSING", Sheet, Error,
@@ -380,11 +387,123 @@ codes! {
         en: "{detail}",
         hint_de: "",
         hint_en: "";
+    /// Das Ist eines Sozialraums (oder des Landkreises) in einer Kategorie weicht vom anteiligen Budget
+    /// (Jahresbudget × gemeldete Quartale / 4) um mehr als `ok_pct` ab (`[audit]`). Bis `warning_pct` eine
+    /// Warnung; darüber Alarm: bei Mehrausgaben ein Fehler, bei Minderausgaben eine Warnung.
+    /// English: a Sozialraum's (or the county's) actual spending in a category deviates from the pro-rata
+    /// budget by more than `ok_pct`; up to `warning_pct` a warning, beyond that an alert (an error when
+    /// overspent, a warning when underspent).
+    DeviationBudget = "DEVIATION-BUDGET", Deviation, Warning,
+        de: "{sozialraum}, {category}: Ist {actual} € gegenüber anteiligem Budget {pro_rata} € ({quarters}), Abweichung {deviation} € ({pct} %); Hochrechnung {projection} € bei {budget} € Jahresbudget.",
+        en: "{sozialraum}, {category}: actual {actual} € against a pro-rata budget of {pro_rata} € ({quarters}), deviation {deviation} € ({pct} %); projected {projection} € against an annual budget of {budget} €.",
+        hint_de: "Status {status}: ok bis ±{ok} %, Warnung bis ±{warning} %, darüber Alarm.",
+        hint_en: "Status {status}: ok up to ±{ok} %, warning up to ±{warning} %, alert beyond.";
+    /// Mehrausgaben in der Fallarbeit oder der Milieuarbeit eines Sozialraums, die das Paar
+    /// Fallarbeit+Milieuarbeit (gegenseitig deckungsfähig) deckt: zusammen höchstens `ok_pct` über dem
+    /// anteiligen Budget. Ein Hinweis statt einer Warnung; die Strukturarbeit ist nicht deckungsfähig.
+    /// English: overspending in Fallarbeit or Milieuarbeit that the mutually coverable pair covers
+    /// (together at most `ok_pct` above the pro-rata budget); an info instead of a warning.
+    DeviationCovered = "DEVIATION-COVERED", Deviation, Info,
+        de: "{sozialraum}, {category}: Mehrausgabe {deviation} € ({pct} %), gedeckt durch {partner}; Fallarbeit+Milieuarbeit zusammen {pair_pct} %.",
+        en: "{sozialraum}, {category}: overspending of {deviation} € ({pct} %), covered by {partner}; Fallarbeit+Milieuarbeit together {pair_pct} %.",
+        hint_de: "Fallarbeit und Milieuarbeit sind gegenseitig deckungsfähig.",
+        hint_en: "Fallarbeit and Milieuarbeit are mutually coverable.";
+    /// Ausgaben in einem Sozialraum und einer Kategorie, für die der Budgetplan kein Budget (oder 0 €) vorsieht.
+    /// English: spending in a Sozialraum and category for which the budget plan has no budget (or 0 €).
+    DeviationNoBudget = "DEVIATION-NO-BUDGET", Deviation, Error,
+        de: "{sozialraum}, {category}: Ausgaben von {actual} €, aber kein Budget im Plan.",
+        en: "{sozialraum}, {category}: spending of {actual} €, but no budget in the plan.",
+        hint_de: "Bitte den Budgetplan ergänzen oder die Zuordnung der Ausgaben prüfen.",
+        hint_en: "Complete the budget plan or check where the spending is charged.";
+    /// Ausgaben aus Zeilen ohne gültigen Sozialraum: sie zählen in der Kreissumme, in keinem Sozialraum.
+    /// English: spending from rows without a valid Sozialraum; it counts in the county total only.
+    DeviationUnassigned = "DEVIATION-UNASSIGNED", Deviation, Warning,
+        de: "{category}: {actual} € aus {rows} Zeile(n) ohne gültigen Sozialraum zählen nur in der Kreissumme.",
+        en: "{category}: {actual} € from {rows} row(s) without a valid Sozialraum count in the county total only.",
+        hint_de: "Die Zeilen nennt die Prüfung der Meldungen (ENUM-UNKNOWN).",
+        hint_en: "The check of the submissions lists the rows (ENUM-UNKNOWN).";
+    /// Die Kosten eines Falls in einem Quartal liegen über `outlier_factor` × dem Median der Kosten je Fall
+    /// und Quartal seiner Hilfeart (im geprüften Zeitraum, kreisweit).
+    /// English: a case's cost in a quarter exceeds `outlier_factor` × the median cost per case and quarter
+    /// of its help type (in the audited period, county-wide).
+    DeviationOutlier = "DEVIATION-OUTLIER", Deviation, Warning,
+        de: "Fall {case} ({provider}, {quarter}, {help_type}): Kosten {value} € liegen über dem {factor}-Fachen des Medians je Fall und Quartal dieser Hilfeart ({median} €).",
+        en: "Case {case} ({provider}, {quarter}, {help_type}): cost {value} € exceeds {factor} times the median per case and quarter of this help type ({median} €).",
+        hint_de: "Quelle: {source}. Bitte mit dem Träger klären (Stundenumfang, Abrechnung).",
+        hint_en: "Source: {source}. Clarify with the provider (hours, billing).";
+    /// Ein Fall wurde mit einem anderen als dem vereinbarten Stundensatz des Trägers abgerechnet; genannt
+    /// werden die Mehr- oder Minderkosten.
+    /// English: a case was billed at a rate other than the provider's contracted rate; the difference in cost is stated.
+    DeviationRate = "DEVIATION-RATE", Deviation, Warning,
+        de: "Stundensatz {value} € statt des vereinbarten Satzes {expected} € (Träger {provider}, {quarter}); Differenz {difference} € bei {hours} Fachleistungsstunden.",
+        en: "Hourly rate {value} € instead of the contracted {expected} € (provider {provider}, {quarter}); difference {difference} € for {hours} hours.",
+        hint_de: "Quelle: {source}. Abgerechnet wird der mit dem Landkreis vereinbarte Satz.",
+        hint_en: "Source: {source}. Bill the rate contracted with the district.";
+    /// Die Ausgaben eines Sozialraums in einer Kategorie ändern sich von einem Quartal zum nächsten um mehr als
+    /// `jump_pct` Prozent.
+    /// English: a Sozialraum's spending in a category changes from one quarter to the next by more than `jump_pct` percent.
+    DeviationJump = "DEVIATION-JUMP", Deviation, Warning,
+        de: "{sozialraum}, {category}: Ausgaben {quarter} {actual} € gegenüber {previous_quarter} {previous} € ({pct} %).",
+        en: "{sozialraum}, {category}: spending {quarter} {actual} € against {previous_quarter} {previous} € ({pct} %).",
+        hint_de: "Gemeldet werden Sprünge über ±{jump} % zum Vorquartal. Fehlt eine Meldung, oder hat sich die Fallzahl verändert?",
+        hint_en: "Changes beyond ±{jump} % from the previous quarter are reported. Is a submission missing, or did the case load change?";
+    /// Der Budgetplan nennt einen Sozialraum, den der Zuschnitt des Jahres nicht kennt.
+    /// English: the budget plan names a Sozialraum unknown to the year's cut.
+    BudgetSozialraum = "BUDGET-SOZIALRAUM", Enum, Error,
+        de: "„{value}“ ist kein Sozialraum des Zuschnitts; die Zeile wird nicht verwendet.",
+        en: "\"{value}\" is not a Sozialraum of the cut; the line is not used.",
+        hint_de: "Zulässig: {allowed}.",
+        hint_en: "Allowed: {allowed}.";
+    /// Der Budgetplan nennt eine Kategorie, die es nicht gibt (zulässig: die Kategorien der Tabellenblätter).
+    /// English: the budget plan names an unknown category.
+    BudgetCategory = "BUDGET-CATEGORY", Enum, Error,
+        de: "„{value}“ ist keine Kategorie des Budgets; die Zeile wird nicht verwendet.",
+        en: "\"{value}\" is not a budget category; the line is not used.",
+        hint_de: "Zulässig: {allowed}.",
+        hint_en: "Allowed: {allowed}.";
+    /// Ein kreisweites Budget gibt es nur in der Strukturarbeit.
+    /// English: a county-wide budget exists only for Strukturarbeit.
+    BudgetCountyWide = "BUDGET-COUNTY-WIDE", Enum, Error,
+        de: "„{sozialraum}“ ist in „{value}“ nicht zulässig; kreisweite Budgets gibt es nur in der Strukturarbeit.",
+        en: "\"{sozialraum}\" is not allowed in \"{value}\"; county-wide budgets exist only in Strukturarbeit.",
+        hint_de: "",
+        hint_en: "";
+    /// Dieselbe Kombination aus Jahr, Sozialraum und Kategorie steht mehrfach im Budgetplan; es zählt die erste.
+    /// English: the same year, Sozialraum and category appear more than once in the budget plan; the first counts.
+    BudgetDuplicate = "BUDGET-DUPLICATE", Unique, Error,
+        de: "{value} steht mehrfach im Budgetplan (zuerst in {first}); es zählt die erste.",
+        en: "{value} appears more than once in the budget plan (first in {first}); the first counts.",
+        hint_de: "Bitte die doppelte Zeile löschen oder die Beträge zusammenfassen.",
+        hint_en: "Delete the duplicate line or add the amounts up.";
+    /// Ein Budget ist negativ; die Zeile wird nicht verwendet.
+    /// English: a budget is negative; the line is not used.
+    BudgetNegative = "BUDGET-NEGATIVE", Range, Error,
+        de: "Das Budget {value} € ist negativ; die Zeile wird nicht verwendet.",
+        en: "The budget {value} € is negative; the line is not used.",
+        hint_de: "Ein Budget ist ein Betrag ab 0 €.",
+        hint_en: "A budget is an amount of 0 € or more.";
+    /// Jahr oder Budget einer Zeile des Budgetplans ist keine Zahl (Text, Fehlerwert, Formel ohne Ergebnis).
+    /// English: the year or budget of a budget plan line is not a number (text, error value, formula without result).
+    BudgetNotNumber = "BUDGET-NOT-NUMBER", Type, Error,
+        de: "„{value}“ ist kein gültiger Wert für „{column}“: erwartet {expected}.",
+        en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
+        hint_de: "",
+        hint_en: "";
+    /// Für einen Sozialraum des Zuschnitts fehlt im Budgetplan des Jahres die Zeile einer Kategorie; es gilt 0 €.
+    /// English: the year's budget plan lacks a category line for a Sozialraum of the cut; 0 € applies.
+    BudgetMissing = "BUDGET-MISSING", Required, Error,
+        de: "Im Budgetplan {year} fehlt die Zeile für {sozialraum} / {category}; es gilt 0 €.",
+        en: "The budget plan {year} lacks the line for {sozialraum} / {category}; 0 € applies.",
+        hint_de: "Jeder Sozialraum braucht je Kategorie eine Zeile (auch mit 0 €).",
+        hint_en: "Every Sozialraum needs one line per category (0 € included).";
 }
 
 impl Code {
-    pub fn from_str(s: &str) -> Option<Code> {
-        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
     }
 
     /// The documentation in one language: the German lines or the `English:` lines.
@@ -575,9 +694,17 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
             assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
-            assert!(!c.doc_in(Lang::De).is_empty(), "{} lacks German doc", c.as_str());
-            assert!(!c.doc_in(Lang::En).is_empty(), "{} lacks English doc", c.as_str());
-            assert_eq!(Code::from_str(c.as_str()), Some(*c));
+            assert!(
+                !c.doc_in(Lang::De).is_empty(),
+                "{} lacks German doc",
+                c.as_str()
+            );
+            assert!(
+                !c.doc_in(Lang::En).is_empty(),
+                "{} lacks English doc",
+                c.as_str()
+            );
+            assert_eq!(Code::parse(c.as_str()), Some(*c));
         }
     }
 
@@ -589,7 +716,9 @@ mod tests {
 
     #[test]
     fn privacy_findings_never_carry_the_value() {
-        let f = FindingBuilder::new(Code::PrivacyValue, Lang::De).value("Max Mustermann").build();
+        let f = FindingBuilder::new(Code::PrivacyValue, Lang::De)
+            .value("Max Mustermann")
+            .build();
         assert_eq!(f.value, None);
         assert!(!f.message.contains("Mustermann"));
     }

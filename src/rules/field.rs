@@ -46,17 +46,27 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
             return CellValue::Empty;
         }
         Coerced::ErrorValue(e) => {
-            let f = ctx.at(Code::FormulaError, sheet, pos, &title).value(e).build();
+            let f = ctx
+                .at(Code::FormulaError, sheet, pos, &title)
+                .value(e)
+                .build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::NoValue(formula) => {
-            let f = ctx.at(Code::FormulaNoValue, sheet, pos, &title).value(formula).build();
+            let f = ctx
+                .at(Code::FormulaNoValue, sheet, pos, &title)
+                .value(formula)
+                .build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::Invalid if def.ty == FieldType::Bool => {
-            let f = ctx.at(Code::EnumUnknown, sheet, pos, &title).value(shown).arg("allowed", "ja, nein").build();
+            let f = ctx
+                .at(Code::EnumUnknown, sheet, pos, &title)
+                .value(shown)
+                .arg("allowed", "ja, nein")
+                .build();
             ctx.push(f);
             return CellValue::Bad;
         }
@@ -75,8 +85,16 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
         }
         Coerced::Value(v, note) => {
             if let Some(note) = note {
-                let code = if note.ambiguous { Code::TypeAmbiguous } else { Code::TypeConverted };
-                let f = ctx.at(code, sheet, pos, &title).value(shown.clone()).arg("reading", note.reading).build();
+                let code = if note.ambiguous {
+                    Code::TypeAmbiguous
+                } else {
+                    Code::TypeConverted
+                };
+                let f = ctx
+                    .at(code, sheet, pos, &title)
+                    .value(shown.clone())
+                    .arg("reading", note.reading)
+                    .build();
                 ctx.push(f);
             }
             v
@@ -85,7 +103,9 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
     match def.ty {
         FieldType::Enum => check_enum(ctx, sheet, col, pos, value),
         FieldType::Text => check_text(ctx, sheet, col, pos, value, &shown),
-        FieldType::Decimal | FieldType::Money | FieldType::Integer => check_number(ctx, sheet, col, pos, value, &shown),
+        FieldType::Decimal | FieldType::Money | FieldType::Integer => {
+            check_number(ctx, sheet, col, pos, value, &shown)
+        }
         FieldType::Date | FieldType::Bool | FieldType::Quarter => CellValue::Ok(value),
     }
 }
@@ -100,10 +120,20 @@ fn privacy_suspect(ctx: &Ctx, text: &str, is_key: bool) -> Option<&'static str> 
     }
 }
 
-fn report_privacy(ctx: &mut Ctx, sheet: &str, pos: CellPos, title: &str, text: &str, is_key: bool) -> bool {
+fn report_privacy(
+    ctx: &mut Ctx,
+    sheet: &str,
+    pos: CellPos,
+    title: &str,
+    text: &str,
+    is_key: bool,
+) -> bool {
     match privacy_suspect(ctx, text, is_key) {
         Some(why) => {
-            let f = ctx.at(Code::PrivacyValue, sheet, pos, title).arg("reading", why).build();
+            let f = ctx
+                .at(Code::PrivacyValue, sheet, pos, title)
+                .arg("reading", why)
+                .build();
             ctx.push(f);
             true
         }
@@ -111,7 +141,14 @@ fn report_privacy(ctx: &mut Ctx, sheet: &str, pos: CellPos, title: &str, text: &
     }
 }
 
-fn check_text(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Value, shown: &str) -> CellValue {
+fn check_text(
+    ctx: &mut Ctx,
+    sheet: &str,
+    col: &Column,
+    pos: CellPos,
+    value: Value,
+    shown: &str,
+) -> CellValue {
     let title = col.title().to_string();
     let text = value.as_text().unwrap_or_default().to_string();
     let is_key = col.pattern.is_some();
@@ -124,9 +161,13 @@ fn check_text(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
     }
     if let Some(p) = &col.pattern {
         if !p.is_match(&text) {
-            let mut b = ctx
-                .at(Code::PatternMismatch, sheet, pos, &title)
-                .arg("expected", col.def.pattern_text.clone().unwrap_or_else(|| p.as_str().to_string()));
+            let mut b = ctx.at(Code::PatternMismatch, sheet, pos, &title).arg(
+                "expected",
+                col.def
+                    .pattern_text
+                    .clone()
+                    .unwrap_or_else(|| p.as_str().to_string()),
+            );
             if !private {
                 b = b.value(text.clone());
             } else {
@@ -139,7 +180,11 @@ fn check_text(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
     }
     if col.def.reference == Some(ReferenceKind::Provider) && ctx.cfg.provider(&text).is_none() {
         let known: Vec<&str> = ctx.cfg.providers.iter().map(|p| p.id.as_str()).collect();
-        let f = ctx.at(Code::ReferenceProvider, sheet, pos, &title).value(text).arg("allowed", known.join(", ")).build();
+        let f = ctx
+            .at(Code::ReferenceProvider, sheet, pos, &title)
+            .value(text)
+            .arg("allowed", known.join(", "))
+            .build();
         ctx.push(f);
         return CellValue::Bad;
     }
@@ -170,7 +215,10 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 if col.def.allow_county_wide {
                     return CellValue::Ok(Value::Text(ctx.cfg.county_wide.name.clone()));
                 }
-                let f = ctx.at(Code::EnumCountyWide, sheet, pos, &title).value(text).build();
+                let f = ctx
+                    .at(Code::EnumCountyWide, sheet, pos, &title)
+                    .value(text)
+                    .build();
                 ctx.push(f);
                 return CellValue::Bad;
             }
@@ -178,7 +226,11 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 Some((name, via)) => {
                     let name = name.to_string();
                     if via == Via::Municipality {
-                        let f = ctx.at(Code::EnumMunicipality, sheet, pos, &title).value(text).arg("reading", name.clone()).build();
+                        let f = ctx
+                            .at(Code::EnumMunicipality, sheet, pos, &title)
+                            .value(text)
+                            .arg("reading", name.clone())
+                            .build();
                         ctx.push(f);
                     }
                     CellValue::Ok(Value::Text(name))
@@ -188,7 +240,11 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                     if col.def.allow_county_wide {
                         allowed.push_str(&format!(", {}", ctx.cfg.county_wide.name));
                     }
-                    let f = ctx.at(Code::EnumUnknown, sheet, pos, &title).value(text).arg("allowed", allowed).build();
+                    let f = ctx
+                        .at(Code::EnumUnknown, sheet, pos, &title)
+                        .value(text)
+                        .arg("allowed", allowed)
+                        .build();
                     ctx.push(f);
                     CellValue::Bad
                 }
@@ -207,8 +263,13 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 CellValue::Bad
             }
             None => {
-                let allowed: Vec<String> = ctx.cfg.help_types.iter().map(|h| h.name.clone()).collect();
-                let f = ctx.at(Code::EnumUnknown, sheet, pos, &title).value(text).arg("allowed", allowed.join(", ")).build();
+                let allowed: Vec<String> =
+                    ctx.cfg.help_types.iter().map(|h| h.name.clone()).collect();
+                let f = ctx
+                    .at(Code::EnumUnknown, sheet, pos, &title)
+                    .value(text)
+                    .arg("allowed", allowed.join(", "))
+                    .build();
                 ctx.push(f);
                 CellValue::Bad
             }
@@ -217,17 +278,30 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
     }
 }
 
-fn check_number(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Value, shown: &str) -> CellValue {
+fn check_number(
+    ctx: &mut Ctx,
+    sheet: &str,
+    col: &Column,
+    pos: CellPos,
+    value: Value,
+    shown: &str,
+) -> CellValue {
     let title = col.title().to_string();
     let def = &col.def;
-    let Some(mut d) = value.as_dec() else { return CellValue::Ok(value) };
+    let Some(mut d) = value.as_dec() else {
+        return CellValue::Ok(value);
+    };
     if def.ty == FieldType::Money {
         // Money is exact from here on: rounded to the cent once, at the edge.
         d = coerce::number::cents(d);
     }
     if let Some(places) = def.decimal_places {
         if d.normalize().scale() > places {
-            let f = ctx.at(Code::TypePrecision, sheet, pos, &title).value(shown).arg("places", places.to_string()).build();
+            let f = ctx
+                .at(Code::TypePrecision, sheet, pos, &title)
+                .value(shown)
+                .arg("places", places.to_string())
+                .build();
             ctx.push(f);
         }
     }

@@ -14,14 +14,24 @@ use crate::rules::field::{check_cell, CellValue};
 use crate::rules::table::TableResult;
 use crate::rules::Ctx;
 
-fn check_fields(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<RawCell>)]) -> HashMap<usize, (FormField, CellValue)> {
+fn check_fields(
+    ctx: &mut Ctx,
+    sheet: &Sheet,
+    name: &str,
+    rows: &[(u32, Vec<RawCell>)],
+) -> HashMap<usize, (FormField, CellValue)> {
     let fields = locate::map_form(sheet, rows);
     let mut out = HashMap::new();
     for (idx, col) in sheet.columns.iter().enumerate() {
         match fields.get(&idx) {
             None => {
                 if col.def.required {
-                    let f = ctx.make(Code::FieldMissing).sheet(name).column(col.title()).arg("aliases", col.accepted()).build();
+                    let f = ctx
+                        .make(Code::FieldMissing)
+                        .sheet(name)
+                        .column(col.title())
+                        .arg("aliases", col.accepted())
+                        .build();
                     ctx.push(f);
                 }
             }
@@ -41,13 +51,22 @@ pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<R
     // The facts first (they decide how the other fields are checked) …
     let order = ["provider_id", "year", "quarter"];
     let mut indices: Vec<usize> = order.iter().filter_map(|k| sheet.column_index(k)).collect();
-    let rest: Vec<usize> = (0..sheet.columns.len()).filter(|i| !indices.contains(i)).collect();
+    let rest: Vec<usize> = (0..sheet.columns.len())
+        .filter(|i| !indices.contains(i))
+        .collect();
     indices.extend(rest);
     for idx in indices {
-        let Some(col) = sheet.columns.get(idx) else { continue };
+        let Some(col) = sheet.columns.get(idx) else {
+            continue;
+        };
         let Some(field) = fields.get(&idx) else {
             if col.def.required {
-                let f = ctx.make(Code::FieldMissing).sheet(name).column(col.title()).arg("aliases", col.accepted()).build();
+                let f = ctx
+                    .make(Code::FieldMissing)
+                    .sheet(name)
+                    .column(col.title())
+                    .arg("aliases", col.accepted())
+                    .build();
                 ctx.push(f);
             }
             continue;
@@ -56,9 +75,15 @@ pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<R
         let Some(v) = v.value() else { continue };
         match (col.def.key.as_str(), v) {
             ("provider_id", Value::Text(t)) => {
-                ctx.cover.provider_id = ctx.cfg.provider(t).map(|p| p.id.clone()).or_else(|| Some(t.trim().to_string()));
+                ctx.cover.provider_id = ctx
+                    .cfg
+                    .provider(t)
+                    .map(|p| p.id.clone())
+                    .or_else(|| Some(t.trim().to_string()));
             }
-            ("year", Value::Int(y)) if (2005..=2100).contains(y) => ctx.cover.year = i32::try_from(*y).ok(),
+            ("year", Value::Int(y)) if (2005..=2100).contains(y) => {
+                ctx.cover.year = i32::try_from(*y).ok()
+            }
             ("quarter", Value::Quarter(q)) => ctx.cover.quarter = Some(*q),
             ("created", Value::Date(d)) => ctx.cover.created = Some(*d),
             _ => {}
@@ -84,16 +109,26 @@ pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<R
 }
 
 /// Checks the `Summen` sheet against the sums of the tables' data rows.
-pub fn check_sums(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<RawCell>)], tables: &HashMap<String, TableResult>) {
+pub fn check_sums(
+    ctx: &mut Ctx,
+    sheet: &Sheet,
+    name: &str,
+    rows: &[(u32, Vec<RawCell>)],
+    tables: &HashMap<String, TableResult>,
+) {
     let fields = check_fields(ctx, sheet, name, rows);
     for (idx, parts) in &sheet.sums {
-        let Some((field, CellValue::Ok(v))) = fields.get(idx) else { continue };
+        let Some((field, CellValue::Ok(v))) = fields.get(idx) else {
+            continue;
+        };
         let Some(stated) = v.as_dec() else { continue };
         let mut sum = Decimal::ZERO;
         let mut complete = true;
         for (table, col) in parts {
             match tables.get(table) {
-                Some(t) if t.found.get(*col).copied().unwrap_or(false) => sum += t.sums.get(*col).copied().unwrap_or_default(),
+                Some(t) if t.found.get(*col).copied().unwrap_or(false) => {
+                    sum += t.sums.get(*col).copied().unwrap_or_default()
+                }
                 _ => complete = false,
             }
         }
@@ -102,7 +137,11 @@ pub fn check_sums(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<Ra
         }
         let diff = stated - sum;
         if diff.abs() > Decimal::new(5, 3) {
-            let title = sheet.columns.get(*idx).map(|c| c.title()).unwrap_or_default();
+            let title = sheet
+                .columns
+                .get(*idx)
+                .map(|c| c.title())
+                .unwrap_or_default();
             let lang = ctx.lang;
             let f = ctx
                 .at(Code::TotalSheet, name, field.value_pos, title)
@@ -121,12 +160,24 @@ pub fn parse_file_name(name: &str) -> Option<(String, i32, u8)> {
     let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
     let re = regex::Regex::new(r"(?i)^(T\d{2})[_\- ](\d{4})[_\- ]?Q([1-4])").ok()?;
     let c = re.captures(stem)?;
-    Some((c.get(1)?.as_str().to_uppercase(), c.get(2)?.as_str().parse().ok()?, c.get(3)?.as_str().parse().ok()?))
+    Some((
+        c.get(1)?.as_str().to_uppercase(),
+        c.get(2)?.as_str().parse().ok()?,
+        c.get(3)?.as_str().parse().ok()?,
+    ))
 }
 
 pub fn check_file_name(ctx: &mut Ctx, file_name: &str) {
-    let Some((p, y, q)) = parse_file_name(file_name) else { return };
-    let (Some(cp), Some(cy), Some(cq)) = (ctx.cover.provider_id.clone(), ctx.cover.year, ctx.cover.quarter) else { return };
+    let Some((p, y, q)) = parse_file_name(file_name) else {
+        return;
+    };
+    let (Some(cp), Some(cy), Some(cq)) = (
+        ctx.cover.provider_id.clone(),
+        ctx.cover.year,
+        ctx.cover.quarter,
+    ) else {
+        return;
+    };
     if p != cp || y != cy || q != cq {
         let f = ctx
             .make(Code::ConsistencyFileName)
@@ -143,8 +194,14 @@ mod tests {
 
     #[test]
     fn file_names_follow_the_suggestion() {
-        assert_eq!(parse_file_name("T03_2026-Q3.xlsx"), Some(("T03".into(), 2026, 3)));
-        assert_eq!(parse_file_name("t03 2026 Q3 final.xls"), Some(("T03".into(), 2026, 3)));
+        assert_eq!(
+            parse_file_name("T03_2026-Q3.xlsx"),
+            Some(("T03".into(), 2026, 3))
+        );
+        assert_eq!(
+            parse_file_name("t03 2026 Q3 final.xls"),
+            Some(("T03".into(), 2026, 3))
+        );
         assert_eq!(parse_file_name("Meldung.xlsx"), None);
     }
 }

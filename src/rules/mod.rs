@@ -61,11 +61,20 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(cfg: &'a Config, lang: Lang) -> Self {
-        Ctx { cfg, lang, cover: Cover::default(), is_1904: false, findings: Vec::new() }
+        Ctx {
+            cfg,
+            lang,
+            cover: Cover::default(),
+            is_1904: false,
+            findings: Vec::new(),
+        }
     }
 
     pub fn provider(&self) -> Option<&'a Provider> {
-        self.cover.provider_id.as_deref().and_then(|id| self.cfg.provider(id))
+        self.cover
+            .provider_id
+            .as_deref()
+            .and_then(|id| self.cfg.provider(id))
     }
 
     pub fn make(&self, code: Code) -> FindingBuilder {
@@ -89,10 +98,22 @@ mod tests {
     #[test]
     fn quarters_have_their_calendar_bounds() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(quarter_bounds(2026, 1), Some((d(2026, 1, 1), d(2026, 3, 31))));
-        assert_eq!(quarter_bounds(2026, 2), Some((d(2026, 4, 1), d(2026, 6, 30))));
-        assert_eq!(quarter_bounds(2026, 3), Some((d(2026, 7, 1), d(2026, 9, 30))));
-        assert_eq!(quarter_bounds(2026, 4), Some((d(2026, 10, 1), d(2026, 12, 31))));
+        assert_eq!(
+            quarter_bounds(2026, 1),
+            Some((d(2026, 1, 1), d(2026, 3, 31)))
+        );
+        assert_eq!(
+            quarter_bounds(2026, 2),
+            Some((d(2026, 4, 1), d(2026, 6, 30)))
+        );
+        assert_eq!(
+            quarter_bounds(2026, 3),
+            Some((d(2026, 7, 1), d(2026, 9, 30)))
+        );
+        assert_eq!(
+            quarter_bounds(2026, 4),
+            Some((d(2026, 10, 1), d(2026, 12, 31)))
+        );
         assert_eq!(quarter_bounds(2026, 0), None);
         assert_eq!(quarter_bounds(2026, 5), None);
     }

@@ -11,7 +11,9 @@ use crate::i18n::{t, Lang};
 fn patterns() -> &'static [Regex; 4] {
     static P: OnceLock<[Regex; 4]> = OnceLock::new();
     P.get_or_init(|| {
-        let r = |s: &str| Regex::new(s).unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()));
+        let r = |s: &str| {
+            Regex::new(s).unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+        };
         [
             r(r"(?i)\b(geb\.|geboren|geburtsdatum|geb\.-datum|geburtstag)"),
             r(r"\b(Herr|Frau|Hr\.|Fr\.|Familie|Fam\.|Kind|Mutter|Vater)\s+[A-ZÄÖÜ][a-zäöüß]+"),
@@ -22,7 +24,12 @@ fn patterns() -> &'static [Regex; 4] {
 }
 
 /// Why a free text looks like personal data, or `None`.
-pub fn suspect_text(text: &str, report_year: Option<i32>, min_years: i32, lang: Lang) -> Option<&'static str> {
+pub fn suspect_text(
+    text: &str,
+    report_year: Option<i32>,
+    min_years: i32,
+    lang: Lang,
+) -> Option<&'static str> {
     let [birth_word, person, full_date, name_label] = patterns();
     if birth_word.is_match(text) {
         return Some(t(lang, "Geburtsangabe", "birth data"));
@@ -40,7 +47,11 @@ pub fn suspect_text(text: &str, report_year: Option<i32>, min_years: i32, lang: 
         for caps in full_date.find_iter(text) {
             if let Some((d, _)) = date::parse_text(caps.as_str()) {
                 if d.year() <= year - min_years {
-                    return Some(t(lang, "vermutlich ein Geburtsdatum", "probably a birth date"));
+                    return Some(t(
+                        lang,
+                        "vermutlich ein Geburtsdatum",
+                        "probably a birth date",
+                    ));
                 }
             }
         }
@@ -49,19 +60,43 @@ pub fn suspect_text(text: &str, report_year: Option<i32>, min_years: i32, lang: 
 }
 
 /// Capitalised words that follow "Familie", "Kind" … without being a name.
-const COMMON_NOUNS: [&str; 12] =
-    ["Umzug", "Hilfe", "Schule", "Kita", "Jugendamt", "Gruppe", "Zuzug", "Wohnung", "Krise", "Beratung", "Bedarf", "Hilfeplan"];
+const COMMON_NOUNS: [&str; 12] = [
+    "Umzug",
+    "Hilfe",
+    "Schule",
+    "Kita",
+    "Jugendamt",
+    "Gruppe",
+    "Zuzug",
+    "Wohnung",
+    "Krise",
+    "Beratung",
+    "Bedarf",
+    "Hilfeplan",
+];
 
 /// A case key field holding something that is not a key but a person's name
 /// or a date.
-pub fn suspect_key(text: &str, report_year: Option<i32>, min_years: i32, lang: Lang) -> Option<&'static str> {
+pub fn suspect_key(
+    text: &str,
+    report_year: Option<i32>,
+    min_years: i32,
+    lang: Lang,
+) -> Option<&'static str> {
     if let Some(why) = suspect_text(text, report_year, min_years, lang) {
         return Some(why);
     }
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
-    let words = text.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).count();
-    if digits == 0 && letters >= 4 && words >= 2 && text.chars().next().is_some_and(|c| c.is_uppercase()) {
+    let words = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .count();
+    if digits == 0
+        && letters >= 4
+        && words >= 2
+        && text.chars().next().is_some_and(|c| c.is_uppercase())
+    {
         return Some(t(lang, "vermutlich ein Name", "probably a name"));
     }
     if date::parse_text(text).is_some() {
@@ -82,7 +117,9 @@ mod tests {
         assert!(s("Frau Yilmaz informiert"));
         assert!(s("Treffen am 12.03.2012"));
         assert!(s("Name: K."));
-        assert!(!s("Umzug der Familie, bestehende Hilfebeziehung fortgeführt"));
+        assert!(!s(
+            "Umzug der Familie, bestehende Hilfebeziehung fortgeführt"
+        ));
         assert!(!s("Familie Umzug nach Achim"));
         assert!(!s("Hilfeplan fortgeschrieben am 12.08.2026"));
         assert!(!s("Krisenintervention im Quartal"));

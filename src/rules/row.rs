@@ -18,7 +18,11 @@ pub struct RowView<'r> {
 
 impl RowView<'_> {
     fn pos(&self, idx: usize) -> Option<CellPos> {
-        self.cols.get(idx).copied().flatten().map(|c| CellPos::new(self.row, c))
+        self.cols
+            .get(idx)
+            .copied()
+            .flatten()
+            .map(|c| CellPos::new(self.row, c))
     }
     fn value(&self, idx: usize) -> Option<&coerce::Value> {
         self.values.get(idx).and_then(|v| v.value())
@@ -30,12 +34,20 @@ impl RowView<'_> {
 
 pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) {
     let lang = ctx.lang;
-    let title = |i: usize| sheet.columns.get(i).map(|c| c.title().to_string()).unwrap_or_default();
+    let title = |i: usize| {
+        sheet
+            .columns
+            .get(i)
+            .map(|c| c.title().to_string())
+            .unwrap_or_default()
+    };
     for rule in &sheet.rules {
         match rule {
             RowRule::DateOrder { earlier, later } => {
-                let (Some(a), Some(b)) = (row.value(*earlier).and_then(|v| v.as_date()), row.value(*later).and_then(|v| v.as_date()))
-                else {
+                let (Some(a), Some(b)) = (
+                    row.value(*earlier).and_then(|v| v.as_date()),
+                    row.value(*later).and_then(|v| v.as_date()),
+                ) else {
                     continue;
                 };
                 if b < a {
@@ -50,9 +62,13 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                 }
             }
             RowRule::InQuarter { begin, end } => {
-                let Some((start, last)) = ctx.cover.quarter_bounds() else { continue };
+                let Some((start, last)) = ctx.cover.quarter_bounds() else {
+                    continue;
+                };
                 let quarter = ctx.cover.label().unwrap_or_default();
-                if let (Some(b), Some(pos)) = (row.value(*begin).and_then(|v| v.as_date()), row.pos(*begin)) {
+                if let (Some(b), Some(pos)) =
+                    (row.value(*begin).and_then(|v| v.as_date()), row.pos(*begin))
+                {
                     if b > last {
                         let expected = format!("≤ {}", coerce::date::format_de(last));
                         let f = ctx
@@ -64,7 +80,9 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                         ctx.push(f);
                     }
                 }
-                if let (Some(e), Some(pos)) = (row.value(*end).and_then(|v| v.as_date()), row.pos(*end)) {
+                if let (Some(e), Some(pos)) =
+                    (row.value(*end).and_then(|v| v.as_date()), row.pos(*end))
+                {
                     if e < start {
                         let expected = format!("≥ {}", coerce::date::format_de(start));
                         let f = ctx
@@ -77,8 +95,14 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                     }
                 }
             }
-            RowRule::Product { result, factors, tolerance } => {
-                let Some(actual) = row.value(*result).and_then(|v| v.as_dec()) else { continue };
+            RowRule::Product {
+                result,
+                factors,
+                tolerance,
+            } => {
+                let Some(actual) = row.value(*result).and_then(|v| v.as_dec()) else {
+                    continue;
+                };
                 let mut product = rust_decimal::Decimal::ONE;
                 let mut shown = Vec::new();
                 let mut complete = true;
@@ -103,7 +127,9 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                 let expected = cents(product);
                 let diff = actual - expected;
                 if diff.abs() > *tolerance {
-                    let Some(pos) = row.pos(*result) else { continue };
+                    let Some(pos) = row.pos(*result) else {
+                        continue;
+                    };
                     let f = ctx
                         .at(Code::CrossCost, sheet_name, pos, &title(*result))
                         .value(coerce::machine(actual, true))
@@ -116,7 +142,8 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                 }
             }
             RowRule::RequiredIf { column, when } => {
-                if row.value(*when).and_then(|v| v.as_bool()) == Some(true) && row.is_empty(*column) {
+                if row.value(*when).and_then(|v| v.as_bool()) == Some(true) && row.is_empty(*column)
+                {
                     let pos = row.pos(*column).or_else(|| row.pos(*when));
                     let Some(pos) = pos else { continue };
                     let f = ctx
@@ -128,18 +155,33 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                 }
             }
             RowRule::Assignment { sozialraum, flag } => {
-                let Some(provider) = ctx.provider() else { continue };
-                let Some(area) = row.value(*sozialraum).and_then(|v| v.as_text()) else { continue };
+                let Some(provider) = ctx.provider() else {
+                    continue;
+                };
+                let Some(area) = row.value(*sozialraum).and_then(|v| v.as_text()) else {
+                    continue;
+                };
                 if provider.sozialraeume.iter().any(|s| s.get_ref() == area) {
                     continue;
                 }
                 if row.value(*flag).and_then(|v| v.as_bool()) == Some(true) {
                     continue;
                 }
-                let Some(pos) = row.pos(*sozialraum) else { continue };
-                let assigned: Vec<&str> = provider.sozialraeume.iter().map(|s| s.get_ref().as_str()).collect();
+                let Some(pos) = row.pos(*sozialraum) else {
+                    continue;
+                };
+                let assigned: Vec<&str> = provider
+                    .sozialraeume
+                    .iter()
+                    .map(|s| s.get_ref().as_str())
+                    .collect();
                 let f = ctx
-                    .at(Code::AssignmentOutside, sheet_name, pos, &title(*sozialraum))
+                    .at(
+                        Code::AssignmentOutside,
+                        sheet_name,
+                        pos,
+                        &title(*sozialraum),
+                    )
                     .value(area.to_string())
                     .arg("provider", provider.id.clone())
                     .arg("expected", assigned.join(", "))

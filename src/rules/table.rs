@@ -152,8 +152,16 @@ impl<'s> TableChecker<'s> {
             sheet: self.name,
             header_row: self.header.as_ref().map(|h| h.row),
             sums: self.sums,
-            found: self.header.as_ref().map(|h| h.columns.iter().map(|c| c.is_some()).collect()).unwrap_or_default(),
-            columns: self.header.as_ref().map(|h| h.columns.clone()).unwrap_or_default(),
+            found: self
+                .header
+                .as_ref()
+                .map(|h| h.columns.iter().map(|c| c.is_some()).collect())
+                .unwrap_or_default(),
+            columns: self
+                .header
+                .as_ref()
+                .map(|h| h.columns.clone())
+                .unwrap_or_default(),
             data_rows: self.data_rows,
             records: self.records,
         }
@@ -161,7 +169,9 @@ impl<'s> TableChecker<'s> {
 
     /// Rows buffered before the header was found: only those below it are data.
     fn replay(&mut self, ctx: &mut Ctx) {
-        let Some(header_row) = self.header.as_ref().map(|h| h.row) else { return };
+        let Some(header_row) = self.header.as_ref().map(|h| h.row) else {
+            return;
+        };
         let pending = std::mem::take(&mut self.pending);
         for (r, cells) in pending {
             if r > header_row {
@@ -178,8 +188,13 @@ impl<'s> TableChecker<'s> {
             }
             None => {
                 self.failed = true;
-                let expected: Vec<&str> =
-                    self.sheet.columns.iter().filter(|c| c.def.required).map(|c| c.title()).collect();
+                let expected: Vec<&str> = self
+                    .sheet
+                    .columns
+                    .iter()
+                    .filter(|c| c.def.required)
+                    .map(|c| c.title())
+                    .collect();
                 let f = ctx
                     .make(Code::HeaderNotFound)
                     .sheet(self.name.clone())
@@ -207,8 +222,16 @@ impl<'s> TableChecker<'s> {
             }
         }
         for (idx, c) in &m.duplicates {
-            let title = self.sheet.columns.get(*idx).map(|c| c.title()).unwrap_or_default();
-            let first = m.col(*idx).map(|fc| CellPos::new(m.row, fc).a1()).unwrap_or_default();
+            let title = self
+                .sheet
+                .columns
+                .get(*idx)
+                .map(|c| c.title())
+                .unwrap_or_default();
+            let first = m
+                .col(*idx)
+                .map(|fc| CellPos::new(m.row, fc).a1())
+                .unwrap_or_default();
             let f = ctx
                 .make(Code::ColumnDuplicate)
                 .sheet(self.name.clone())
@@ -221,9 +244,17 @@ impl<'s> TableChecker<'s> {
         for (c, text) in &m.extra {
             let pos = CellPos::new(m.row, *c);
             let f = if ctx.cfg.is_forbidden_header(text) {
-                ctx.make(Code::PrivacyColumn).sheet(self.name.clone()).cell(pos).column(text.clone()).build()
+                ctx.make(Code::PrivacyColumn)
+                    .sheet(self.name.clone())
+                    .cell(pos)
+                    .column(text.clone())
+                    .build()
             } else {
-                ctx.make(Code::ColumnExtra).sheet(self.name.clone()).cell(pos).value(text.clone()).build()
+                ctx.make(Code::ColumnExtra)
+                    .sheet(self.name.clone())
+                    .cell(pos)
+                    .value(text.clone())
+                    .build()
             };
             ctx.push(f);
         }
@@ -231,21 +262,32 @@ impl<'s> TableChecker<'s> {
     }
 
     fn is_totals_row(&self, cells: &[RawCell]) -> bool {
-        let first = cells.iter().filter(|c| !c.raw.is_empty()).min_by_key(|c| c.col);
+        let first = cells
+            .iter()
+            .filter(|c| !c.raw.is_empty())
+            .min_by_key(|c| c.col);
         match first.map(|c| &c.raw) {
             Some(Raw::Text(t)) => {
                 let k = header_key(t);
-                self.sheet.totals_keys.iter().any(|tk| k == *tk || (k.starts_with(tk.as_str()) && k.len() < tk.len() + 24))
+                self.sheet
+                    .totals_keys
+                    .iter()
+                    .any(|tk| k == *tk || (k.starts_with(tk.as_str()) && k.len() < tk.len() + 24))
             }
             _ => false,
         }
     }
 
     fn data_row(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell]) {
-        let Some(header) = self.header.as_ref() else { return };
+        let Some(header) = self.header.as_ref() else {
+            return;
+        };
         let cols = header.columns.clone();
         let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
-        let has_data = cols.iter().flatten().any(|c| raw_at(*c).is_some_and(|r| !r.is_empty()));
+        let has_data = cols
+            .iter()
+            .flatten()
+            .any(|c| raw_at(*c).is_some_and(|r| !r.is_empty()));
         if !has_data {
             return;
         }
@@ -271,14 +313,20 @@ impl<'s> TableChecker<'s> {
             if !col.def.unique {
                 continue;
             }
-            let (Some(CellValue::Ok(Value::Text(key))), Some(c)) = (values.get(idx), cols.get(idx).copied().flatten()) else {
+            let (Some(CellValue::Ok(Value::Text(key))), Some(c)) =
+                (values.get(idx), cols.get(idx).copied().flatten())
+            else {
                 continue;
             };
             let pos = CellPos::new(row, c);
             let seen = self.unique.entry(idx).or_default();
             match seen.get(key) {
                 Some(first) => {
-                    let f = ctx.at(Code::UniqueDuplicate, &self.name, pos, col.title()).value(key.clone()).arg("first", first.a1()).build();
+                    let f = ctx
+                        .at(Code::UniqueDuplicate, &self.name, pos, col.title())
+                        .value(key.clone())
+                        .arg("first", first.a1())
+                        .build();
                     ctx.push(f);
                 }
                 None => {
@@ -286,7 +334,11 @@ impl<'s> TableChecker<'s> {
                 }
             }
         }
-        let view = RowView { row, cols: &cols, values: &values };
+        let view = RowView {
+            row,
+            cols: &cols,
+            values: &values,
+        };
         check_row(ctx, &self.name, self.sheet, &view);
         for (idx, v) in values.iter().enumerate() {
             if let Some(d) = v.value().and_then(|v| v.as_dec()) {
@@ -298,11 +350,17 @@ impl<'s> TableChecker<'s> {
         if self.keep_records {
             let new = ctx.findings.get(before..).unwrap_or_default();
             let errors = new.iter().filter(|f| f.severity == Severity::Error).count() as u32;
-            let warnings = new.iter().filter(|f| f.severity == Severity::Warning).count() as u32;
+            let warnings = new
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count() as u32;
             let charged_to = charged_sozialraum(ctx, self.sheet, &view);
             self.records.push(RowRecord {
                 row,
-                values: values.iter().map(|v| v.value().map(CellData::from_value)).collect(),
+                values: values
+                    .iter()
+                    .map(|v| v.value().map(CellData::from_value))
+                    .collect(),
                 charged_to,
                 errors,
                 warnings,
@@ -313,9 +371,15 @@ impl<'s> TableChecker<'s> {
 
     fn totals_row(&mut self, ctx: &mut Ctx, row: u32, cols: &[Option<u32>], cells: &[RawCell]) {
         for idx in &self.sheet.totals_columns {
-            let Some(c) = cols.get(*idx).copied().flatten() else { continue };
-            let Some(raw) = cells.iter().find(|x| x.col == c).map(|x| &x.raw) else { continue };
-            let Some(col) = self.sheet.columns.get(*idx) else { continue };
+            let Some(c) = cols.get(*idx).copied().flatten() else {
+                continue;
+            };
+            let Some(raw) = cells.iter().find(|x| x.col == c).map(|x| &x.raw) else {
+                continue;
+            };
+            let Some(col) = self.sheet.columns.get(*idx) else {
+                continue;
+            };
             let pos = CellPos::new(row, c);
             let title = col.title();
             match coerce::coerce(raw, col.def.ty, ctx.is_1904, ctx.lang) {
@@ -345,11 +409,17 @@ impl<'s> TableChecker<'s> {
                     }
                 }
                 Coerced::ErrorValue(e) => {
-                    let f = ctx.at(Code::FormulaError, &self.name, pos, title).value(e).build();
+                    let f = ctx
+                        .at(Code::FormulaError, &self.name, pos, title)
+                        .value(e)
+                        .build();
                     ctx.push(f);
                 }
                 Coerced::NoValue(e) => {
-                    let f = ctx.at(Code::FormulaNoValue, &self.name, pos, title).value(e).build();
+                    let f = ctx
+                        .at(Code::FormulaNoValue, &self.name, pos, title)
+                        .value(e)
+                        .build();
                     ctx.push(f);
                 }
                 Coerced::Invalid => {

@@ -1,0 +1,457 @@
+//! `sozialraum audit INPUT… --budget Budgetplan.xlsx -o Controlling_2026-Q3.xlsx`
+//! – plan against actual per Sozialraum and category, the budget pro rata to
+//! the quarters reported, a projection to the year's end, case-level figures,
+//! and a controlling workbook with charts.
+//!
+//! INPUT is either quarterly submissions (files or folders; they are checked
+//! and consolidated as `consolidate` does) or district workbooks written by
+//! `consolidate` (recognised by their sheets `Übersicht` and `Quellen`).
+//!
+//! Exit code 0: no error finding; 1: an error finding (an overspending alert,
+//! spending without a budget, a budget plan error, a file that could not be
+//! included); 2: the job could not be done.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::audit::district::{self, InputKind};
+use crate::audit::{self, budget, Audit, BudgetStatus, Ledger, Period};
+use crate::cli::{AuditArgs, OutputFormat};
+use crate::config::Config;
+use crate::consolidate;
+use crate::consolidate::workbook::category_label;
+use crate::i18n::{severity_word, t, Lang};
+use crate::pipeline::Options;
+use crate::read::isolate::Isolation;
+
+pub fn run(
+    args: &AuditArgs,
+    cfg: &Config,
+    lang: Lang,
+    config_path: Option<&Path>,
+) -> miette::Result<i32> {
+    let quarters = parse_quarters(args.quarters.as_deref())?;
+    let inputs = collect_inputs(args, lang)?;
+    if inputs.submissions.is_empty() && inputs.districts.is_empty() {
+        return Err(miette::miette!(
+            help = "Meldungen (.xlsx .xlsm .xlsb .xls .ods) oder eine Kreis-Arbeitsmappe von `sozialraum consolidate` angeben",
+            "Keine Eingabedateien gefunden in: {}",
+            args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let mut plan = budget::read(&args.budget, &args.budget.display().to_string(), cfg, lang)
+        .map_err(|e| {
+            miette::miette!(
+                help = "Blatt „Budgetplan“ mit den Spalten Jahr, Sozialraum, Kategorie, Budget",
+                "{e}"
+            )
+        })?;
+
+    let ledger = if inputs.districts.is_empty() {
+        from_submissions(
+            &inputs.submissions,
+            args,
+            cfg,
+            lang,
+            config_path,
+            quarters.clone(),
+        )
+    } else {
+        from_districts(&inputs.districts, cfg, lang)?
+    };
+    let period = choose_period(&ledger, args.year, quarters)?;
+    plan.require_year(period.year, cfg, lang)
+        .map_err(|e| miette::miette!(help = "--year wählt das Jahr", "{e}"))?;
+    let a = audit::audit(&ledger, &plan, cfg, &period, lang);
+
+    let mut written = None;
+    if let Some(out) = &args.output {
+        let mut wb = audit::workbook::build(&a, cfg, &plan.path, lang)
+            .map_err(|e| miette::miette!("{e}"))?;
+        crate::xlsx::save_atomic(&mut wb, out).map_err(|e| miette::miette!("{e}"))?;
+        written = Some(out.display().to_string());
+    }
+    match args.format {
+        OutputFormat::Json => println!("{}", audit::json_document(&a)),
+        OutputFormat::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!(
+                "{}",
+                human(&a, cfg, lang, color, &inputs.skipped, written.as_deref())
+            );
+        }
+    }
+    Ok(if a.has_errors() { 1 } else { 0 })
+}
+
+/// `1-3`, `2`, `1–4`.
+fn parse_quarters(range: Option<&str>) -> miette::Result<Option<Vec<u8>>> {
+    let Some(range) = range else { return Ok(None) };
+    let bad = || {
+        miette::miette!(
+            help = "z. B. --quarters 1-3",
+            "Ungültiger Quartalsbereich „{range}“"
+        )
+    };
+    let (a, b) = range.split_once(['-', '–']).unwrap_or((range, range));
+    let a: u8 = a.trim().parse().map_err(|_| bad())?;
+    let b: u8 = b.trim().parse().map_err(|_| bad())?;
+    if !(1..=4).contains(&a) || !(1..=4).contains(&b) || a > b {
+        return Err(bad());
+    }
+    Ok(Some((a..=b).collect()))
+}
+
+#[derive(Debug, Default)]
+struct Inputs {
+    submissions: Vec<PathBuf>,
+    districts: Vec<PathBuf>,
+    /// Files found in folders and left out, with the reason.
+    skipped: Vec<(PathBuf, &'static str)>,
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    crate::xlsx::refuse_overwrite(a, &[b.to_path_buf()]).is_err()
+}
+
+/// Expands folders and sorts the files: submissions, district workbooks, our
+/// own controlling workbooks (never inputs). The budget plan and the output,
+/// when they lie in an input folder, are not inputs either.
+fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
+    let mut inputs = Inputs::default();
+    let mut explicit_districts = false;
+    let mut found_districts = Vec::new();
+    for input in &args.inputs {
+        let files = super::expand_inputs(std::slice::from_ref(input))
+            .map_err(|e| miette::miette!("{e}"))?;
+        let in_folder = input.is_dir();
+        for file in files {
+            if same_file(&file, &args.budget) {
+                if !in_folder {
+                    return Err(miette::miette!(
+                        help = "Der Budgetplan gehört nach --budget",
+                        "{} ist der Budgetplan, keine Meldung",
+                        file.display()
+                    ));
+                }
+                continue;
+            }
+            match district::classify(&file) {
+                InputKind::Controlling => {
+                    inputs.skipped.push((
+                        file,
+                        t(lang, "Controlling-Arbeitsmappe", "controlling workbook"),
+                    ));
+                }
+                InputKind::District if in_folder => found_districts.push(file),
+                InputKind::District => {
+                    explicit_districts = true;
+                    inputs.districts.push(file);
+                }
+                InputKind::Submission => inputs.submissions.push(file),
+            }
+        }
+    }
+    if explicit_districts && !inputs.submissions.is_empty() {
+        return Err(miette::miette!(
+            help = "Entweder die Kreis-Arbeitsmappe oder die Meldungen angeben, nicht beides: sonst zählte alles doppelt",
+            "Kreis-Arbeitsmappe und Meldungen gemischt: {}",
+            inputs.districts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if inputs.submissions.is_empty() {
+        inputs.districts.extend(found_districts);
+    } else {
+        for f in found_districts {
+            inputs.skipped.push((
+                f,
+                t(
+                    lang,
+                    "Kreis-Arbeitsmappe neben Meldungen",
+                    "district workbook next to submissions",
+                ),
+            ));
+        }
+    }
+    if let Some(out) = &args.output {
+        let mut guarded: Vec<PathBuf> = inputs
+            .submissions
+            .iter()
+            .chain(inputs.districts.iter())
+            .cloned()
+            .collect();
+        guarded.push(args.budget.clone());
+        crate::xlsx::refuse_overwrite(out, &guarded).map_err(|e| miette::miette!("{e}"))?;
+    }
+    Ok(inputs)
+}
+
+fn from_submissions(
+    files: &[PathBuf],
+    args: &AuditArgs,
+    cfg: &Config,
+    lang: Lang,
+    config_path: Option<&Path>,
+    quarters: Option<Vec<u8>>,
+) -> Ledger {
+    if let Some(n) = args.jobs {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    let iso = Isolation {
+        enabled: !args.no_isolate,
+        config_path: config_path.map(|p| p.to_path_buf()),
+    };
+    let progress =
+        !args.quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
+    let outcomes = super::check_all(
+        files,
+        cfg,
+        Options {
+            lang,
+            keep_records: true,
+        },
+        &iso,
+        progress,
+    );
+    let opts = consolidate::Options {
+        year: args.year,
+        quarters,
+        prefer_newest: false,
+    };
+    let c = consolidate::consolidate(outcomes, cfg, &opts, lang);
+    audit::ledger_from_consolidation(&c, cfg)
+}
+
+/// District workbooks; two of them must not hold the same provider and quarter.
+fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result<Ledger> {
+    let mut ledger = Ledger::default();
+    let mut owner: BTreeMap<(String, i32, u8), String> = BTreeMap::new();
+    for file in files {
+        let shown = file.display().to_string();
+        let part = district::read(file, &shown, cfg, lang).map_err(|e| miette::miette!("{e}"))?;
+        let keys: BTreeSet<(String, i32, u8)> = part
+            .entries
+            .iter()
+            .map(|e| (e.provider.clone(), e.year, e.quarter))
+            .collect();
+        for k in keys {
+            if let Some(other) = owner.insert(k.clone(), shown.clone()) {
+                return Err(miette::miette!(
+                    help = "Jede Meldung darf nur einmal zählen",
+                    "{} {}-Q{} steht in {other} und in {shown}",
+                    k.0,
+                    k.1,
+                    k.2
+                ));
+            }
+        }
+        ledger.entries.extend(part.entries);
+        ledger.findings.extend(part.findings);
+        ledger.period.extend(part.period);
+    }
+    ledger.period.sort();
+    ledger.period.dedup();
+    Ok(ledger)
+}
+
+fn choose_period(
+    ledger: &Ledger,
+    year: Option<i32>,
+    quarters: Option<Vec<u8>>,
+) -> miette::Result<Period> {
+    let years = ledger.years();
+    let year = match year {
+        Some(y) => y,
+        None => match (years.first(), years.len()) {
+            (Some(y), 1) => *y,
+            (None, _) => {
+                return Err(miette::miette!(
+                    help = "Sind die Meldungen lesbar? `sozialraum check` zeigt es.",
+                    "Keine auswertbaren Meldungen gefunden"
+                ))
+            }
+            _ => {
+                let list = years
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(miette::miette!(
+                    help = "z. B. --year 2026",
+                    "Die Daten umfassen mehrere Jahre ({list}); bitte eines wählen"
+                ));
+            }
+        },
+    };
+    let quarters = match quarters {
+        Some(q) => q,
+        None => ledger
+            .period
+            .iter()
+            .filter(|p| p.0 == year)
+            .map(|p| p.1)
+            .collect::<BTreeSet<u8>>()
+            .into_iter()
+            .collect(),
+    };
+    if quarters.is_empty() {
+        return Err(miette::miette!(
+            help = "--year und --quarters prüfen",
+            "Keine Meldungen für {year} gefunden"
+        ));
+    }
+    Ok(Period { year, quarters })
+}
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn money(d: rust_decimal::Decimal, lang: Lang) -> String {
+    crate::coerce::show_money(d, lang)
+}
+
+fn human(
+    a: &Audit,
+    cfg: &Config,
+    lang: Lang,
+    color: bool,
+    skipped: &[(PathBuf, &str)],
+    written: Option<&str>,
+) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let n = a.period.quarters.len();
+    let _ = writeln!(
+        s,
+        "{} {} {} ({} {n}/4)\n",
+        paint(color, "1", t(lang, "Controlling", "Controlling")),
+        cfg.district.name,
+        a.period.label(),
+        t(lang, "Budget anteilig", "pro-rata budget"),
+    );
+    let _ = writeln!(
+        s,
+        "{:<24} {:<24} {:>16} {:>16} {:>9}  Status",
+        t(lang, "Kategorie", "Category"),
+        "Sozialraum",
+        t(lang, "Budget anteilig", "Pro-rata budget"),
+        t(lang, "Ist", "Actual"),
+        t(lang, "Abw. %", "Dev. %"),
+    );
+    let mut last_cat = "";
+    for l in &a.lines {
+        if !last_cat.is_empty() && last_cat != l.category {
+            let _ = writeln!(s);
+        }
+        last_cat = &l.category;
+        let area = l
+            .sozialraum
+            .clone()
+            .unwrap_or_else(|| t(lang, "Landkreis gesamt", "County total").to_string());
+        let pct = l
+            .deviation_pct
+            .map(|p| audit::show_pct(p, lang))
+            .unwrap_or_else(|| "–".into());
+        let category = if l.category == audit::PAIR_CATEGORY {
+            l.category.clone()
+        } else {
+            category_label(lang, &l.category)
+        };
+        let code = match l.status {
+            BudgetStatus::Ok => "32",
+            BudgetStatus::Warning => "33",
+            BudgetStatus::Alert => "1;31",
+        };
+        let mut status = l.status.label(lang).to_string();
+        if let Some(p) = &l.covered_by {
+            status.push_str(&format!(
+                " ({} {p})",
+                t(lang, "gedeckt durch", "covered by")
+            ));
+        }
+        let row = format!(
+            "{:<24} {:<24} {:>16} {:>16} {:>9}  ",
+            truncate(&category, 24),
+            truncate(&area, 24),
+            money(l.pro_rata, lang),
+            money(l.actual, lang),
+            pct
+        );
+        let row = if l.sozialraum.is_none() {
+            paint(color, "1", &row)
+        } else {
+            row
+        };
+        let _ = writeln!(s, "{row}{}", paint(color, code, &status));
+    }
+    let errors = a
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::finding::Severity::Error)
+        .count();
+    let warnings = a
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::finding::Severity::Warning)
+        .count();
+    let infos = a.findings.len() - errors - warnings;
+    let _ = writeln!(
+        s,
+        "\n{} {errors} {}, {warnings} {}, {infos} {}",
+        t(lang, "Befunde:", "Findings:"),
+        t(lang, "Fehler", "errors"),
+        t(lang, "Warnungen", "warnings"),
+        t(lang, "Hinweise", "infos")
+    );
+    for f in &a.findings {
+        let code = match f.severity {
+            crate::finding::Severity::Error => "1;31",
+            crate::finding::Severity::Warning => "1;33",
+            crate::finding::Severity::Info => "1;36",
+        };
+        let place = match (&f.path, &f.sheet, &f.cell) {
+            (Some(p), Some(sh), Some(c)) => {
+                format!("{p} {}!{c}: ", crate::render::terminal::quote_sheet(sh))
+            }
+            (Some(p), _, _) => format!("{p}: "),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  {} [{}] {place}{}",
+            paint(color, code, severity_word(lang, f.severity)),
+            f.code,
+            f.message
+        );
+    }
+    for (p, why) in skipped {
+        let _ = writeln!(
+            s,
+            "{} {} ({why})",
+            t(lang, "Nicht ausgewertet:", "Not audited:"),
+            p.display()
+        );
+    }
+    if let Some(p) = written {
+        let _ = writeln!(s, "\n{} {p}", t(lang, "Geschrieben:", "Written:"));
+    }
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
