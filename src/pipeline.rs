@@ -125,6 +125,20 @@ fn check_reader<R: Read + Seek>(
     let sniffed = sniff::sniff(reader, &cfg.limits)?;
     let mut wb = Workbook::open(reader, sniffed.format)?;
     wb.uncalculated = sniffed.uncalculated;
+    let ext = std::path::Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let expected_ext: &[&str] = match sniffed.format {
+        sniff::Format::Xlsx => &["xlsx", "xlsm"],
+        sniff::Format::Xlsb => &["xlsb"],
+        sniff::Format::Xls => &["xls"],
+        sniff::Format::Ods => &["ods"],
+    };
+    if !ext.is_empty() && !expected_ext.contains(&ext.as_str()) {
+        let f = ctx.make(Code::FileExtension).value(ext).arg("reading", sniffed.format.as_str()).build();
+        ctx.push(f);
+    }
     for d in sniffed.damage {
         let f = ctx.make(Code::FileDamaged).arg("detail", d).build();
         ctx.push(f);

@@ -391,21 +391,23 @@ fn status_at_the_threshold_edges() {
     assert_eq!(audit::status(pct, one, &s), BudgetStatus::Ok);
 }
 
+/// (Sozialraum, category) → budget, pro rata, actual, deviation, pct, projection, status.
+type ExpectedLine = (
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    BudgetStatus,
+);
+
 #[test]
 fn every_line_of_the_example() {
     let a = run_example();
-    // (Sozialraum, category) → budget, pro rata, actual, deviation, pct, projection, status
-    let rows: [(
-        Option<&str>,
-        &str,
-        &str,
-        &str,
-        &str,
-        &str,
-        Option<&str>,
-        &str,
-        BudgetStatus,
-    ); 13] = [
+    let rows: [ExpectedLine; 13] = [
         (
             Some("Achim"),
             "Fallarbeit",

@@ -147,6 +147,11 @@ pub struct Config {
     pub sheets: Vec<Sheet>,
     pub budget: Option<BudgetDef>,
     forbidden_header_keys: Vec<String>,
+    /// Per cut (same order as `cuts`): match key → (Sozialraum, how it was written).
+    area_keys: Vec<HashMap<String, (String, Via)>>,
+    /// Match key → index into `help_types` (Ok) or `excluded_help_types` (Err).
+    help_keys: HashMap<String, Result<usize, usize>>,
+    county_keys: Vec<String>,
 }
 
 impl Config {
@@ -410,6 +415,41 @@ impl Config {
             .collect();
         let mut cuts = raw.cuts;
         cuts.sort_by_key(|c| c.valid_from);
+        let area_keys = cuts
+            .iter()
+            .map(|cut| {
+                let mut m = HashMap::new();
+                // Municipalities first, so names and aliases win on a clash.
+                for (via, pick) in [(Via::Municipality, 2), (Via::Alias, 1), (Via::Canonical, 0)] {
+                    for a in &cut.sozialraeume {
+                        let words: Vec<&String> = match pick {
+                            0 => vec![&a.name],
+                            1 => a.aliases.iter().collect(),
+                            _ => a.municipalities.iter().collect(),
+                        };
+                        for w in words {
+                            m.insert(match_key(w), (a.name.clone(), via));
+                        }
+                    }
+                }
+                m
+            })
+            .collect();
+        let mut help_keys = HashMap::new();
+        for (i, h) in raw.excluded_help_types.iter().enumerate() {
+            for w in std::iter::once(&h.name).chain(h.aliases.iter()) {
+                help_keys.insert(match_key(w), Err(i));
+            }
+        }
+        for (i, h) in raw.help_types.iter().enumerate() {
+            for w in std::iter::once(&h.name).chain(h.aliases.iter()) {
+                help_keys.insert(match_key(w), Ok(i));
+            }
+        }
+        let county_keys = std::iter::once(&raw.county_wide.name)
+            .chain(raw.county_wide.aliases.iter())
+            .map(|w| match_key(w))
+            .collect();
         Ok(Config {
             name: name.to_string(),
             district: raw.district,
@@ -424,6 +464,9 @@ impl Config {
             sheets,
             budget: raw.budget,
             forbidden_header_keys,
+            area_keys,
+            help_keys,
+            county_keys,
         })
     }
 
@@ -448,14 +491,9 @@ impl Config {
     }
 
     /// The Sozialraum cut valid in `year` (the newest with `valid_from <= year`).
-    pub fn cut(&self, year: Option<i32>) -> &Cut {
+    pub fn cut(&self, year: Option<i32>) -> Option<&Cut> {
         let y = year.unwrap_or(i32::MAX);
-        self.cuts
-            .iter()
-            .rev()
-            .find(|c| c.valid_from <= y)
-            .or(self.cuts.first())
-            .unwrap_or_else(|| &self.cuts[0])
+        self.cuts.iter().rev().find(|c| c.valid_from <= y).or(self.cuts.first())
     }
 
     /// Recognises a Sozialraum as written; `None` when unknown.
@@ -464,53 +502,25 @@ impl Config {
         if k.is_empty() {
             return None;
         }
-        for s in &self.cut(year).sozialraeume {
-            if match_key(&s.name) == k {
-                return Some((&s.name, Via::Canonical));
-            }
-        }
-        for s in &self.cut(year).sozialraeume {
-            if s.aliases.iter().any(|a| match_key(a) == k) {
-                return Some((&s.name, Via::Alias));
-            }
-        }
-        for s in &self.cut(year).sozialraeume {
-            if s.municipalities.iter().any(|a| match_key(a) == k) {
-                return Some((&s.name, Via::Municipality));
-            }
-        }
-        None
+        let y = year.unwrap_or(i32::MAX);
+        let idx = self.cuts.iter().rposition(|c| c.valid_from <= y).unwrap_or(0);
+        let (name, via) = self.area_keys.get(idx)?.get(&k)?;
+        Some((name.as_str(), *via))
     }
 
     pub fn is_county_wide(&self, written: &str) -> bool {
-        let k = match_key(written);
-        match_key(&self.county_wide.name) == k
-            || self.county_wide.aliases.iter().any(|a| match_key(a) == k)
+        self.county_keys.contains(&match_key(written))
     }
 
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
-        let k = match_key(written);
-        if k.is_empty() {
-            return None;
+        match self.help_keys.get(&match_key(written))? {
+            Ok(i) => self.help_types.get(*i).map(HelpMatch::Allowed),
+            Err(i) => self.excluded_help_types.get(*i).map(HelpMatch::Excluded),
         }
-        let hit = |name: &str, aliases: &[String]| {
-            match_key(name) == k || aliases.iter().any(|a| match_key(a) == k)
-        };
-        if let Some(h) = self.help_types.iter().find(|h| hit(&h.name, &h.aliases)) {
-            return Some(HelpMatch::Allowed(h));
-        }
-        self.excluded_help_types
-            .iter()
-            .find(|h| hit(&h.name, &h.aliases))
-            .map(HelpMatch::Excluded)
     }
 
     pub fn sozialraum_names(&self, year: Option<i32>) -> Vec<&str> {
-        self.cut(year)
-            .sozialraeume
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect()
+        self.cut(year).map(|c| c.sozialraeume.iter().map(|s| s.name.as_str()).collect()).unwrap_or_default()
     }
 
     /// Whether a header asks for personal data (one of its words is a forbidden header).

@@ -53,9 +53,9 @@ pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed,
         return Err(ReadError::Empty("0 Byte".into()));
     }
     if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader).map(|format| Sniffed {
+        return cfb_kind(reader).map(|(format, damage)| Sniffed {
             format,
-            damage: Vec::new(),
+            damage,
             uncalculated: false,
         });
     }
@@ -102,8 +102,9 @@ fn describe_other(magic: &[u8]) -> String {
 
 /// A CFB (OLE) container is an `.xls` or an encrypted OOXML file. The
 /// directory names tell; we look for them in UTF-16 without parsing the FAT,
-/// so a looping sector chain cannot trap us here.
-fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
+/// so a looping sector chain cannot trap us here. Returns the format and the
+/// damage that does not stop reading (document properties, drawing layer).
+fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), ReadError> {
     let mut buf = Vec::new();
     reader
         .seek(SeekFrom::Start(0))
@@ -121,9 +122,15 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<Format, ReadError> {
     if has(&utf16("EncryptedPackage")) || has(&utf16("EncryptionInfo")) {
         return Err(ReadError::Encrypted);
     }
+    // A Word or PowerPoint document may embed a workbook; it is still not one.
+    for (stream, what) in [("WordDocument", "ein Word-Dokument"), ("PowerPoint Document", "eine PowerPoint-Präsentation")] {
+        if has(&utf16(stream)) {
+            return Err(ReadError::Unreadable(format!("{what}, keine Excel-Datei")));
+        }
+    }
     // The structure first: a looping or overlapping sector chain never reaches calamine.
     match crate::read::cfb_check::validate(&buf) {
-        Ok(()) => Ok(Format::Xls),
+        Ok(()) => Ok((Format::Xls, crate::read::cfb_check::damage(&buf))),
         Err(reason) if reason.contains("kein Workbook-Strom") => Err(ReadError::Unreadable(
             "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei"
                 .into(),
@@ -141,10 +148,10 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
         ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})"))
     })?;
     if archive.len() > 100_000 {
-        return Err(ReadError::Limit {
-            detail: format!("{} Teile im ZIP-Container", archive.len()),
-            limit: "max_unpacked_bytes",
-        });
+        return Err(ReadError::Unreadable(format!(
+            "{} Teile im ZIP-Container (Arbeitsmappen haben höchstens einige Tausend; möglicher Angriff)",
+            archive.len()
+        )));
     }
     let mut total: u64 = 0;
     let mut names = Vec::new();
@@ -256,13 +263,11 @@ fn check_shared_strings<R: Read + Seek>(
                 .collect();
             let declared: u64 = digits.parse().unwrap_or(u64::MAX);
             if attr == "uniqueCount=\"" && declared > size / 12 + 16 {
-                return Err(ReadError::Limit {
-                    detail: format!(
-                        "xl/sharedStrings.xml kündigt {declared} Texte an, hat aber nur Platz für {}",
-                        size / 12 + 16
-                    ),
-                    limit: "max_part_bytes",
-                });
+                // Not a configured limit (raising one would not help): a forged count.
+                return Err(ReadError::Unreadable(format!(
+                    "xl/sharedStrings.xml kündigt {declared} Texte an, hat aber nur Platz für {}: beschädigt oder manipuliert",
+                    size / 12 + 16
+                )));
             }
         }
     }

@@ -79,6 +79,13 @@ codes! {
         en: "The file is damaged: {detail}",
         hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen, prüfen und neu speichern.",
         hint_en: "Open the file in Excel or LibreOffice, check it and save it again.";
+    /// Die Dateiendung passt nicht zum Inhalt (z. B. eine .xls-Arbeitsmappe namens .xlsx oder .doc); gelesen wird nach dem Inhalt.
+    /// English: the file extension does not match the content (e.g. an .xls workbook named .xlsx or .doc); the content decides.
+    FileExtension = "FILE-EXTENSION", File, Info,
+        de: "Die Datei endet auf „.{value}“, ist aber eine {reading}-Arbeitsmappe; sie wurde als {reading} gelesen.",
+        en: "The file ends in \".{value}\" but is an {reading} workbook; it was read as {reading}.",
+        hint_de: "Bitte mit der passenden Endung speichern, damit Excel sie ohne Rückfrage öffnet.",
+        hint_en: "Save it with the matching extension so that Excel opens it without asking.";
     /// Die Datei ist ein Budgetplan des Controllings, keine Quartalsmeldung; sie wird mit `sozialraum audit --budget` geprüft.
     /// English: the file is the controlling's budget plan, not a submission; `sozialraum audit --budget` checks it.
     FileBudgetPlan = "FILE-BUDGET-PLAN", File, Info,

@@ -33,21 +33,20 @@ impl CellValue {
 /// Checks one cell. `required` errors are reported here too, so that a
 /// missing *column* (checked elsewhere) never cascades into per-cell errors.
 pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &Raw) -> CellValue {
-    let title = col.title().to_string();
+    let title = col.title();
     let def = &col.def;
     let coerced = coerce::coerce(raw, def.ty, ctx.is_1904, ctx.lang);
-    let shown = coerce::display(raw, ctx.lang);
     let value = match coerced {
         Coerced::Empty => {
             if def.required {
-                let f = ctx.at(Code::RequiredEmpty, sheet, pos, &title).build();
+                let f = ctx.at(Code::RequiredEmpty, sheet, pos, title).build();
                 ctx.push(f);
             }
             return CellValue::Empty;
         }
         Coerced::ErrorValue(e) => {
             let f = ctx
-                .at(Code::FormulaError, sheet, pos, &title)
+                .at(Code::FormulaError, sheet, pos, title)
                 .value(e)
                 .build();
             ctx.push(f);
@@ -55,7 +54,7 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
         }
         Coerced::NoValue(formula) => {
             let f = ctx
-                .at(Code::FormulaNoValue, sheet, pos, &title)
+                .at(Code::FormulaNoValue, sheet, pos, title)
                 .value(formula)
                 .build();
             ctx.push(f);
@@ -63,19 +62,20 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
         }
         Coerced::Invalid if def.ty == FieldType::Bool => {
             let f = ctx
-                .at(Code::EnumUnknown, sheet, pos, &title)
-                .value(shown)
+                .at(Code::EnumUnknown, sheet, pos, title)
+                .value(coerce::display(raw, ctx.lang))
                 .arg("allowed", "ja, nein")
                 .build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::Invalid => {
+            let shown = coerce::display(raw, ctx.lang);
             if def.privacy && privacy_suspect(ctx, &shown, true).is_some() {
-                report_privacy(ctx, sheet, pos, &title, &shown, true);
+                report_privacy(ctx, sheet, pos, title, &shown, true);
             } else {
                 let f = ctx
-                    .at(Code::TypeInvalid, sheet, pos, &title)
+                    .at(Code::TypeInvalid, sheet, pos, title)
                     .value(shown)
                     .arg("expected", coerce::expected(def.ty, ctx.lang))
                     .build();
@@ -91,8 +91,8 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
                     Code::TypeConverted
                 };
                 let f = ctx
-                    .at(code, sheet, pos, &title)
-                    .value(shown.clone())
+                    .at(code, sheet, pos, title)
+                    .value(coerce::display(raw, ctx.lang))
                     .arg("reading", note.reading)
                     .build();
                 ctx.push(f);
@@ -102,9 +102,9 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
     };
     match def.ty {
         FieldType::Enum => check_enum(ctx, sheet, col, pos, value),
-        FieldType::Text => check_text(ctx, sheet, col, pos, value, &shown),
+        FieldType::Text => check_text(ctx, sheet, col, pos, value, raw),
         FieldType::Decimal | FieldType::Money | FieldType::Integer => {
-            check_number(ctx, sheet, col, pos, value, &shown)
+            check_number(ctx, sheet, col, pos, value, raw)
         }
         FieldType::Date | FieldType::Bool | FieldType::Quarter => CellValue::Ok(value),
     }
@@ -147,21 +147,21 @@ fn check_text(
     col: &Column,
     pos: CellPos,
     value: Value,
-    shown: &str,
+    raw: &Raw,
 ) -> CellValue {
-    let title = col.title().to_string();
+    let title = col.title();
     let text = value.as_text().unwrap_or_default().to_string();
     let is_key = col.pattern.is_some();
     let mut private = false;
     if col.def.privacy {
         let pattern_ok = col.pattern.as_ref().is_none_or(|p| p.is_match(&text));
         if !(is_key && pattern_ok) {
-            private = report_privacy(ctx, sheet, pos, &title, shown, is_key);
+            private = report_privacy(ctx, sheet, pos, title, &coerce::display(raw, ctx.lang), is_key);
         }
     }
     if let Some(p) = &col.pattern {
         if !p.is_match(&text) {
-            let mut b = ctx.at(Code::PatternMismatch, sheet, pos, &title).arg(
+            let mut b = ctx.at(Code::PatternMismatch, sheet, pos, title).arg(
                 "expected",
                 col.def
                     .pattern_text
@@ -181,7 +181,7 @@ fn check_text(
     if col.def.reference == Some(ReferenceKind::Provider) && ctx.cfg.provider(&text).is_none() {
         let known: Vec<&str> = ctx.cfg.providers.iter().map(|p| p.id.as_str()).collect();
         let f = ctx
-            .at(Code::ReferenceProvider, sheet, pos, &title)
+            .at(Code::ReferenceProvider, sheet, pos, title)
             .value(text)
             .arg("allowed", known.join(", "))
             .build();
@@ -192,7 +192,7 @@ fn check_text(
         if let Some(p) = ctx.provider() {
             if crate::coerce::text::match_key(&p.name) != crate::coerce::text::match_key(&text) {
                 let f = ctx
-                    .at(Code::ReferenceProviderName, sheet, pos, &title)
+                    .at(Code::ReferenceProviderName, sheet, pos, title)
                     .value(text.clone())
                     .arg("expected", p.name.clone())
                     .build();
@@ -207,7 +207,7 @@ fn check_text(
 }
 
 fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Value) -> CellValue {
-    let title = col.title().to_string();
+    let title = col.title();
     let text = value.as_text().unwrap_or_default().to_string();
     match col.def.enum_set {
         Some(EnumSet::Sozialraum) => {
@@ -216,7 +216,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                     return CellValue::Ok(Value::Text(ctx.cfg.county_wide.name.clone()));
                 }
                 let f = ctx
-                    .at(Code::EnumCountyWide, sheet, pos, &title)
+                    .at(Code::EnumCountyWide, sheet, pos, title)
                     .value(text)
                     .build();
                 ctx.push(f);
@@ -227,7 +227,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                     let name = name.to_string();
                     if via == Via::Municipality {
                         let f = ctx
-                            .at(Code::EnumMunicipality, sheet, pos, &title)
+                            .at(Code::EnumMunicipality, sheet, pos, title)
                             .value(text)
                             .arg("reading", name.clone())
                             .build();
@@ -241,7 +241,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                         allowed.push_str(&format!(", {}", ctx.cfg.county_wide.name));
                     }
                     let f = ctx
-                        .at(Code::EnumUnknown, sheet, pos, &title)
+                        .at(Code::EnumUnknown, sheet, pos, title)
                         .value(text)
                         .arg("allowed", allowed)
                         .build();
@@ -254,7 +254,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
             Some(HelpMatch::Allowed(h)) => CellValue::Ok(Value::Text(h.name.clone())),
             Some(HelpMatch::Excluded(h)) => {
                 let f = ctx
-                    .at(Code::EnumExcluded, sheet, pos, &title)
+                    .at(Code::EnumExcluded, sheet, pos, title)
                     .value(text)
                     .arg("meaning", h.meaning.clone())
                     .arg("reason", h.reason.clone())
@@ -266,7 +266,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 let allowed: Vec<String> =
                     ctx.cfg.help_types.iter().map(|h| h.name.clone()).collect();
                 let f = ctx
-                    .at(Code::EnumUnknown, sheet, pos, &title)
+                    .at(Code::EnumUnknown, sheet, pos, title)
                     .value(text)
                     .arg("allowed", allowed.join(", "))
                     .build();
@@ -284,9 +284,9 @@ fn check_number(
     col: &Column,
     pos: CellPos,
     value: Value,
-    shown: &str,
+    raw: &Raw,
 ) -> CellValue {
-    let title = col.title().to_string();
+    let title = col.title();
     let def = &col.def;
     let Some(mut d) = value.as_dec() else {
         return CellValue::Ok(value);
@@ -298,8 +298,8 @@ fn check_number(
     if let Some(places) = def.decimal_places {
         if d.normalize().scale() > places {
             let f = ctx
-                .at(Code::TypePrecision, sheet, pos, &title)
-                .value(shown)
+                .at(Code::TypePrecision, sheet, pos, title)
+                .value(coerce::display(raw, ctx.lang))
                 .arg("places", places.to_string())
                 .build();
             ctx.push(f);
@@ -324,7 +324,7 @@ fn check_number(
     if out {
         let money = def.ty == FieldType::Money;
         let f = ctx
-            .at(Code::RangeNumber, sheet, pos, &title)
+            .at(Code::RangeNumber, sheet, pos, title)
             .value(coerce::machine(d, money))
             .arg("value", show(d))
             .arg("expected", bounds.join(", "))
@@ -337,7 +337,7 @@ fn check_number(
             if d != p.rate {
                 let expected = coerce::show_money(p.rate, lang);
                 let f = ctx
-                    .at(Code::ReferenceRate, sheet, pos, &title)
+                    .at(Code::ReferenceRate, sheet, pos, title)
                     .value(coerce::machine(d, true))
                     .arg("value", coerce::show_money(d, lang))
                     .arg("expected", expected)

@@ -279,10 +279,14 @@ impl<'s> TableChecker<'s> {
     }
 
     fn data_row(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell]) {
-        let Some(header) = self.header.as_ref() else {
+        let Some(header) = self.header.take() else {
             return;
         };
-        let cols = header.columns.clone();
+        self.data_row_with(ctx, row, cells, &header.columns);
+        self.header = Some(header);
+    }
+
+    fn data_row_with(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell], cols: &[Option<u32>]) {
         let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
         let has_data = cols
             .iter()
@@ -292,7 +296,7 @@ impl<'s> TableChecker<'s> {
             return;
         }
         if self.is_totals_row(cells) {
-            self.totals_row(ctx, row, &cols, cells);
+            self.totals_row(ctx, row, cols, cells);
             return;
         }
         let before = ctx.findings.len();
@@ -336,7 +340,7 @@ impl<'s> TableChecker<'s> {
         }
         let view = RowView {
             row,
-            cols: &cols,
+            cols,
             values: &values,
         };
         check_row(ctx, &self.name, self.sheet, &view);
