@@ -136,7 +136,11 @@ fn check_reader<R: Read + Seek>(
         sniff::Format::Ods => &["ods"],
     };
     if !ext.is_empty() && !expected_ext.contains(&ext.as_str()) {
-        let f = ctx.make(Code::FileExtension).value(ext).arg("reading", sniffed.format.as_str()).build();
+        let f = ctx
+            .make(Code::FileExtension)
+            .value(ext)
+            .arg("reading", sniffed.format.as_str())
+            .build();
         ctx.push(f);
     }
     for d in sniffed.damage {

@@ -60,7 +60,7 @@ pub fn run(
             isolate::check_file(p, &shown, cfg, opts, &iso)
         })
         .collect();
-    annotate(args, cfg, lang, &files, &outcomes)?;
+    let written = annotate(args, cfg, lang, &files, &outcomes)?;
     let reports: Vec<FileReport> = outcomes.into_iter().map(|o| o.report).collect();
     match args.format {
         OutputFormat::Json => println!("{}", json::check_document(&reports)),
@@ -87,6 +87,13 @@ pub fn run(
                     failing
                 ),
             });
+            for w in &written {
+                out.push_str(&format!(
+                    "{} {}\n",
+                    crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"),
+                    w.display()
+                ));
+            }
             print!("{out}");
         }
     }
@@ -113,7 +120,7 @@ fn annotate(
     lang: Lang,
     files: &[std::path::PathBuf],
     outcomes: &[FileOutcome],
-) -> miette::Result<()> {
+) -> miette::Result<Vec<std::path::PathBuf>> {
     let targets: Vec<(usize, std::path::PathBuf)> = match (&args.annotate, &args.annotate_dir) {
         (Some(out), _) => vec![(0, out.clone())],
         (None, Some(dir)) => {
@@ -129,14 +136,31 @@ fn annotate(
                     let suffix = crate::i18n::t(lang, "geprüft", "checked");
                     (i, dir.join(format!("{stem}_{suffix}.xlsx")))
                 })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .scan(std::collections::HashSet::new(), |seen, (i, p)| {
+                    // Two inputs with the same name in different folders get distinct copies.
+                    let mut candidate = p.clone();
+                    let mut n = 2;
+                    while !seen.insert(candidate.clone()) {
+                        let stem = p
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().to_string())
+                            .unwrap_or_default();
+                        candidate = p.with_file_name(format!("{stem} ({n}).xlsx"));
+                        n += 1;
+                    }
+                    Some((i, candidate))
+                })
                 .collect()
         }
-        (None, None) => return Ok(()),
+        (None, None) => return Ok(Vec::new()),
     };
     for (_, out) in &targets {
         crate::xlsx::refuse_overwrite(out, files).map_err(|e| miette::miette!("{e}"))?;
     }
     let date = check_date();
+    let mut written = Vec::new();
     for (i, out) in targets {
         let (Some(input), Some(o)) = (files.get(i), outcomes.get(i)) else {
             continue;
@@ -150,13 +174,7 @@ fn annotate(
             lang,
         };
         annotate_render::write(&req, cfg, &out).map_err(|e| miette::miette!("{e}"))?;
-        if args.format == OutputFormat::Human {
-            eprintln!(
-                "{} {}",
-                crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"),
-                out.display()
-            );
-        }
+        written.push(out);
     }
-    Ok(())
+    Ok(written)
 }

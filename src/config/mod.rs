@@ -493,7 +493,11 @@ impl Config {
     /// The Sozialraum cut valid in `year` (the newest with `valid_from <= year`).
     pub fn cut(&self, year: Option<i32>) -> Option<&Cut> {
         let y = year.unwrap_or(i32::MAX);
-        self.cuts.iter().rev().find(|c| c.valid_from <= y).or(self.cuts.first())
+        self.cuts
+            .iter()
+            .rev()
+            .find(|c| c.valid_from <= y)
+            .or(self.cuts.first())
     }
 
     /// Recognises a Sozialraum as written; `None` when unknown.
@@ -503,7 +507,11 @@ impl Config {
             return None;
         }
         let y = year.unwrap_or(i32::MAX);
-        let idx = self.cuts.iter().rposition(|c| c.valid_from <= y).unwrap_or(0);
+        let idx = self
+            .cuts
+            .iter()
+            .rposition(|c| c.valid_from <= y)
+            .unwrap_or(0);
         let (name, via) = self.area_keys.get(idx)?.get(&k)?;
         Some((name.as_str(), *via))
     }
@@ -520,7 +528,9 @@ impl Config {
     }
 
     pub fn sozialraum_names(&self, year: Option<i32>) -> Vec<&str> {
-        self.cut(year).map(|c| c.sozialraeume.iter().map(|s| s.name.as_str()).collect()).unwrap_or_default()
+        self.cut(year)
+            .map(|c| c.sozialraeume.iter().map(|s| s.name.as_str()).collect())
+            .unwrap_or_default()
     }
 
     /// Whether a header asks for personal data (one of its words is a forbidden header).
