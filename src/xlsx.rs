@@ -184,3 +184,59 @@ mod tests {
         assert_eq!(long.chars().count(), 31);
     }
 }
+
+/// The `Befunde` sheet of the district and controlling workbooks: one row per
+/// finding with the file it concerns, autofilter, frozen header, severity colour.
+pub fn findings_sheet(
+    name: &str,
+    rows: &[(String, &crate::finding::Finding)],
+    lang: crate::i18n::Lang,
+) -> Result<rust_xlsxwriter::Worksheet, WriteError> {
+    use crate::i18n::{severity_word, t};
+    let mut ws = rust_xlsxwriter::Worksheet::new();
+    ws.set_name(name)?;
+    let headers = [
+        t(lang, "Datei", "File"),
+        t(lang, "Schwere", "Severity"),
+        t(lang, "Regel", "Rule"),
+        "Code",
+        t(lang, "Blatt", "Sheet"),
+        t(lang, "Zelle", "Cell"),
+        t(lang, "Spalte", "Column"),
+        t(lang, "Wert", "Value"),
+        t(lang, "Meldung", "Message"),
+        t(lang, "Hinweis", "Hint"),
+    ];
+    let hf = header_format();
+    for (i, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &hf)?;
+    }
+    let fills: Vec<(Severity, Format)> = [Severity::Error, Severity::Warning, Severity::Info]
+        .into_iter()
+        .map(|s| (s, Format::new().set_background_color(severity_fill(s))))
+        .collect();
+    for (i, (path, f)) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, path)?;
+        if let Some((_, fill)) = fills.iter().find(|(s, _)| *s == f.severity) {
+            ws.write_string_with_format(r, 1, severity_word(lang, f.severity), fill)?;
+        }
+        ws.write_string(r, 2, f.rule.as_str())?;
+        ws.write_string(r, 3, &f.code)?;
+        ws.write_string(r, 4, f.sheet.clone().unwrap_or_default())?;
+        ws.write_string(r, 5, f.cell.clone().unwrap_or_default())?;
+        ws.write_string(r, 6, f.column.clone().unwrap_or_default())?;
+        ws.write_string(r, 7, f.value.clone().unwrap_or_default())?;
+        ws.write_string(r, 8, &f.message)?;
+        ws.write_string(r, 9, f.hint.clone().unwrap_or_default())?;
+    }
+    ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)?;
+    ws.set_freeze_panes(1, 0)?;
+    for (i, w) in [40.0, 10.0, 12.0, 28.0, 16.0, 8.0, 20.0, 20.0, 80.0, 55.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    Ok(ws)
+}

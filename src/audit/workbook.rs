@@ -15,7 +15,7 @@ use crate::audit::{Audit, BudgetStatus, Line, Scope, PAIR_CATEGORY};
 use crate::config::Config;
 use crate::consolidate::workbook::category_label;
 use crate::finding::Severity;
-use crate::i18n::{quarter_label, severity_word, t, Lang};
+use crate::i18n::{quarter_label, t, Lang};
 use crate::xlsx::{self, SheetNames, WriteError};
 
 const MONEY: &str = "#,##0.00 \"€\"";
@@ -555,46 +555,13 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
     Ok(ws)
 }
 
-fn findings(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
-    let mut ws = Worksheet::new();
-    ws.set_name(name)?;
-    let headers = [
-        t(lang, "Datei", "File"),
-        t(lang, "Schwere", "Severity"),
-        t(lang, "Regel", "Rule"),
-        "Code",
-        t(lang, "Blatt", "Sheet"),
-        t(lang, "Zelle", "Cell"),
-        t(lang, "Spalte", "Column"),
-        t(lang, "Wert", "Value"),
-        t(lang, "Meldung", "Message"),
-        t(lang, "Hinweis", "Hint"),
-    ];
-    for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &f.header)?;
-    }
-    for (i, fi) in a.findings.iter().enumerate() {
-        let r = 1 + i as u32;
-        let sev = Format::new().set_background_color(xlsx::severity_fill(fi.severity));
-        ws.write_string(r, 0, fi.path.clone().unwrap_or_default())?;
-        ws.write_string_with_format(r, 1, severity_word(lang, fi.severity), &sev)?;
-        ws.write_string(r, 2, fi.rule.as_str())?;
-        ws.write_string(r, 3, &fi.code)?;
-        ws.write_string(r, 4, fi.sheet.clone().unwrap_or_default())?;
-        ws.write_string(r, 5, fi.cell.clone().unwrap_or_default())?;
-        ws.write_string(r, 6, fi.column.clone().unwrap_or_default())?;
-        ws.write_string(r, 7, fi.value.clone().unwrap_or_default())?;
-        ws.write_string(r, 8, &fi.message)?;
-        ws.write_string(r, 9, fi.hint.clone().unwrap_or_default())?;
-    }
-    ws.autofilter(0, 0, a.findings.len() as u32, (headers.len() - 1) as u16)?;
-    ws.set_freeze_panes(1, 0)?;
-    for (i, w) in [34.0, 10.0, 12.0, 26.0, 14.0, 8.0, 16.0, 14.0, 90.0, 60.0]
+fn findings(a: &Audit, lang: Lang, _f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
+    let rows: Vec<(String, &crate::finding::Finding)> = a
+        .findings
         .iter()
-        .enumerate()
-    {
-        ws.set_column_width(i as u16, *w)?;
-    }
+        .map(|f| (f.path.clone().unwrap_or_default(), f))
+        .collect();
+    let mut ws = xlsx::findings_sheet(name, &rows, lang)?;
     print_wide(&mut ws);
     Ok(ws)
 }

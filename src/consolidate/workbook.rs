@@ -9,8 +9,8 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use crate::config::{ChargeTo, Config, FieldType};
 use crate::consolidate::{Consolidation, RowStatus, Status};
-use crate::finding::{Finding, Severity};
-use crate::i18n::{severity_word, t, Lang};
+use crate::finding::Finding;
+use crate::i18n::{t, Lang};
 use crate::rules::table::CellData;
 use crate::xlsx::{self, SheetNames, WriteError};
 
@@ -87,7 +87,6 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
     wb.push_worksheet(findings_sheet(
         c,
         lang,
-        &f,
         &names.reserve(t(lang, "Befunde", "Findings")),
     )?);
     wb.push_worksheet(sources_sheet(
@@ -398,75 +397,8 @@ fn finding_rows(c: &Consolidation) -> Vec<(String, &Finding)> {
     out
 }
 
-fn findings_sheet(
-    c: &Consolidation,
-    lang: Lang,
-    f: &Fmt,
-    name: &str,
-) -> Result<Worksheet, WriteError> {
-    let mut ws = Worksheet::new();
-    ws.set_name(name)?;
-    let headers = [
-        t(lang, "Datei", "File"),
-        t(lang, "Schwere", "Severity"),
-        t(lang, "Regel", "Rule"),
-        "Code",
-        t(lang, "Blatt", "Sheet"),
-        t(lang, "Zelle", "Cell"),
-        t(lang, "Spalte", "Column"),
-        t(lang, "Wert", "Value"),
-        t(lang, "Meldung", "Message"),
-        t(lang, "Hinweis", "Hint"),
-    ];
-    for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &f.header)?;
-    }
-    let sev: BTreeMap<u8, Format> = [
-        (0, Severity::Error),
-        (1, Severity::Warning),
-        (2, Severity::Info),
-    ]
-    .into_iter()
-    .map(|(k, s)| {
-        (
-            k,
-            Format::new().set_background_color(xlsx::severity_fill(s)),
-        )
-    })
-    .collect();
-    let rows = finding_rows(c);
-    for (i, (path, fi)) in rows.iter().enumerate() {
-        let r = 1 + i as u32;
-        let key = match fi.severity {
-            Severity::Error => 0,
-            Severity::Warning => 1,
-            Severity::Info => 2,
-        };
-        ws.write_string(r, 0, path)?;
-        ws.write_string_with_format(
-            r,
-            1,
-            severity_word(lang, fi.severity),
-            sev.get(&key).unwrap_or(&f.text),
-        )?;
-        ws.write_string(r, 2, fi.rule.as_str())?;
-        ws.write_string(r, 3, &fi.code)?;
-        ws.write_string(r, 4, fi.sheet.clone().unwrap_or_default())?;
-        ws.write_string(r, 5, fi.cell.clone().unwrap_or_default())?;
-        ws.write_string(r, 6, fi.column.clone().unwrap_or_default())?;
-        ws.write_string(r, 7, fi.value.clone().unwrap_or_default())?;
-        ws.write_string(r, 8, &fi.message)?;
-        ws.write_string(r, 9, fi.hint.clone().unwrap_or_default())?;
-    }
-    ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)?;
-    ws.set_freeze_panes(1, 0)?;
-    for (i, w) in [40.0, 10.0, 12.0, 28.0, 16.0, 8.0, 20.0, 20.0, 70.0, 50.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    Ok(ws)
+fn findings_sheet(c: &Consolidation, lang: Lang, name: &str) -> Result<Worksheet, WriteError> {
+    xlsx::findings_sheet(name, &finding_rows(c), lang)
 }
 
 pub fn status_label(lang: Lang, s: Status) -> &'static str {
