@@ -160,7 +160,7 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
     use crate::i18n::t;
     match raw {
         Raw::Empty => return Coerced::Empty,
-        Raw::Text(s) if text::clean(s).is_empty() => return Coerced::Empty,
+        Raw::Text(s) if text::is_blank(s) => return Coerced::Empty,
         Raw::Error(e) => return Coerced::ErrorValue(e.clone()),
         Raw::NoValue(f) => return Coerced::NoValue(f.clone()),
         _ => {}

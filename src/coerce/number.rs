@@ -23,6 +23,15 @@ pub fn from_excel(v: f64) -> Option<Decimal> {
     if v == 0.0 {
         return Some(Decimal::ZERO);
     }
+    // Fast path for what cells usually hold: whole numbers and amounts in cents.
+    // When the cent value divides back to exactly this double, it is the
+    // decimal Excel shows (at most 15 significant digits below 1e13).
+    if v.abs() < 1e13 {
+        let c = (v * 100.0).round();
+        if c / 100.0 == v {
+            return Some(Decimal::new(c as i64, 2).normalize());
+        }
+    }
     if v.abs() >= 7.9e27 || v.abs() < 1e-20 {
         return if v.abs() < 1e-20 {
             Some(Decimal::ZERO)

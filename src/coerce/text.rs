@@ -3,6 +3,9 @@
 /// Replaces the blanks Excel users produce (NBSP, narrow NBSP, tabs) by a plain
 /// space, collapses runs of blanks and trims.
 pub fn clean(s: &str) -> String {
+    if is_clean(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut blank = false;
     for c in s.chars() {
@@ -24,9 +27,55 @@ pub fn clean(s: &str) -> String {
     out
 }
 
+/// Whether `clean` would return the text unchanged (the common case, checked
+/// without allocating).
+pub fn is_clean(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_blank = false;
+    for &c in b {
+        match c {
+            b'\t' | b'\r' | b'\n' => return false,
+            // Any non-ASCII byte may start NBSP, a zero-width space or a BOM: take the slow path.
+            0x80..=0xFF if !s.is_ascii() => {
+                return s.chars().all(|c| {
+                    !matches!(
+                        c,
+                        '\u{a0}' | '\u{202f}' | '\u{2007}' | '\u{200b}' | '\u{feff}'
+                    )
+                }) && !s.contains("  ")
+            }
+            b' ' if prev_blank => return false,
+            _ => {}
+        }
+        prev_blank = c == b' ';
+    }
+    true
+}
+
+/// True when the text holds nothing but blanks (as `clean` counts them).
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{a0}' | '\u{202f}' | '\u{2007}' | '\u{200b}' | '\u{feff}'
+            )
+    })
+}
+
 /// The key two enum values are compared by: case, blanks (also around `/`),
 /// non-breaking spaces and umlaut spellings (`ö`/`oe`, `ß`/`ss`) do not matter.
 pub fn match_key(s: &str) -> String {
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .map(|b| b.to_ascii_lowercase() as char)
+            .collect();
+    }
     let mut out = String::with_capacity(s.len());
     for c in clean(s).chars() {
         match c {

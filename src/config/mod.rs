@@ -151,6 +151,9 @@ pub struct Config {
     area_keys: Vec<HashMap<String, (String, Via)>>,
     /// Match key → index into `help_types` (Ok) or `excluded_help_types` (Err).
     help_keys: HashMap<String, Result<usize, usize>>,
+    /// The same, keyed by the exact spelling, so the usual case costs no allocation.
+    help_exact: HashMap<String, Result<usize, usize>>,
+    area_exact: Vec<HashMap<String, (String, Via)>>,
     county_keys: Vec<String>,
 }
 
@@ -446,6 +449,31 @@ impl Config {
                 help_keys.insert(match_key(w), Ok(i));
             }
         }
+        let help_exact: HashMap<String, Result<usize, usize>> = raw
+            .help_types
+            .iter()
+            .enumerate()
+            .flat_map(|(i, h)| {
+                std::iter::once(&h.name)
+                    .chain(h.aliases.iter())
+                    .map(move |w| (w.clone(), Ok(i)))
+            })
+            .collect();
+        let area_exact: Vec<HashMap<String, (String, Via)>> = cuts
+            .iter()
+            .map(|cut| {
+                cut.sozialraeume
+                    .iter()
+                    .flat_map(|a| {
+                        std::iter::once((a.name.clone(), (a.name.clone(), Via::Canonical))).chain(
+                            a.aliases
+                                .iter()
+                                .map(move |w| (w.clone(), (a.name.clone(), Via::Alias))),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
         let county_keys = std::iter::once(&raw.county_wide.name)
             .chain(raw.county_wide.aliases.iter())
             .map(|w| match_key(w))
@@ -466,6 +494,8 @@ impl Config {
             forbidden_header_keys,
             area_keys,
             help_keys,
+            help_exact,
+            area_exact,
             county_keys,
         })
     }
@@ -502,16 +532,19 @@ impl Config {
 
     /// Recognises a Sozialraum as written; `None` when unknown.
     pub fn sozialraum(&self, year: Option<i32>, written: &str) -> Option<(&str, Via)> {
-        let k = match_key(written);
-        if k.is_empty() {
-            return None;
-        }
         let y = year.unwrap_or(i32::MAX);
         let idx = self
             .cuts
             .iter()
             .rposition(|c| c.valid_from <= y)
             .unwrap_or(0);
+        if let Some((name, via)) = self.area_exact.get(idx).and_then(|m| m.get(written)) {
+            return Some((name.as_str(), *via));
+        }
+        let k = match_key(written);
+        if k.is_empty() {
+            return None;
+        }
         let (name, via) = self.area_keys.get(idx)?.get(&k)?;
         Some((name.as_str(), *via))
     }
@@ -521,7 +554,11 @@ impl Config {
     }
 
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
-        match self.help_keys.get(&match_key(written))? {
+        let hit = match self.help_exact.get(written) {
+            Some(h) => h,
+            None => self.help_keys.get(&match_key(written))?,
+        };
+        match hit {
             Ok(i) => self.help_types.get(*i).map(HelpMatch::Allowed),
             Err(i) => self.excluded_help_types.get(*i).map(HelpMatch::Excluded),
         }

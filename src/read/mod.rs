@@ -37,7 +37,7 @@ impl Raw {
     pub fn is_empty(&self) -> bool {
         match self {
             Raw::Empty => true,
-            Raw::Text(s) => crate::coerce::text::clean(s).is_empty(),
+            Raw::Text(s) => crate::coerce::text::is_blank(s),
             _ => false,
         }
     }

@@ -156,7 +156,14 @@ fn check_text(
     if col.def.privacy {
         let pattern_ok = col.pattern.as_ref().is_none_or(|p| p.is_match(&text));
         if !(is_key && pattern_ok) {
-            private = report_privacy(ctx, sheet, pos, title, &coerce::display(raw, ctx.lang), is_key);
+            private = report_privacy(
+                ctx,
+                sheet,
+                pos,
+                title,
+                &coerce::display(raw, ctx.lang),
+                is_key,
+            );
         }
     }
     if let Some(p) = &col.pattern {
@@ -307,21 +314,18 @@ fn check_number(
     }
     let lang = ctx.lang;
     let show = |x: Decimal| coerce::show_dec(x, lang);
-    let mut bounds = Vec::new();
-    let mut out = false;
-    if let Some(min) = def.minimum {
-        bounds.push(format!("≥ {}", show(min)));
-        out |= d < min;
-    }
-    if let Some(min) = def.exclusive_minimum {
-        bounds.push(format!("> {}", show(min)));
-        out |= d <= min;
-    }
-    if let Some(max) = def.maximum {
-        bounds.push(format!("≤ {}", show(max)));
-        out |= d > max;
-    }
+    let out = def.minimum.is_some_and(|m| d < m)
+        || def.exclusive_minimum.is_some_and(|m| d <= m)
+        || def.maximum.is_some_and(|m| d > m);
     if out {
+        let bounds: Vec<String> = [
+            def.minimum.map(|m| format!("≥ {}", show(m))),
+            def.exclusive_minimum.map(|m| format!("> {}", show(m))),
+            def.maximum.map(|m| format!("≤ {}", show(m))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let money = def.ty == FieldType::Money;
         let f = ctx
             .at(Code::RangeNumber, sheet, pos, title)

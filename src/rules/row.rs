@@ -65,7 +65,6 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                 let Some((start, last)) = ctx.cover.quarter_bounds() else {
                     continue;
                 };
-                let quarter = ctx.cover.label().unwrap_or_default();
                 if let (Some(b), Some(pos)) =
                     (row.value(*begin).and_then(|v| v.as_date()), row.pos(*begin))
                 {
@@ -74,7 +73,7 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                         let f = ctx
                             .at(Code::RangeQuarter, sheet_name, pos, &title(*begin))
                             .value(coerce::date::format_de(b))
-                            .arg("quarter", quarter.clone())
+                            .arg("quarter", ctx.cover.label().unwrap_or_default())
                             .arg("expected", expected)
                             .build();
                         ctx.push(f);
@@ -88,7 +87,7 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                         let f = ctx
                             .at(Code::RangeQuarter, sheet_name, pos, &title(*end))
                             .value(coerce::date::format_de(e))
-                            .arg("quarter", quarter)
+                            .arg("quarter", ctx.cover.label().unwrap_or_default())
                             .arg("expected", expected)
                             .build();
                         ctx.push(f);
@@ -104,20 +103,14 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                     continue;
                 };
                 let mut product = rust_decimal::Decimal::ONE;
-                let mut shown = Vec::new();
                 let mut complete = true;
                 for f in factors {
-                    match row.value(*f).and_then(|v| v.as_dec()) {
-                        Some(x) => {
-                            product = match product.checked_mul(x) {
-                                Some(p) => p,
-                                None => {
-                                    complete = false;
-                                    break;
-                                }
-                            };
-                            shown.push(coerce::show_dec(x, lang));
-                        }
+                    match row
+                        .value(*f)
+                        .and_then(|v| v.as_dec())
+                        .and_then(|x| product.checked_mul(x))
+                    {
+                        Some(p) => product = p,
                         None => complete = false,
                     }
                 }
@@ -134,7 +127,15 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                         .at(Code::CrossCost, sheet_name, pos, &title(*result))
                         .value(coerce::machine(actual, true))
                         .arg("value", coerce::show_money(actual, lang))
-                        .arg("factors", shown.join(" × "))
+                        .arg(
+                            "factors",
+                            factors
+                                .iter()
+                                .filter_map(|f| row.value(*f).and_then(|v| v.as_dec()))
+                                .map(|x| coerce::show_dec(x, lang))
+                                .collect::<Vec<_>>()
+                                .join(" × "),
+                        )
                         .arg("expected", coerce::show_money(expected, lang))
                         .arg("difference", coerce::show_money(diff, lang))
                         .build();

@@ -95,6 +95,16 @@ pub struct TableChecker<'s> {
     keep_records: bool,
     records: Vec<RowRecord>,
     values: Vec<CellValue>,
+    /// First letters (lower case) of the totals labels.
+    totals_initials: Vec<char>,
+}
+
+fn initial(t: &str) -> char {
+    t.trim_start()
+        .chars()
+        .next()
+        .and_then(|c| c.to_lowercase().next())
+        .unwrap_or(' ')
 }
 
 impl<'s> TableChecker<'s> {
@@ -112,6 +122,7 @@ impl<'s> TableChecker<'s> {
             keep_records,
             records: Vec::new(),
             values: Vec::with_capacity(sheet.columns.len()),
+            totals_initials: sheet.totals_keys.iter().map(|k| initial(k)).collect(),
         }
     }
 
@@ -267,6 +278,10 @@ impl<'s> TableChecker<'s> {
             .filter(|c| !c.raw.is_empty())
             .min_by_key(|c| c.col);
         match first.map(|c| &c.raw) {
+            // Cheap test first: a totals label is short and starts like one.
+            Some(Raw::Text(t)) if t.len() > 64 || !self.totals_initials.contains(&initial(t)) => {
+                false
+            }
             Some(Raw::Text(t)) => {
                 let k = header_key(t);
                 self.sheet
