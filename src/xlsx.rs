@@ -136,6 +136,8 @@ fn absolute(p: &Path) -> PathBuf {
 /// Saves a workbook through a temporary file in the target folder and a
 /// rename, so a reader never sees a half-written file.
 pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
+    // Fast compression: the files are a little larger, written several times faster.
+    wb.set_zip_compression_level(1);
     let bytes = wb.save_to_buffer()?;
     write_atomic(out, &bytes)
 }
