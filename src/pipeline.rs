@@ -100,6 +100,22 @@ pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> File
 
 /// Checks a workbook held in memory (uploads, fuzzing).
 pub fn check_bytes(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
+    // A reader may panic on a crafted file (calamine asserts); the file fails, not the caller.
+    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check_bytes_unguarded(bytes, shown, cfg, opts)
+    }));
+    guarded.unwrap_or_else(|_| {
+        let err = ReadError::Unreadable("das Leseprogramm brach bei dieser Datei ab".into());
+        outcome_of_failure(
+            Ctx::new(cfg, opts.lang),
+            shown,
+            Some(hex(&Sha256::digest(bytes))),
+            err,
+        )
+    })
+}
+
+fn check_bytes_unguarded(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
     let mut ctx = Ctx::new(cfg, opts.lang);
     let sha = hex(&Sha256::digest(bytes));
     if bytes.is_empty() {

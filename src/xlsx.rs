@@ -171,22 +171,6 @@ pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sheet_names_are_made_valid_and_unique() {
-        let mut n = SheetNames::new();
-        assert_eq!(n.reserve("Fallarbeit"), "Fallarbeit");
-        assert_eq!(n.reserve("fallarbeit"), "fallarbeit (2)");
-        assert_eq!(n.reserve("a/b:c"), "a_b_c");
-        assert_eq!(n.reserve("'x'"), "x");
-        let long = n.reserve(&"L".repeat(40));
-        assert_eq!(long.chars().count(), 31);
-    }
-}
-
 /// The `Befunde` sheet of the district and controlling workbooks: one row per
 /// finding with the file it concerns, autofilter, frozen header, severity colour.
 pub fn findings_sheet(
@@ -241,4 +225,20 @@ pub fn findings_sheet(
         ws.set_column_width(i as u16, *w)?;
     }
     Ok(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_made_valid_and_unique() {
+        let mut n = SheetNames::new();
+        assert_eq!(n.reserve("Fallarbeit"), "Fallarbeit");
+        assert_eq!(n.reserve("fallarbeit"), "fallarbeit (2)");
+        assert_eq!(n.reserve("a/b:c"), "a_b_c");
+        assert_eq!(n.reserve("'x'"), "x");
+        let long = n.reserve(&"L".repeat(40));
+        assert_eq!(long.chars().count(), 31);
+    }
 }

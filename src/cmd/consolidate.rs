@@ -185,7 +185,7 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
         let _ = writeln!(
             s,
             "  {:<28} {:<4} {:<8} {:>3} {} {:>3} {}  {}{}",
-            r.path,
+            crate::render::terminal::safe(&r.path),
             r.provider.as_deref().unwrap_or("–"),
             match (r.year, r.quarter) {
                 (Some(y), Some(q)) => format!("{y}-Q{q}"),
@@ -216,10 +216,11 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
             };
             let _ = writeln!(
                 s,
-                "  {} [{}] {place}{}",
+                "  {} [{}] {}{}",
                 crate::i18n::severity_word(lang, f.severity),
                 f.code,
-                f.message
+                crate::render::terminal::safe(&place),
+                crate::render::terminal::safe(&f.message)
             );
         }
     }

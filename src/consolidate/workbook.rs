@@ -39,6 +39,7 @@ struct Fmt {
     date: Format,
     text: Format,
     bold: Format,
+    quoted: Format,
 }
 
 fn formats() -> Fmt {
@@ -50,6 +51,7 @@ fn formats() -> Fmt {
         date: Format::new().set_num_format(DATE),
         text: Format::new(),
         bold: Format::new().set_bold(),
+        quoted: Format::new().set_quote_prefix(),
     }
 }
 
@@ -341,7 +343,12 @@ fn detail(
             match r.record.values.get(i).and_then(|v| v.as_ref()) {
                 None => {}
                 Some(CellData::Text(s)) => {
-                    ws.write_string(row, c16, s)?;
+                    // Text stays text, also when a user edits a cell that looks like a formula.
+                    if s.starts_with(['=', '+', '-', '@']) {
+                        ws.write_string_with_format(row, c16, s, &f.quoted)?;
+                    } else {
+                        ws.write_string(row, c16, s)?;
+                    }
                 }
                 Some(CellData::Int(n)) => {
                     ws.write_number(row, c16, *n as f64)?;

@@ -108,6 +108,9 @@ fn run_child(
                     rlim_max: memory as libc::rlim_t,
                 };
                 libc::setrlimit(libc::RLIMIT_AS, &lim);
+                // The child dies with the parent (Ctrl-C, kill): no orphan reading on.
+                #[cfg(target_os = "linux")]
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
                 Ok(())
             });
         }

@@ -332,6 +332,8 @@ fn feed_range(
 
 /// Groups a cell stream into rows and enforces the cell limit.
 struct RowAssembler {
+    max_rows: u32,
+    max_columns: u32,
     current: Option<u32>,
     cells: Vec<RawCell>,
     count: u64,
@@ -342,6 +344,8 @@ struct RowAssembler {
 impl RowAssembler {
     fn new(limits: &Limits) -> Self {
         RowAssembler {
+            max_rows: limits.max_rows,
+            max_columns: limits.max_columns,
             current: None,
             cells: Vec::new(),
             count: 0,
@@ -365,6 +369,21 @@ impl RowAssembler {
                 "die Zelle {} enthält mehr als {MAX_CELL_CHARS} Zeichen (Excel-Grenze)",
                 crate::finding::CellPos::new(row, col).a1()
             )));
+        }
+        if row >= self.max_rows || col >= self.max_columns {
+            return Err(ReadError::Limit {
+                detail: format!(
+                    "die Zelle {} liegt jenseits der Grenze von {} Zeilen × {} Spalten",
+                    crate::finding::CellPos::new(row, col).a1(),
+                    self.max_rows,
+                    self.max_columns
+                ),
+                limit: if row >= self.max_rows {
+                    "max_rows"
+                } else {
+                    "max_columns"
+                },
+            });
         }
         self.count += 1;
         if self.count > self.max_cells {

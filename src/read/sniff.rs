@@ -123,7 +123,10 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), Rea
         return Err(ReadError::Encrypted);
     }
     // A Word or PowerPoint document may embed a workbook; it is still not one.
-    for (stream, what) in [("WordDocument", "ein Word-Dokument"), ("PowerPoint Document", "eine PowerPoint-Präsentation")] {
+    for (stream, what) in [
+        ("WordDocument", "ein Word-Dokument"),
+        ("PowerPoint Document", "eine PowerPoint-Präsentation"),
+    ] {
         if has(&utf16(stream)) {
             return Err(ReadError::Unreadable(format!("{what}, keine Excel-Datei")));
         }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::io::{Read, Seek};
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
 use crate::config::Limits;
 use crate::read::ReadError;
@@ -29,9 +29,16 @@ pub fn validate<R: Read + Seek>(
             .and_then(|n| n.ok())
             .map(|n| n.to_string())
             .unwrap_or_default();
+        if escapes_container(&name) {
+            return Err(ReadError::Unreadable(format!(
+                "der ZIP-Container enthält einen Teil mit unzulässigem Pfad „{}“ (außerhalb des Containers, möglicher Angriff)",
+                shown(&name)
+            )));
+        }
         if !seen.insert(name.to_lowercase()) {
             return Err(ReadError::Unreadable(format!(
-                "der ZIP-Container enthält den Teil {name} doppelt (mehrdeutig)"
+                "der ZIP-Container enthält den Teil {} doppelt (mehrdeutig)",
+                shown(&name)
             )));
         }
     }
@@ -55,10 +62,18 @@ pub fn validate<R: Read + Seek>(
             continue; // resource forks a Mac adds when zipping; never read
         }
         let mut buf = Vec::with_capacity(declared.min(VERIFY_MAX) as usize);
-        if let Err(e) = (&mut entry).take(VERIFY_MAX + 1).read_to_end(&mut buf) {
-            damage.push(format!("Teil {name}: {e}"));
-            total = total.saturating_add(buf.len() as u64);
-            continue;
+        let read = (&mut entry).take(VERIFY_MAX + 1).read_to_end(&mut buf);
+        if let Err(e) = &read {
+            // The zip reader stops a part at its declared size: the directory lies.
+            if e.to_string().contains("larger than its declared") {
+                return Err(ReadError::Unreadable(format!(
+                    "Teil {} ist entpackt größer als im ZIP-Verzeichnis angegeben ({declared} Byte): beschädigt oder manipuliert",
+                    shown(&name)
+                )));
+            }
+            // A checksum error comes at the end, with every byte read: the
+            // part is still checked below, as the reader will read it.
+            damage.push(format!("Teil {}: {e}", shown(&name)));
         }
         let real = buf.len() as u64;
         if real > VERIFY_MAX {
@@ -79,11 +94,36 @@ pub fn validate<R: Read + Seek>(
             match check_xml(&name, &buf) {
                 Ok(()) => {}
                 Err(XmlProblem::Fatal(e)) => return Err(e),
-                Err(XmlProblem::Malformed(d)) => damage.push(d),
+                Err(XmlProblem::Malformed(d)) if read.is_ok() => damage.push(d),
+                Err(XmlProblem::Malformed(_)) => {} // the read error says it already
             }
         }
     }
     Ok(damage)
+}
+
+/// A part name that leaves the container when unpacked (`../`, an absolute
+/// path, a drive letter). OPC part names have no such segments; only a
+/// crafted file carries them.
+fn escapes_container(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    name.starts_with('/')
+        || name.starts_with('\\')
+        || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
+        || name.split(['/', '\\']).any(|seg| seg == "..")
+}
+
+/// A part name as it may appear in a message: no control characters, not too long.
+fn shown(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .take(120)
+        .collect();
+    if name.chars().count() > 120 {
+        s.push('…');
+    }
+    s
 }
 
 enum XmlProblem {
@@ -105,13 +145,15 @@ fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
                     "Teil {name} enthält eine DTD mit Entitäten (in Arbeitsmappen unzulässig, möglicher Angriff)"
                 ))))
             }
-            Ok(Event::Start(_)) => {
+            Ok(Event::Empty(e)) => check_refs(name, &e)?,
+            Ok(Event::Start(e)) => {
+                check_refs(name, &e)?;
                 depth += 1;
                 if depth > 10_000 {
-                    return Err(XmlProblem::Fatal(ReadError::Limit {
-                        detail: format!("Teil {name} ist mehr als 10.000 Ebenen tief verschachtelt"),
-                        limit: "max_part_bytes",
-                    }));
+                    // No configured limit: raising one would not help, so no `Limit`.
+                    return Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
+                        "Teil {name} ist mehr als 10.000 Ebenen tief verschachtelt (in Arbeitsmappen unüblich, möglicher Angriff)"
+                    ))));
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
@@ -126,4 +168,145 @@ fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
         buf.clear();
     }
     Ok(())
+}
+
+/// Excel's grid, A1:XFD1048576.
+const MAX_ROW: u64 = 1_048_576;
+const MAX_COL: u64 = 16_384;
+
+/// A cell reference such as `XFD1048576` as 1-based (row, column; 0 = none),
+/// saturating; `None` when it is not of that form (the reader reports those).
+fn cell_ref(s: &[u8]) -> Option<(u64, u64)> {
+    let letters = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = s.get(letters..)?;
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let col = s[..letters].iter().fold(0u64, |c, b| {
+        c.saturating_mul(26)
+            .saturating_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    });
+    let row = digits.iter().fold(0u64, |r, b| {
+        r.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    Some((row, col))
+}
+
+/// Cell references (`<c r>`, `<row r>`, `<dimension ref>`) outside Excel's
+/// grid, or a reversed dimension: calamine 0.38 computes them in `u32`
+/// without overflow checks (a panic in debug builds, a wrong cell position
+/// in release builds), so they never reach it.
+fn check_refs(name: &str, e: &BytesStart<'_>) -> Result<(), XmlProblem> {
+    let (key, is_range) = match e.local_name().as_ref() {
+        "c" | "row" => ("r", false),
+        "dimension" => ("ref", true),
+        _ => return Ok(()),
+    };
+    let Some(value) = e
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == key)
+        .map(|a| a.value.to_string())
+    else {
+        return Ok(());
+    };
+    let bad = |why: &str| {
+        Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
+            "Teil {name}: der Zellbezug „{}“ {why} (beschädigt oder manipuliert)",
+            shown(&value)
+        ))))
+    };
+    let parts: Vec<Option<(u64, u64)>> = value.split(':').map(|p| cell_ref(p.as_bytes())).collect();
+    if parts
+        .iter()
+        .flatten()
+        .any(|(row, col)| *row > MAX_ROW || *col > MAX_COL)
+    {
+        return bad("liegt außerhalb des Excel-Rasters A1:XFD1048576");
+    }
+    if let [Some((r0, c0)), Some((r1, c1))] = parts.as_slice() {
+        if is_range && (r1 < r0 || c1 < c0) {
+            return bad("ist ein umgekehrter Bereich");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_that_leave_the_container_are_recognised() {
+        for bad in [
+            "../../evil.txt",
+            "xl/../../evil.txt",
+            "..\\evil.txt",
+            "xl\\..\\..\\evil.txt",
+            "/etc/passwd",
+            "\\evil.txt",
+            "C:/evil.txt",
+            "c:\\evil.txt",
+            "..",
+        ] {
+            assert!(escapes_container(bad), "{bad}");
+        }
+        for good in [
+            "xl/worksheets/sheet1.xml",
+            "xl\\worksheets\\sheet1.xml",
+            "[Content_Types].xml",
+            "xl/..data.xml",
+            "docProps/app.xml",
+            "mimetype",
+        ] {
+            assert!(!escapes_container(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn part_names_in_messages_lose_control_characters_and_length() {
+        assert_eq!(shown("a\u{1b}[2Jb\n"), "a\u{FFFD}[2Jb\u{FFFD}");
+        let long = "x".repeat(500);
+        assert_eq!(shown(&long).chars().count(), 121);
+    }
+
+    #[test]
+    fn cell_references_outside_the_grid_are_fatal() {
+        let sheet = |body: &str| {
+            format!(
+                r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{body}</worksheet>"#
+            )
+        };
+        for bad in [
+            // found by fuzzing (a POI clusterfuzz file): `row * 10` overflows u32 in calamine
+            r#"<sheetData><row r="1"><c r="A231999999999940"><v>1</v></c></row></sheetData>"#,
+            r#"<sheetData><row r="231999999999940"/></sheetData>"#,
+            r#"<sheetData><row r="1"><c r="ZZZZZZZZ1"/></row></sheetData>"#,
+            r#"<sheetData><row r="1048577"/></sheetData>"#,
+            r#"<sheetData><row r="1"><c r="XFE1"/></row></sheetData>"#,
+            r#"<dimension ref="A1:A99999999999"/><sheetData/>"#,
+            r#"<dimension ref="B2:A1"/><sheetData/>"#,
+        ] {
+            assert!(
+                matches!(
+                    check_xml("xl/worksheets/sheet1.xml", sheet(bad).as_bytes()),
+                    Err(XmlProblem::Fatal(ReadError::Unreadable(m))) if m.contains("Zellbezug")
+                ),
+                "{bad}"
+            );
+        }
+        for good in [
+            r#"<dimension ref="A1:XFD1048576"/><sheetData><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
+            r#"<dimension ref="A1"/><sheetData><row><c><v>1</v></c></row></sheetData>"#,
+            r#"<sheetData><row r="2" spans="1:3"><c r="a2" s="1"/></row></sheetData>"#,
+        ] {
+            assert!(
+                check_xml("xl/worksheets/sheet1.xml", sheet(good).as_bytes()).is_ok(),
+                "{good}"
+            );
+        }
+        // Drawing anchors carry a `row` element without `r`: untouched.
+        let drawing = r#"<xdr:wsDr xmlns:xdr="x"><xdr:from><xdr:row>99999999999</xdr:row></xdr:from></xdr:wsDr>"#;
+        assert!(check_xml("xl/drawings/drawing1.xml", drawing.as_bytes()).is_ok());
+    }
 }

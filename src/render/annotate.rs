@@ -213,7 +213,7 @@ fn report_sheet(
                 } else {
                     let formula = format!(
                         "=HYPERLINK(\"#'{}'!{}\",\"{}\")",
-                        target.replace('\'', "''"),
+                        target.replace('\'', "''").replace('"', "\"\""),
                         cell,
                         cell
                     );

@@ -37,6 +37,23 @@ fn sev_mark(s: Severity) -> &'static str {
     }
 }
 
+/// Text from a file never reaches the terminal raw: control characters (an
+/// escape sequence could hide lines or fake a verdict) are shown as `\u{..}`.
+pub fn safe(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) {
     let facts = match (&r.provider, r.year, r.quarter) {
         (Some(p), Some(y), Some(q)) => {
@@ -45,7 +62,7 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
         (Some(p), _, _) => format!(" — {} {p}", t(lang, "Träger", "provider")),
         _ => String::new(),
     };
-    let _ = writeln!(out, "{}{}", style.paint("1", &r.path), facts);
+    let _ = writeln!(out, "{}{}", style.paint("1", &safe(&r.path)), safe(&facts));
     let mut current_sheet: Option<Option<&str>> = None;
     let mut hidden_infos = 0;
     for f in &r.findings {
@@ -59,7 +76,7 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
                 .sheet
                 .clone()
                 .unwrap_or_else(|| t(lang, "Datei", "file").to_string());
-            let _ = writeln!(out, "  {}", style.paint("4", &heading));
+            let _ = writeln!(out, "  {}", style.paint("4", &safe(&heading)));
         }
         render_finding(out, f, lang, style);
     }
@@ -104,18 +121,18 @@ fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
         out,
         "    {} {}{}  [{} {}]",
         style.paint(sev_color(f.severity), &head),
-        style.paint("1", &place),
-        column,
+        style.paint("1", &safe(&place)),
+        safe(&column),
         f.rule.as_str(),
         f.code
     );
-    let _ = writeln!(out, "      {}", f.message);
+    let _ = writeln!(out, "      {}", safe(&f.message));
     if let Some(h) = &f.hint {
         let _ = writeln!(
             out,
             "      {} {}",
             style.paint("36", t(lang, "Hilfe:", "help:")),
-            h
+            safe(h)
         );
     }
 }
@@ -126,5 +143,17 @@ pub fn quote_sheet(name: &str) -> String {
         name.to_string()
     } else {
         format!("'{}'", name.replace('\'', "''"))
+    }
+}
+
+#[cfg(test)]
+mod safety_tests {
+    use super::safe;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(safe("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(safe("Zeile\nzwei"), "Zeile\\u{a}zwei");
+        assert_eq!(safe("Oyten/Ottersberg"), "Oyten/Ottersberg");
     }
 }
