@@ -148,4 +148,8 @@ pub struct CheckFileArgs {
     pub shown: String,
     #[arg(long)]
     pub records: bool,
+    #[arg(long)]
+    pub annotate_out: Option<PathBuf>,
+    #[arg(long)]
+    pub check_date: Option<chrono::NaiveDate>,
 }

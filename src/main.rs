@@ -41,12 +41,22 @@ fn run(cli: Cli) -> miette::Result<i32> {
         Command::Audit(args) => cmd::audit::run(args, &cfg, cli.lang, cli.config.as_deref()),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
+            let annotate = args
+                .annotate_out
+                .clone()
+                .map(|out| isolate::AnnotateTarget {
+                    out,
+                    check_date: args
+                        .check_date
+                        .unwrap_or_else(sozialraum::cmd::check::check_date),
+                });
             Ok(isolate::child_main(
                 &args.path,
                 &args.shown,
                 &cfg,
                 cli.lang,
                 args.records,
+                annotate,
             ))
         }
         Command::Explain(_) => Ok(0),

@@ -43,6 +43,9 @@ pub struct FileOutcome {
     pub tables: Vec<(String, TableResult)>,
     /// Whether the file could be read at all.
     pub readable: bool,
+    /// The annotated copy, when one was asked for: its path, or why it failed.
+    #[serde(default)]
+    pub annotated: Option<Result<String, String>>,
 }
 
 /// Checks the file at `path` (in this process: see `read::isolate` for the
@@ -333,6 +336,7 @@ fn finish(
         cover,
         tables,
         readable,
+        annotated: None,
     }
 }
 

@@ -142,11 +142,9 @@ pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
     write_atomic(out, &bytes)
 }
 
-pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |e: std::io::Error| WriteError::Io {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    };
+/// The temporary file an output is written to before the rename: in the
+/// target folder (so the rename is atomic), hidden, named after the process.
+pub fn temp_path(out: &Path, pid: u32) -> PathBuf {
     let dir = out
         .parent()
         .filter(|x| !x.as_os_str().is_empty())
@@ -155,7 +153,15 @@ pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "ausgabe".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    dir.join(format!(".{name}.tmp-{pid}"))
+}
+
+pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |e: std::io::Error| WriteError::Io {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    };
+    let tmp = temp_path(out, std::process::id());
     crate::interrupt::register_temp(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

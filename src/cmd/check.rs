@@ -5,6 +5,7 @@
 //! error; 2: the job could not be done.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -13,7 +14,7 @@ use crate::config::Config;
 use crate::finding::FileReport;
 use crate::i18n::Lang;
 use crate::pipeline::{FileOutcome, Options};
-use crate::read::isolate::{self, Isolation};
+use crate::read::isolate::{self, AnnotateTarget, Isolation};
 use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::render::{json, terminal};
 
@@ -53,14 +54,17 @@ pub fn run(
         lang,
         keep_records: false,
     };
+    let date = check_date();
+    let targets = annotate_targets(args, lang, &files, date)?;
     let outcomes: Vec<FileOutcome> = files
         .par_iter()
-        .map(|p| {
+        .zip(targets.par_iter())
+        .map(|(p, target)| {
             let shown = p.display().to_string();
-            isolate::check_file(p, &shown, cfg, opts, &iso)
+            isolate::check_file_annotated(p, &shown, cfg, opts, &iso, target.as_ref())
         })
         .collect();
-    let written = annotate(args, cfg, lang, &files, &outcomes)?;
+    let written = finish_annotations(cfg, lang, &files, &targets, &outcomes)?;
     let reports: Vec<FileReport> = outcomes.into_iter().map(|o| o.report).collect();
     match args.format {
         OutputFormat::Json => println!("{}", json::check_document(&reports)),
@@ -114,67 +118,76 @@ pub fn check_date() -> chrono::NaiveDate {
         .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
-fn annotate(
+/// Where each input's annotated copy goes (none without `--annotate`/`--annotate-dir`).
+fn annotate_targets(
     args: &CheckArgs,
-    cfg: &Config,
     lang: Lang,
-    files: &[std::path::PathBuf],
-    outcomes: &[FileOutcome],
-) -> miette::Result<Vec<std::path::PathBuf>> {
-    let targets: Vec<(usize, std::path::PathBuf)> = match (&args.annotate, &args.annotate_dir) {
-        (Some(out), _) => vec![(0, out.clone())],
+    files: &[PathBuf],
+    check_date: chrono::NaiveDate,
+) -> miette::Result<Vec<Option<AnnotateTarget>>> {
+    let outs: Vec<Option<PathBuf>> = match (&args.annotate, &args.annotate_dir) {
+        (Some(out), _) => vec![Some(out.clone())],
         (None, Some(dir)) => {
             std::fs::create_dir_all(dir).map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
+            let suffix = crate::i18n::t(lang, "geprüft", "checked");
+            let mut seen = std::collections::HashSet::new();
             files
                 .iter()
-                .enumerate()
-                .map(|(i, f)| {
+                .map(|f| {
                     let stem = f
                         .file_stem()
                         .map(|s| s.to_string_lossy().to_string())
                         .unwrap_or_else(|| "datei".into());
-                    let suffix = crate::i18n::t(lang, "geprüft", "checked");
-                    (i, dir.join(format!("{stem}_{suffix}.xlsx")))
-                })
-                .collect::<Vec<_>>()
-                .into_iter()
-                .scan(std::collections::HashSet::new(), |seen, (i, p)| {
                     // Two inputs with the same name in different folders get distinct copies.
-                    let mut candidate = p.clone();
+                    let mut candidate = dir.join(format!("{stem}_{suffix}.xlsx"));
                     let mut n = 2;
                     while !seen.insert(candidate.clone()) {
-                        let stem = p
-                            .file_stem()
-                            .map(|s| s.to_string_lossy().to_string())
-                            .unwrap_or_default();
-                        candidate = p.with_file_name(format!("{stem} ({n}).xlsx"));
+                        candidate = dir.join(format!("{stem}_{suffix} ({n}).xlsx"));
                         n += 1;
                     }
-                    Some((i, candidate))
+                    Some(candidate)
                 })
                 .collect()
         }
-        (None, None) => return Ok(Vec::new()),
+        (None, None) => vec![None; files.len()],
     };
-    for (_, out) in &targets {
+    for out in outs.iter().flatten() {
         crate::xlsx::refuse_overwrite(out, files).map_err(|e| miette::miette!("{e}"))?;
     }
-    let date = check_date();
+    Ok(outs
+        .into_iter()
+        .map(|o| o.map(|out| AnnotateTarget { out, check_date }))
+        .collect())
+}
+
+/// Readable files were annotated where they were checked; a file that could
+/// not be read gets its report-only copy here (it needs no reading).
+fn finish_annotations(
+    cfg: &Config,
+    lang: Lang,
+    files: &[PathBuf],
+    targets: &[Option<AnnotateTarget>],
+    outcomes: &[FileOutcome],
+) -> miette::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for (i, out) in targets {
-        let (Some(input), Some(o)) = (files.get(i), outcomes.get(i)) else {
-            continue;
-        };
-        let req = AnnotateRequest {
-            input,
-            report: &o.report,
-            readable: o.readable,
-            created: o.cover.created,
-            check_date: date,
-            lang,
-        };
-        annotate_render::write(&req, cfg, &out).map_err(|e| miette::miette!("{e}"))?;
-        written.push(out);
+    for ((input, target), o) in files.iter().zip(targets).zip(outcomes) {
+        let Some(t) = target else { continue };
+        match &o.annotated {
+            Some(Ok(_)) => written.push(t.out.clone()),
+            Some(Err(e)) => return Err(miette::miette!("{}: {e}", t.out.display())),
+            None => {
+                let req = AnnotateRequest {
+                    input,
+                    report: &o.report,
+                    readable: false,
+                    created: o.cover.created,
+                    check_date: t.check_date,
+                    lang,
+                };
+                annotate_render::write(&req, cfg, &t.out).map_err(|e| miette::miette!("{e}"))?;
+                written.push(t.out.clone());
+            }
+        }
     }
     Ok(written)
 }

@@ -26,6 +26,13 @@ pub struct Isolation {
     pub config_path: Option<std::path::PathBuf>,
 }
 
+/// Where the annotated copy of a file goes (`check --annotate`).
+#[derive(Debug, Clone)]
+pub struct AnnotateTarget {
+    pub out: std::path::PathBuf,
+    pub check_date: chrono::NaiveDate,
+}
+
 /// Checks one file, in a child process when isolation is enabled.
 pub fn check_file(
     path: &Path,
@@ -34,10 +41,29 @@ pub fn check_file(
     opts: Options,
     iso: &Isolation,
 ) -> FileOutcome {
+    check_file_annotated(path, shown, cfg, opts, iso, None)
+}
+
+/// Checks one file and, for a readable file, writes its annotated copy in the
+/// same guarded process: the copy reads the whole input again, so it gets the
+/// same memory and time limits as the check. (A file that cannot be read gets
+/// its report-only copy from the caller, which needs no reading.)
+pub fn check_file_annotated(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    iso: &Isolation,
+    annotate: Option<&AnnotateTarget>,
+) -> FileOutcome {
     if !iso.enabled {
-        return guarded(path, shown, cfg, opts);
+        let mut outcome = guarded(path, shown, cfg, opts);
+        if let Some(t) = annotate {
+            annotate_readable(path, cfg, opts.lang, t, &mut outcome);
+        }
+        return outcome;
     }
-    match run_child(path, shown, &cfg.limits, opts, iso) {
+    match run_child(path, shown, &cfg.limits, opts, iso, annotate) {
         Ok(o) => o,
         Err(err) => pipeline::outcome_of_failure(
             Ctx::new(cfg, opts.lang),
@@ -78,6 +104,7 @@ fn run_child(
     limits: &Limits,
     opts: Options,
     iso: &Isolation,
+    annotate: Option<&AnnotateTarget>,
 ) -> Result<FileOutcome, ReadError> {
     let exe = std::env::current_exe().map_err(|e| ReadError::Unreadable(e.to_string()))?;
     let mut cmd = Command::new(exe);
@@ -91,6 +118,12 @@ fn run_child(
     }
     if let Some(c) = &iso.config_path {
         cmd.arg("--config").arg(c);
+    }
+    if let Some(t) = annotate {
+        cmd.arg("--annotate-out")
+            .arg(&t.out)
+            .arg("--check-date")
+            .arg(t.check_date.to_string());
     }
     cmd.arg(path)
         .stdin(Stdio::null())
@@ -118,6 +151,12 @@ fn run_child(
     let mut child = cmd
         .spawn()
         .map_err(|e| ReadError::Unreadable(format!("Prüfprozess startet nicht: {e}")))?;
+    // The child writes the annotated copy through its own temporary file;
+    // should the child be killed with us, we remove that file on its behalf.
+    let child_temp = annotate.map(|t| crate::xlsx::temp_path(&t.out, child.id()));
+    if let Some(p) = &child_temp {
+        crate::interrupt::register_temp(p);
+    }
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let out_thread = std::thread::spawn(move || {
@@ -147,6 +186,9 @@ fn run_child(
         }
         Err(e) => return Err(ReadError::Unreadable(e.to_string())),
     };
+    if let Some(p) = &child_temp {
+        crate::interrupt::unregister_temp(p);
+    }
     let out = out_thread.join().unwrap_or_default();
     let err = err_thread.join().unwrap_or_default();
     if status.success() {
@@ -195,8 +237,51 @@ fn run_child(
 }
 
 /// The child's side: check one file in-process and print the outcome as JSON.
-pub fn child_main(path: &Path, shown: &str, cfg: &Config, lang: Lang, keep_records: bool) -> i32 {
-    let outcome = guarded(path, shown, cfg, Options { lang, keep_records });
+/// Writes the annotated copy of a readable file; a failure is recorded in the outcome.
+fn annotate_readable(
+    path: &Path,
+    cfg: &Config,
+    lang: Lang,
+    t: &AnnotateTarget,
+    outcome: &mut FileOutcome,
+) {
+    if !outcome.readable {
+        return;
+    }
+    let req = crate::render::annotate::AnnotateRequest {
+        input: path,
+        report: &outcome.report,
+        readable: true,
+        created: outcome.cover.created,
+        check_date: t.check_date,
+        lang,
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::render::annotate::write(&req, cfg, &t.out)
+    }));
+    outcome.annotated = match result {
+        Ok(Ok(())) => Some(Ok(t.out.display().to_string())),
+        Ok(Err(e)) => Some(Err(e.to_string())),
+        Err(_) => Some(Err(
+            "die kommentierte Kopie konnte nicht erzeugt werden".into()
+        )),
+    };
+}
+
+/// The child's side: check one file in-process, write its annotated copy if
+/// asked, and print the outcome as JSON.
+pub fn child_main(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+    keep_records: bool,
+    annotate: Option<AnnotateTarget>,
+) -> i32 {
+    let mut outcome = guarded(path, shown, cfg, Options { lang, keep_records });
+    if let Some(t) = &annotate {
+        annotate_readable(path, cfg, lang, t, &mut outcome);
+    }
     match serde_json::to_writer(std::io::stdout().lock(), &outcome) {
         Ok(()) => 0,
         Err(_) => 3,
