@@ -89,7 +89,11 @@ pub struct TableChecker<'s> {
     header: Option<HeaderMap>,
     failed: bool,
     any_row: bool,
-    unique: HashMap<usize, HashMap<String, CellPos>>,
+    /// Per unique column: a 64-bit fingerprint of each key seen, and its row.
+    /// A million case keys as strings would cost ~90 MiB, as fingerprints ~26 MiB;
+    /// two distinct keys of a million-row sheet share a fingerprint with a
+    /// probability of about 3·10⁻⁸.
+    unique: HashMap<usize, HashMap<u64, u32>>,
     sums: Vec<Decimal>,
     data_rows: usize,
     keep_records: bool,
@@ -97,6 +101,14 @@ pub struct TableChecker<'s> {
     values: Vec<CellValue>,
     /// First letters (lower case) of the totals labels.
     totals_initials: Vec<char>,
+}
+
+/// A 64-bit fingerprint of a key (SipHash with fixed keys: the same in every run).
+fn fingerprint(key: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(key.as_bytes());
+    h.finish()
 }
 
 fn initial(t: &str) -> char {
@@ -339,7 +351,8 @@ impl<'s> TableChecker<'s> {
             };
             let pos = CellPos::new(row, c);
             let seen = self.unique.entry(idx).or_default();
-            match seen.get(key) {
+            let fp = fingerprint(key);
+            match seen.get(&fp).map(|r| CellPos::new(*r, c)) {
                 Some(first) => {
                     let f = ctx
                         .at(Code::UniqueDuplicate, &self.name, pos, col.title())
@@ -349,7 +362,7 @@ impl<'s> TableChecker<'s> {
                     ctx.push(f);
                 }
                 None => {
-                    seen.insert(key.clone(), pos);
+                    seen.insert(fp, row);
                 }
             }
         }
