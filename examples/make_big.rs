@@ -13,6 +13,9 @@
 //!   1 % of the case rows carry one planted problem each: an unknown
 //!   Sozialraum, a cost that is not hours × rate, a duplicate Fall-ID, or
 //!   hours above 520. The counts go to `OUTDIR/PLANTED.md`.
+//! - `hostile_corner.xlsx`: `fall_10k.xlsx` plus one stray `x` in the last
+//!   cell of Fallarbeit, XFD1048576 (a dense reader would build a grid of
+//!   16,384 × 1,048,576 cells).
 //! - `year160/`: 40 providers × 4 quarters of 2026 = 160 clean workbooks of
 //!   about 30 cases each, and `year160/config.toml`: `schemas/verden.toml`
 //!   with the providers T07–T40 added, so that
@@ -20,8 +23,8 @@
 //!   knows every provider.
 //!
 //! Deterministic (fixed seed, fixed document dates): two runs give the same
-//! files. `--only big|year160` restricts the output; `--rows N` writes one
-//! extra `fall_custom.xlsx` with N rows.
+//! files. `--only big|year160` restricts the output; `--rows N` writes only
+//! `fall_custom.xlsx` with N rows instead of the fixed sizes.
 
 use std::collections::BTreeSet;
 use std::error::Error;
@@ -73,6 +76,10 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.range(0, items.len() as i64 - 1) as usize]
     }
+
+    fn word(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.range(0, items.len() as i64 - 1) as usize]
+    }
 }
 
 // ------------------------------------------------------------------ master data
@@ -120,8 +127,18 @@ const FIRST: [&str; 12] = [
     "Merle", "Jannik",
 ];
 const LAST: [&str; 12] = [
-    "Rohlfs", "Meinken", "Tietjen", "Wöhlke", "Oelfke", "Kaya", "Bruns", "Lüdemann", "Hoops",
-    "Cordes", "Behrens", "Schwenn",
+    "Rohlfs",
+    "Meinken",
+    "Tietjen",
+    "Wöhlke",
+    "Oelfke",
+    "Kaya",
+    "Bruns",
+    "Lüdemann",
+    "Hoops",
+    "Cordes",
+    "Behrens",
+    "Schwenn",
 ];
 const ORG_KIND: [&str; 8] = [
     "Jugendhilfe",
@@ -415,14 +432,7 @@ fn money(ws: &mut Worksheet, r: u32, c: u16, cents: i64, f: &Format) -> Res<()> 
 }
 
 /// A `=SUM(...)` formula with its cached result.
-fn sum_formula(
-    ws: &mut Worksheet,
-    r: u32,
-    c: u16,
-    text: &str,
-    value: i64,
-    f: &Format,
-) -> Res<()> {
+fn sum_formula(ws: &mut Worksheet, r: u32, c: u16, text: &str, value: i64, f: &Format) -> Res<()> {
     ws.write_formula_with_format(r, c, Formula::new(text).set_result(dot2(value)), f)?;
     Ok(())
 }
@@ -526,6 +536,13 @@ impl<'w> FallSheet<'w> {
         })
     }
 
+    /// A stray value in the last cell of the sheet, XFD1048576 (hostile case:
+    /// a dense reader would allocate 16,384 × 1,048,576 cells).
+    fn stray_corner(&mut self) -> Res<()> {
+        self.ws.write_string(1_048_575, 16_383, "x")?;
+        Ok(())
+    }
+
     /// Excel (1-based) row of data row `i`.
     fn excel_row(&self, i: u32) -> u32 {
         self.header + 2 + i
@@ -619,7 +636,13 @@ fn deckblatt(wb: &mut Workbook, f: &Formats, p: &Provider, q: u32, created: Naiv
 }
 
 /// Milieuarbeit: 2–4 measures; returns the `Summen` formula and the cost sum.
-fn milieu(wb: &mut Workbook, f: &Formats, p: &Provider, q: u32, rng: &mut Rng) -> Res<(String, i64)> {
+fn milieu(
+    wb: &mut Workbook,
+    f: &Formats,
+    p: &Provider,
+    q: u32,
+    rng: &mut Rng,
+) -> Res<(String, i64)> {
     let ws = wb.add_worksheet();
     ws.set_name("Milieuarbeit")?;
     let cols = [
@@ -748,7 +771,15 @@ fn case_id(idx: u64) -> String {
     format!("JA-{year}-{n:05}")
 }
 
-fn big(out: &Path, file: &str, rows: u64, p: &Provider, areas: &[String], f: &Formats) -> Res<Plants> {
+fn big(
+    out: &Path,
+    file: &str,
+    rows: u64,
+    corner: bool,
+    p: &Provider,
+    areas: &[String],
+    f: &Formats,
+) -> Res<Plants> {
     let q = 3;
     let (qstart, qend) = quarter_bounds(q);
     let mut rng = Rng::new(SEED ^ rows);
@@ -799,7 +830,7 @@ fn big(out: &Path, file: &str, rows: u64, p: &Provider, areas: &[String], f: &Fo
         let mut hours = (rng.range(lo, hi) * days * rng.range(85, 115) / 700).clamp(50, 52_000);
         let (mut area, mut deviating, mut reason) = (rng.pick(&p.areas).as_str(), "nein", None);
         if plant == Some(0) {
-            area = *rng.pick(&UNKNOWN_AREAS);
+            area = rng.word(&UNKNOWN_AREAS);
             plants.unknown_area += 1;
         } else if rng.chance(2) {
             area = rng.pick(&others).as_str();
@@ -817,12 +848,12 @@ fn big(out: &Path, file: &str, rows: u64, p: &Provider, areas: &[String], f: &Fo
         }
         remark.clear();
         if end.is_some() && rng.chance(50) {
-            remark.push_str(rng.pick(&ENDINGS));
+            remark.push_str(rng.word(&ENDINGS));
         } else if rng.chance(20) {
             let d = qstart + Duration::days(rng.range(3, 88));
             write!(remark, "Hilfeplangespräch am {}", de_date(d))?;
         } else if rng.chance(5) {
-            remark.push_str(rng.pick(&REMARKS));
+            remark.push_str(rng.word(&REMARKS));
         }
         sheet.emit(
             f,
@@ -840,6 +871,9 @@ fn big(out: &Path, file: &str, rows: u64, p: &Provider, areas: &[String], f: &Fo
                 remark: (!remark.is_empty()).then_some(remark.as_str()),
             },
         )?;
+    }
+    if corner {
+        sheet.stray_corner()?;
     }
     let fall = sheet.finish(f)?;
     let m = milieu(&mut wb, f, p, q, &mut rng)?;
@@ -864,7 +898,12 @@ struct Case {
 
 /// A provider's case load through 2026: ~27 open at the start of the year,
 /// each quarter 3–6 end and 3–6 begin. Keys are unique across providers.
-fn simulate(p: &Provider, areas: &[String], rng: &mut Rng, ids: &mut BTreeSet<(i32, i64)>) -> Vec<Case> {
+fn simulate(
+    p: &Provider,
+    areas: &[String],
+    rng: &mut Rng,
+    ids: &mut BTreeSet<(i32, i64)>,
+) -> Vec<Case> {
     let others: Vec<String> = areas
         .iter()
         .filter(|a| !p.areas.contains(a))
@@ -958,12 +997,12 @@ fn quarter_file(
         };
         remark.clear();
         if ending.is_some() && rng.chance(50) {
-            remark.push_str(rng.pick(&ENDINGS));
+            remark.push_str(rng.word(&ENDINGS));
         } else if rng.chance(20) {
             let d = start + Duration::days(rng.range(3, (end - start).num_days() - 3));
             write!(remark, "Hilfeplangespräch am {}", de_date(d))?;
         } else if rng.chance(10) {
-            remark.push_str(rng.pick(&REMARKS));
+            remark.push_str(rng.word(&REMARKS));
         }
         sheet.emit(
             f,
@@ -1042,24 +1081,28 @@ fn main() -> Res<()> {
     let t01 = base.iter().find(|p| p.id == "T01").ok_or("no T01")?;
 
     if only.as_deref() != Some("year160") {
-        let mut sizes: Vec<(String, u64)> = vec![
-            ("fall_10k.xlsx".into(), 10_000),
-            ("fall_100k.xlsx".into(), 100_000),
-            ("fall_1m.xlsx".into(), 1_000_000),
+        let mut sizes: Vec<(String, u64, bool)> = vec![
+            ("fall_10k.xlsx".into(), 10_000, false),
+            ("fall_100k.xlsx".into(), 100_000, false),
+            ("fall_1m.xlsx".into(), 1_000_000, false),
+            ("hostile_corner.xlsx".into(), 10_000, true),
         ];
         if let Some(n) = custom {
-            sizes = vec![("fall_custom.xlsx".into(), n)];
+            sizes = vec![("fall_custom.xlsx".into(), n, false)];
         }
         let mut md = String::new();
         writeln!(md, "# Planted problems (examples/make_big.rs)")?;
         writeln!(md)?;
-        writeln!(md, "Provider T01, 2026 Q3. One problem per affected row; expected finding in brackets.")?;
+        writeln!(
+            md,
+            "Provider T01, 2026 Q3. One problem per affected row; expected finding in brackets."
+        )?;
         writeln!(md)?;
-        writeln!(md, "| file | rows | unknown Sozialraum (ENUM-UNKNOWN) | cost ≠ hours × rate (CROSS-COST) | duplicate Fall-ID (UNIQUE-DUPLICATE) | hours > 520 (RANGE) |")?;
+        writeln!(md, "| file | rows | unknown Sozialraum (ENUM-UNKNOWN) | cost ≠ hours × rate (CROSS-COST) | duplicate Fall-ID (UNIQUE-DUPLICATE) | hours > 520 (RANGE-NUMBER) |")?;
         writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
-        for (file, rows) in sizes {
+        for (file, rows, corner) in sizes {
             let t = std::time::Instant::now();
-            let p = big(out, &file, rows, t01, &areas, &f)?;
+            let p = big(out, &file, rows, corner, t01, &areas, &f)?;
             println!(
                 "{file}: {rows} rows, planted {} unknown Sozialraum, {} cost, {} duplicate, {} hours ({:.1} s)",
                 p.unknown_area,
@@ -1074,7 +1117,9 @@ fn main() -> Res<()> {
                 p.unknown_area, p.cost, p.duplicate, p.hours
             )?;
         }
-        fs::write(out.join("PLANTED.md"), md)?;
+        if custom.is_none() {
+            fs::write(out.join("PLANTED.md"), md)?;
+        }
     }
     if only.as_deref() != Some("big") {
         let t = std::time::Instant::now();
