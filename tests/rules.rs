@@ -1451,3 +1451,25 @@ fn json_contract_of_a_finding() {
     assert_eq!(f["column"], "Sozialraum");
     assert_eq!(f["value"], "Achm");
 }
+
+#[test]
+fn cells_outside_the_table_are_named_once_not_silently_dropped() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Fallarbeit", "Z40", "Notiz ohne Spalte");
+    s.set("Fallarbeit", "Z41", "noch eine");
+    let (code, report) = check_submission(&s);
+    assert_eq!(code, 0, "{}", report.dump());
+    let f = report.find("CELLS-IGNORED", Some("Fallarbeit"), Some("Z40"));
+    assert_eq!(f.len(), 1, "{}", report.dump());
+    assert_eq!(f[0]["severity"], "info");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with('2'),
+        "{}",
+        f[0]
+    );
+    let clean = Submission::valid("T01", 2026, 3);
+    assert!(!check_submission(&clean).1.has("CELLS-IGNORED"));
+}

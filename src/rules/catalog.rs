@@ -142,6 +142,13 @@ codes! {
         en: "The column \"{value}\" is ignored.",
         hint_de: "",
         hint_en: "";
+    /// Zellen außerhalb der Spalten der Tabelle (ohne Überschrift) werden nicht ausgewertet; genannt werden ihre Anzahl und die erste.
+    /// English: cells outside the table's columns (without a header) are not read; their number and the first are named.
+    CellsIgnored = "CELLS-IGNORED", Column, Info,
+        de: "{count} Zelle(n) ohne Spaltenüberschrift wurden nicht ausgewertet (die erste hier).",
+        en: "{count} cell(s) without a column header were not read (the first here).",
+        hint_de: "Gehören sie zur Meldung, bitte eine Spalte der Vorlage verwenden.",
+        hint_en: "If they belong to the report, use a column of the template.";
     /// Eine Pflichtzelle ist leer.
     /// English: a required cell is empty.
     RequiredEmpty = "REQUIRED-EMPTY", Required, Error,

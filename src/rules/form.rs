@@ -159,7 +159,9 @@ pub fn check_sums(
 pub fn parse_file_name(name: &str) -> Option<(String, i32, u8)> {
     let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)^(T\d{2})[_\- ](\d{4})[_\- ]?Q([1-4])").ok()).as_ref()?;
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"(?i)^(T\d{2})[_\- ](\d{4})[_\- ]?Q([1-4])").ok())
+        .as_ref()?;
     let c = re.captures(stem)?;
     Some((
         c.get(1)?.as_str().to_uppercase(),

@@ -101,6 +101,10 @@ pub struct TableChecker<'s> {
     values: Vec<CellValue>,
     /// First letters (lower case) of the totals labels.
     totals_initials: Vec<char>,
+    /// Sheet columns that carry an extra (reported) header.
+    extra_cols: Vec<u32>,
+    ignored: u64,
+    first_ignored: Option<CellPos>,
 }
 
 /// A 64-bit fingerprint of a key (SipHash with fixed keys: the same in every run).
@@ -135,6 +139,9 @@ impl<'s> TableChecker<'s> {
             records: Vec::new(),
             values: Vec::with_capacity(sheet.columns.len()),
             totals_initials: sheet.totals_keys.iter().map(|k| initial(k)).collect(),
+            extra_cols: Vec::new(),
+            ignored: 0,
+            first_ignored: None,
         }
     }
 
@@ -170,6 +177,15 @@ impl<'s> TableChecker<'s> {
                 let f = ctx.make(Code::SheetEmpty).sheet(self.name.clone()).build();
                 ctx.push(f);
             }
+        }
+        if let Some(first) = self.first_ignored {
+            let f = ctx
+                .make(Code::CellsIgnored)
+                .sheet(self.name.clone())
+                .cell(first)
+                .arg("count", self.ignored.to_string())
+                .build();
+            ctx.push(f);
         }
         TableResult {
             sheet: self.name,
@@ -264,6 +280,7 @@ impl<'s> TableChecker<'s> {
                 .build();
             ctx.push(f);
         }
+        self.extra_cols = m.extra.iter().map(|(c, _)| *c).collect();
         for (c, text) in &m.extra {
             let pos = CellPos::new(m.row, *c);
             let f = if ctx.cfg.is_forbidden_header(text) {
@@ -319,6 +336,18 @@ impl<'s> TableChecker<'s> {
             .iter()
             .flatten()
             .any(|c| raw_at(*c).is_some_and(|r| !r.is_empty()));
+        // Cells in no column of the table (no header, not an extra column) are
+        // not read; the sheet gets one info naming how many and the first.
+        for cell in cells {
+            if !cell.raw.is_empty()
+                && !cols.contains(&Some(cell.col))
+                && !self.extra_cols.contains(&cell.col)
+            {
+                self.ignored += 1;
+                self.first_ignored
+                    .get_or_insert(CellPos::new(row, cell.col));
+            }
+        }
         if !has_data {
             return;
         }
