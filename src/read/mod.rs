@@ -9,9 +9,12 @@ pub mod sniff;
 pub mod zipcheck;
 
 use std::io::{Read, Seek};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 use chrono::NaiveDateTime;
+use compact_str::CompactString;
 use thiserror::Error;
 
 use crate::config::Limits;
@@ -21,7 +24,9 @@ pub use sniff::Format;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Raw {
     Empty,
-    Text(String),
+    /// Text; short texts (Fall-IDs, Sozialräume, codes) live inline, without an
+    /// allocation: a big sheet holds millions of them.
+    Text(CompactString),
     Number(f64),
     Int(i64),
     Bool(bool),
@@ -126,7 +131,7 @@ fn text_or_error(s: &str) -> Raw {
             return Raw::Error(t.to_string());
         }
     }
-    Raw::Text(s.to_string())
+    Raw::Text(CompactString::new(s))
 }
 
 fn iso_date(s: &str) -> Raw {
@@ -134,7 +139,7 @@ fn iso_date(s: &str) -> Raw {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d") {
         return Raw::DateTime(d.and_hms_opt(0, 0, 0).unwrap_or_default());
     }
-    Raw::Text(s.to_string())
+    Raw::Text(CompactString::new(s))
 }
 
 fn from_ref(d: &DataRef<'_>) -> Raw {
@@ -149,7 +154,7 @@ fn from_ref(d: &DataRef<'_>) -> Raw {
             _ => Raw::Number(dt.as_f64()),
         },
         DataRef::DateTimeIso(s) => iso_date(s),
-        DataRef::DurationIso(s) => Raw::Text(s.clone()),
+        DataRef::DurationIso(s) => Raw::Text(CompactString::new(s)),
         DataRef::Error(e) => Raw::Error(e.to_string()),
         DataRef::Empty => Raw::Empty,
     }
@@ -166,7 +171,7 @@ fn from_data(d: &Data) -> Raw {
             _ => Raw::Number(dt.as_f64()),
         },
         Data::DateTimeIso(s) => iso_date(s),
-        Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::DurationIso(s) => Raw::Text(CompactString::new(s)),
         Data::Error(e) => Raw::Error(e.to_string()),
         Data::Empty => Raw::Empty,
     }
@@ -240,13 +245,46 @@ impl<RS: Read + Seek> Workbook<RS> {
     /// Calls `on_row(row, cells)` for every row with a non-empty cell, in the
     /// sheet's row order; `on_row` returns `false` to stop early. Rows and
     /// columns are 0-based, counted from A1.
-    pub fn for_each_row(
+    ///
+    /// Reading and `on_row` run on two threads: the XML parse of a big sheet
+    /// and the rules on its rows take about the same time, so a check costs
+    /// little more than the read. Rows travel in recycled batches through a
+    /// short queue (memory stays bounded); `on_row` sees them in order.
+    pub fn for_each_row<F>(
         &mut self,
         sheet: &str,
         limits: &Limits,
-        mut on_row: impl FnMut(u32, &[RawCell]) -> bool,
-    ) -> Result<(), ReadError> {
-        let mut rows = RowAssembler::new(limits);
+        on_row: F,
+    ) -> Result<(), ReadError>
+    where
+        F: FnMut(u32, &[RawCell]) -> bool + Send,
+    {
+        let stopped = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
+            let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+            let consumer = scope.spawn(|| consume(full_rx, empty_tx, on_row, &stopped));
+            let mut rows = RowAssembler::new(limits, full_tx, empty_rx, &stopped);
+            // The rows before an error are delivered too (a damaged sheet is
+            // still copied as far as it could be read).
+            let read = self.produce(sheet, &mut rows);
+            rows.ship();
+            drop(rows);
+            if let Err(panic) = consumer.join() {
+                std::panic::resume_unwind(panic);
+            }
+            // A stop comes from a row before the reader's position: what the
+            // reader met after it (a limit, a broken part) is not this sheet's business.
+            if stopped.load(Ordering::Acquire) {
+                Ok(())
+            } else {
+                read
+            }
+        })
+    }
+
+    /// Streams the sheet's cells into `rows` until the end, an error or a stop.
+    fn produce(&mut self, sheet: &str, rows: &mut RowAssembler) -> Result<(), ReadError> {
         let uncalculated = self.uncalculated;
         match &mut self.inner {
             Inner::Xlsx(wb) => {
@@ -264,7 +302,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                         }
                         (v, _) => from_ref(v),
                     };
-                    if !rows.push(cell.pos.0, cell.pos.1, raw, &mut on_row)? {
+                    if !rows.push(cell.pos.0, cell.pos.1, raw)? {
                         return Ok(());
                     }
                 }
@@ -273,21 +311,20 @@ impl<RS: Read + Seek> Workbook<RS> {
                 let mut reader = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
                 while let Some(cell) = reader.next_cell().map_err(unreadable)? {
                     let (r, c) = cell.get_position();
-                    if !rows.push(r, c, from_ref(cell.get_value()), &mut on_row)? {
+                    if !rows.push(r, c, from_ref(cell.get_value()))? {
                         return Ok(());
                     }
                 }
             }
             Inner::Xls(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
-                feed_range(&range, &mut rows, &mut on_row)?;
+                feed_range(&range, rows)?;
             }
             Inner::Ods(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
-                feed_range(&range, &mut rows, &mut on_row)?;
+                feed_range(&range, rows)?;
             }
         }
-        rows.finish(&mut on_row);
         Ok(())
     }
 }
@@ -306,11 +343,7 @@ impl NumberFormats {
     }
 }
 
-fn feed_range(
-    range: &calamine::Range<Data>,
-    rows: &mut RowAssembler,
-    on_row: &mut impl FnMut(u32, &[RawCell]) -> bool,
-) -> Result<(), ReadError> {
+fn feed_range(range: &calamine::Range<Data>, rows: &mut RowAssembler) -> Result<(), ReadError> {
     let Some((r0, c0)) = range.start() else {
         return Ok(());
     };
@@ -318,49 +351,100 @@ fn feed_range(
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
             continue;
         };
-        if !rows.push(
-            r0.saturating_add(r),
-            c0.saturating_add(c),
-            from_data(d),
-            on_row,
-        )? {
+        if !rows.push(r0.saturating_add(r), c0.saturating_add(c), from_data(d))? {
             return Ok(());
         }
     }
     Ok(())
 }
 
-/// Groups a cell stream into rows and enforces the cell limit.
-struct RowAssembler {
-    max_rows: u32,
-    max_columns: u32,
-    current: Option<u32>,
+/// Rows per batch: enough to make the hand-over between threads rare.
+const BATCH_ROWS: usize = 2048;
+/// Full batches waiting for the consumer; with the one being filled and the
+/// one being checked, at most this + 2 batches exist.
+const QUEUED_BATCHES: usize = 2;
+
+/// Rows in one flat cell vector: row `i` holds `cells[starts[i].1..starts[i + 1].1]`.
+#[derive(Default)]
+struct Batch {
+    starts: Vec<(u32, usize)>,
     cells: Vec<RawCell>,
-    count: u64,
-    max_cells: u64,
-    stopped: bool,
 }
 
-impl RowAssembler {
-    fn new(limits: &Limits) -> Self {
+impl Batch {
+    fn clear(&mut self) {
+        self.starts.clear();
+        self.cells.clear();
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (u32, &[RawCell])> {
+        let ends = self
+            .starts
+            .iter()
+            .skip(1)
+            .map(|&(_, i)| i)
+            .chain(std::iter::once(self.cells.len()));
+        self.starts
+            .iter()
+            .zip(ends)
+            .map(|(&(row, start), end)| (row, self.cells.get(start..end).unwrap_or(&[])))
+    }
+}
+
+/// The consumer thread: hands each row to `on_row`, returns emptied batches.
+fn consume(
+    full: mpsc::Receiver<Batch>,
+    empty: mpsc::Sender<Batch>,
+    mut on_row: impl FnMut(u32, &[RawCell]) -> bool,
+    stopped: &AtomicBool,
+) {
+    for mut batch in full {
+        for (row, cells) in batch.rows() {
+            if !on_row(row, cells) {
+                stopped.store(true, Ordering::Release);
+                return;
+            }
+        }
+        batch.clear();
+        // The reader may be done already and no longer take batches back.
+        let _ = empty.send(batch);
+    }
+}
+
+/// Groups a cell stream into rows, enforces the cell limits and ships full
+/// batches of rows to the consumer.
+struct RowAssembler<'s> {
+    max_rows: u32,
+    max_columns: u32,
+    max_cells: u64,
+    count: u64,
+    batch: Batch,
+    full: mpsc::SyncSender<Batch>,
+    empty: mpsc::Receiver<Batch>,
+    stopped: &'s AtomicBool,
+}
+
+impl<'s> RowAssembler<'s> {
+    fn new(
+        limits: &Limits,
+        full: mpsc::SyncSender<Batch>,
+        empty: mpsc::Receiver<Batch>,
+        stopped: &'s AtomicBool,
+    ) -> Self {
         RowAssembler {
             max_rows: limits.max_rows,
             max_columns: limits.max_columns,
-            current: None,
-            cells: Vec::new(),
-            count: 0,
             max_cells: limits.max_cells_per_sheet,
-            stopped: false,
+            count: 0,
+            batch: Batch::default(),
+            full,
+            empty,
+            stopped,
         }
     }
 
-    fn push(
-        &mut self,
-        row: u32,
-        col: u32,
-        raw: Raw,
-        on_row: &mut impl FnMut(u32, &[RawCell]) -> bool,
-    ) -> Result<bool, ReadError> {
+    /// Adds a cell of the stream; `Ok(false)` when the consumer has stopped.
+    fn push(&mut self, row: u32, col: u32, raw: Raw) -> Result<bool, ReadError> {
         if raw.is_empty() {
             return Ok(true);
         }
@@ -392,28 +476,132 @@ impl RowAssembler {
                 limit: "max_cells_per_sheet",
             });
         }
-        if self.current != Some(row) {
-            if let Some(r) = self.current {
-                if !self.cells.is_empty() && !on_row(r, &self.cells) {
-                    self.stopped = true;
-                    return Ok(false);
-                }
+        if self.batch.starts.last().map(|&(r, _)| r) != Some(row) {
+            if self.batch.starts.len() >= BATCH_ROWS && !self.ship() {
+                return Ok(false);
             }
-            self.cells.clear();
-            self.current = Some(row);
+            self.batch.starts.push((row, self.batch.cells.len()));
         }
-        self.cells.push(RawCell { col, raw });
+        self.batch.cells.push(RawCell { col, raw });
         Ok(true)
     }
 
-    fn finish(&mut self, on_row: &mut impl FnMut(u32, &[RawCell]) -> bool) {
-        if self.stopped {
-            return;
+    /// Sends the batch being filled; `false` when the consumer has stopped.
+    fn ship(&mut self) -> bool {
+        if self.stopped.load(Ordering::Acquire) {
+            return false;
         }
-        if let Some(r) = self.current {
-            if !self.cells.is_empty() {
-                on_row(r, &self.cells);
-            }
+        if self.batch.starts.is_empty() {
+            return true;
         }
+        let next = self.empty.try_recv().unwrap_or_default();
+        let full = std::mem::replace(&mut self.batch, next);
+        self.full.send(full).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A workbook whose sheet "Daten" has `rows` rows: A = row number, B = "r<row>".
+    fn workbook(rows: u32) -> Workbook<Cursor<Vec<u8>>> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.set_name("Daten").unwrap();
+        for r in 0..rows {
+            ws.write_number(r, 0, f64::from(r)).unwrap();
+            ws.write_string(r, 1, format!("r{r}")).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        Workbook::open(Cursor::new(bytes), Format::Xlsx).unwrap()
+    }
+
+    fn row_of(cells: &[RawCell]) -> (f64, String) {
+        match cells {
+            [RawCell {
+                col: 0,
+                raw: Raw::Number(n),
+            }, RawCell {
+                col: 1,
+                raw: Raw::Text(t),
+            }] => (*n, t.to_string()),
+            other => panic!("unexpected row {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rows_arrive_whole_and_in_order_across_batches() {
+        let total = 3 * BATCH_ROWS as u32 + 17;
+        let mut wb = workbook(total);
+        let mut seen = Vec::new();
+        wb.for_each_row("Daten", &Limits::default(), |row, cells| {
+            seen.push((row, row_of(cells)));
+            true
+        })
+        .unwrap();
+        assert_eq!(seen.len(), total as usize);
+        for (i, (row, (n, t))) in seen.into_iter().enumerate() {
+            assert_eq!(row, i as u32);
+            assert_eq!(n, i as f64);
+            assert_eq!(t, format!("r{i}"));
+        }
+    }
+
+    #[test]
+    fn a_stop_ends_the_rows_at_that_row() {
+        let mut wb = workbook(2 * BATCH_ROWS as u32 + 5);
+        let stop_at = BATCH_ROWS as u32 + 3;
+        let mut last = None;
+        wb.for_each_row("Daten", &Limits::default(), |row, _| {
+            last = Some(row);
+            row < stop_at
+        })
+        .unwrap();
+        assert_eq!(last, Some(stop_at));
+    }
+
+    #[test]
+    fn a_limit_behind_the_stop_is_not_an_error_but_one_before_it_is() {
+        let limits = Limits {
+            max_rows: 3 * BATCH_ROWS as u32,
+            ..Limits::default()
+        };
+        let mut wb = workbook(3 * BATCH_ROWS as u32 + 10);
+        let early = wb.for_each_row("Daten", &limits, |row, _| row < 10);
+        assert!(early.is_ok(), "{early:?}");
+        let mut delivered = 0u32;
+        let full = wb.for_each_row("Daten", &limits, |_, _| {
+            delivered += 1;
+            true
+        });
+        assert!(
+            matches!(
+                full,
+                Err(ReadError::Limit {
+                    limit: "max_rows",
+                    ..
+                })
+            ),
+            "{full:?}"
+        );
+        assert_eq!(
+            delivered,
+            3 * BATCH_ROWS as u32,
+            "every row before the limit"
+        );
+    }
+
+    #[test]
+    fn a_panic_in_the_row_handler_reaches_the_caller() {
+        let mut wb = workbook(10);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wb.for_each_row("Daten", &Limits::default(), |row, _| {
+                assert!(row < 5, "row handler fails at row {row}");
+                true
+            })
+        }));
+        assert!(caught.is_err());
     }
 }

@@ -332,7 +332,7 @@ fn copy_sheet(
             let res = match &cell.raw {
                 Raw::Empty => Ok(&mut ws),
                 Raw::Text(s) => {
-                    ws.write_string_with_format(r, c, s, formats.get(Kind::Text, "", sev))
+                    ws.write_string_with_format(r, c, s.as_str(), formats.get(Kind::Text, "", sev))
                 }
                 Raw::Number(f) => {
                     ws.write_number_with_format(r, c, *f, formats.get(Kind::Number, nf, sev))
