@@ -246,10 +246,11 @@ impl<RS: Read + Seek> Workbook<RS> {
     /// sheet's row order; `on_row` returns `false` to stop early. Rows and
     /// columns are 0-based, counted from A1.
     ///
-    /// Reading and `on_row` run on two threads: the XML parse of a big sheet
-    /// and the rules on its rows take about the same time, so a check costs
-    /// little more than the read. Rows travel in recycled batches through a
-    /// short queue (memory stays bounded); `on_row` sees them in order.
+    /// A big sheet is read and handed to `on_row` on two threads: the XML
+    /// parse and the rules on the rows take about the same time, so a check
+    /// costs little more than the read. Rows travel in recycled batches
+    /// through a short queue (memory stays bounded); `on_row` sees them in
+    /// order. A sheet of one batch or less stays on this thread.
     pub fn for_each_row<F>(
         &mut self,
         sheet: &str,
@@ -261,18 +262,17 @@ impl<RS: Read + Seek> Workbook<RS> {
     {
         let stopped = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
-            let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-            let consumer = scope.spawn(|| consume(full_rx, empty_tx, on_row, &stopped));
-            let mut rows = RowAssembler::new(limits, full_tx, empty_rx, &stopped);
+            let mut handoff = Handoff {
+                scope,
+                stopped: &stopped,
+                state: HandoffState::Inline(on_row),
+            };
+            let mut rows = RowAssembler::new(limits, &mut handoff);
             // The rows before an error are delivered too (a damaged sheet is
             // still copied as far as it could be read).
             let read = self.produce(sheet, &mut rows);
-            rows.ship();
-            drop(rows);
-            if let Err(panic) = consumer.join() {
-                std::panic::resume_unwind(panic);
-            }
+            rows.ship(false);
+            handoff.finish();
             // A stop comes from a row before the reader's position: what the
             // reader met after it (a limit, a broken part) is not this sheet's business.
             if stopped.load(Ordering::Acquire) {
@@ -391,6 +391,94 @@ impl Batch {
     }
 }
 
+/// Where full batches go: first to `on_row` on the reading thread; once a
+/// sheet fills a batch, to a consumer thread running `on_row`.
+trait RowSink {
+    /// Hands over the rows of `batch` (leaving it empty); `more` when the
+    /// sheet goes on. `false` when `on_row` has stopped.
+    fn ship(&mut self, batch: &mut Batch, more: bool) -> bool;
+}
+
+struct Handoff<'scope, 'env, F> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    stopped: &'env AtomicBool,
+    state: HandoffState<'scope, F>,
+}
+
+enum HandoffState<'scope, F> {
+    Inline(F),
+    Threaded {
+        full: mpsc::SyncSender<Batch>,
+        empty: mpsc::Receiver<Batch>,
+        consumer: std::thread::ScopedJoinHandle<'scope, ()>,
+    },
+    Finished,
+}
+
+impl<'scope, 'env, F> Handoff<'scope, 'env, F>
+where
+    F: FnMut(u32, &[RawCell]) -> bool + Send + 'scope,
+{
+    /// Waits for the consumer to handle every batch sent; its panic is ours.
+    fn finish(&mut self) {
+        if let HandoffState::Threaded { full, consumer, .. } =
+            std::mem::replace(&mut self.state, HandoffState::Finished)
+        {
+            drop(full);
+            if let Err(panic) = consumer.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+}
+
+impl<'scope, 'env, F> RowSink for Handoff<'scope, 'env, F>
+where
+    F: FnMut(u32, &[RawCell]) -> bool + Send + 'scope,
+{
+    fn ship(&mut self, batch: &mut Batch, more: bool) -> bool {
+        if self.stopped.load(Ordering::Acquire) {
+            return false;
+        }
+        if batch.starts.is_empty() {
+            return true;
+        }
+        if let HandoffState::Inline(on_row) = &mut self.state {
+            if !more {
+                let complete = batch.rows().all(|(row, cells)| on_row(row, cells));
+                batch.clear();
+                if !complete {
+                    self.stopped.store(true, Ordering::Release);
+                }
+                return complete;
+            }
+            // The sheet is big: from here on a second thread runs `on_row`.
+            if let HandoffState::Inline(on_row) =
+                std::mem::replace(&mut self.state, HandoffState::Finished)
+            {
+                let (full, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
+                let (empty_tx, empty) = mpsc::channel::<Batch>();
+                let stopped = self.stopped;
+                let consumer = self
+                    .scope
+                    .spawn(move || consume(full_rx, empty_tx, on_row, stopped));
+                self.state = HandoffState::Threaded {
+                    full,
+                    empty,
+                    consumer,
+                };
+            }
+        }
+        match &self.state {
+            HandoffState::Threaded { full, empty, .. } => {
+                let next = empty.try_recv().unwrap_or_default();
+                full.send(std::mem::replace(batch, next)).is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The consumer thread: hands each row to `on_row`, returns emptied batches.
 fn consume(
     full: mpsc::Receiver<Batch>,
@@ -412,38 +500,29 @@ fn consume(
 }
 
 /// Groups a cell stream into rows, enforces the cell limits and ships full
-/// batches of rows to the consumer.
+/// batches of rows.
 struct RowAssembler<'s> {
     max_rows: u32,
     max_columns: u32,
     max_cells: u64,
     count: u64,
     batch: Batch,
-    full: mpsc::SyncSender<Batch>,
-    empty: mpsc::Receiver<Batch>,
-    stopped: &'s AtomicBool,
+    sink: &'s mut dyn RowSink,
 }
 
 impl<'s> RowAssembler<'s> {
-    fn new(
-        limits: &Limits,
-        full: mpsc::SyncSender<Batch>,
-        empty: mpsc::Receiver<Batch>,
-        stopped: &'s AtomicBool,
-    ) -> Self {
+    fn new(limits: &Limits, sink: &'s mut dyn RowSink) -> Self {
         RowAssembler {
             max_rows: limits.max_rows,
             max_columns: limits.max_columns,
             max_cells: limits.max_cells_per_sheet,
             count: 0,
             batch: Batch::default(),
-            full,
-            empty,
-            stopped,
+            sink,
         }
     }
 
-    /// Adds a cell of the stream; `Ok(false)` when the consumer has stopped.
+    /// Adds a cell of the stream; `Ok(false)` when `on_row` has stopped.
     fn push(&mut self, row: u32, col: u32, raw: Raw) -> Result<bool, ReadError> {
         if raw.is_empty() {
             return Ok(true);
@@ -477,7 +556,7 @@ impl<'s> RowAssembler<'s> {
             });
         }
         if self.batch.starts.last().map(|&(r, _)| r) != Some(row) {
-            if self.batch.starts.len() >= BATCH_ROWS && !self.ship() {
+            if self.batch.starts.len() >= BATCH_ROWS && !self.ship(true) {
                 return Ok(false);
             }
             self.batch.starts.push((row, self.batch.cells.len()));
@@ -486,17 +565,8 @@ impl<'s> RowAssembler<'s> {
         Ok(true)
     }
 
-    /// Sends the batch being filled; `false` when the consumer has stopped.
-    fn ship(&mut self) -> bool {
-        if self.stopped.load(Ordering::Acquire) {
-            return false;
-        }
-        if self.batch.starts.is_empty() {
-            return true;
-        }
-        let next = self.empty.try_recv().unwrap_or_default();
-        let full = std::mem::replace(&mut self.batch, next);
-        self.full.send(full).is_ok()
+    fn ship(&mut self, more: bool) -> bool {
+        self.sink.ship(&mut self.batch, more)
     }
 }
 
@@ -595,13 +665,36 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_row_handler_reaches_the_caller() {
-        let mut wb = workbook(10);
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            wb.for_each_row("Daten", &Limits::default(), |row, _| {
-                assert!(row < 5, "row handler fails at row {row}");
-                true
-            })
-        }));
-        assert!(caught.is_err());
+        // A small sheet (handled on the reading thread) and a big one (on a second thread).
+        for (rows, fail_at) in [(10, 5), (3 * BATCH_ROWS as u32, 2 * BATCH_ROWS as u32)] {
+            let mut wb = workbook(rows);
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                wb.for_each_row("Daten", &Limits::default(), |row, _| {
+                    assert!(row < fail_at, "row handler fails at row {row}");
+                    true
+                })
+            }));
+            assert!(caught.is_err(), "{rows} rows");
+        }
+    }
+
+    #[test]
+    fn small_sheets_are_delivered_and_stopped_like_big_ones() {
+        let mut wb = workbook(BATCH_ROWS as u32);
+        let mut seen = 0;
+        wb.for_each_row("Daten", &Limits::default(), |row, cells| {
+            assert_eq!(row_of(cells).1, format!("r{row}"));
+            seen += 1;
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, BATCH_ROWS);
+        let mut last = None;
+        wb.for_each_row("Daten", &Limits::default(), |row, _| {
+            last = Some(row);
+            row < 7
+        })
+        .unwrap();
+        assert_eq!(last, Some(7));
     }
 }
