@@ -32,6 +32,8 @@ pub enum Command {
     Consolidate(ConsolidateArgs),
     /// Vergleicht Ausgaben mit dem Budgetplan (Controlling-Arbeitsmappe mit Diagrammen) / audit against the budget
     Audit(AuditArgs),
+    /// Leere Meldungs-Arbeitsmappe für einen Träger und ein Quartal / empty submission workbook
+    Template(TemplateArgs),
     /// Erklärt einen Befund-Code / explain a finding code
     Explain(ExplainArgs),
     #[command(name = "__check-file", hide = true)]
@@ -130,6 +132,25 @@ pub struct AuditArgs {
     pub jobs: Option<usize>,
     #[arg(long, hide = true)]
     pub no_isolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Träger-Nr. wie T03
+    #[arg(long, value_name = "TRÄGER")]
+    pub provider: String,
+    /// Berichtsjahr
+    #[arg(long, value_parser = clap::value_parser!(i32).range(2005..=2100))]
+    pub year: i32,
+    /// Quartal (1–4)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub quarter: u8,
+    /// Ausgabe (Standard: T03_2026-Q3.xlsx im aktuellen Ordner)
+    #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
+    pub output: Option<PathBuf>,
+    /// Eine vorhandene Datei ersetzen
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

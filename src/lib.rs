@@ -21,4 +21,5 @@ pub mod pipeline;
 pub mod read;
 pub mod render;
 pub mod rules;
+pub mod template;
 pub mod xlsx;

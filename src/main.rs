@@ -39,6 +39,7 @@ fn run(cli: Cli) -> miette::Result<i32> {
             cmd::consolidate::run(args, &cfg, cli.lang, cli.config.as_deref())
         }
         Command::Audit(args) => cmd::audit::run(args, &cfg, cli.lang, cli.config.as_deref()),
+        Command::Template(args) => cmd::template::run(args, &cfg, cli.lang),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
             let annotate = args

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod consolidate;
 pub mod explain;
+pub mod template;
 
 use std::path::{Path, PathBuf};
 

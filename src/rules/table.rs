@@ -332,10 +332,12 @@ impl<'s> TableChecker<'s> {
 
     fn data_row_with(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell], cols: &[Option<u32>]) {
         let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
+        // A row of formulas without a result and nothing else holds no data:
+        // a prepared row (`=WENN(…;"")` for the cost) that nobody filled in.
         let has_data = cols
             .iter()
             .flatten()
-            .any(|c| raw_at(*c).is_some_and(|r| !r.is_empty()));
+            .any(|c| raw_at(*c).is_some_and(|r| !r.is_empty() && !matches!(r, Raw::NoValue(_))));
         // Cells in no column of the table (no header, not an extra column) are
         // not read; the sheet gets one info naming how many and the first.
         for cell in cells {
