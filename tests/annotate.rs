@@ -305,3 +305,24 @@ fn annotate_dir_writes_one_checked_copy_per_input_and_english_names() {
         );
     }
 }
+
+/// A formula the writing program never calculated (`fullCalcOnLoad`, cached
+/// 0) is a `formula` finding; the copy shows the formula, not a zero that
+/// would look like an amount.
+#[test]
+fn an_uncalculated_formula_is_shown_as_its_formula_in_the_copy() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.formula("Fallarbeit", "H3", "=F3*G3", None);
+    let dir = tempfile::tempdir().unwrap();
+    let input = s.write(dir.path());
+    let out = dir.path().join("copy.xlsx");
+    let (code, doc) = annotate(&input, &out, &[]);
+    assert_eq!(code, 1);
+    let findings = doc["files"][0]["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["code"] == "FORMULA-NO-VALUE" && f["cell"] == "H3"));
+    let mut copy = open_workbook_auto(&out).unwrap();
+    let fall = copy.worksheet_range("Fallarbeit").unwrap();
+    assert_eq!(fall.get_value((2, 7)), Some(&Data::String("=F3*G3".into())));
+}

@@ -42,8 +42,26 @@ pub struct Sniffed {
     pub uncalculated: bool,
 }
 
+/// How much of a zip container to verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything: the first contact with an untrusted file.
+    Full,
+    /// Sizes and format, not every part's bytes again: for a second opening,
+    /// in the same process, of a file that passed `Full` (the annotated copy).
+    Again,
+}
+
 /// Sniffs the format and, for zip containers, checks entry sizes against the limits.
 pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
+    sniff_to(reader, limits, Depth::Full)
+}
+
+pub fn sniff_to<R: Read + Seek>(
+    reader: &mut R,
+    limits: &Limits,
+    depth: Depth,
+) -> Result<Sniffed, ReadError> {
     let mut magic = [0u8; 8];
     reader
         .seek(SeekFrom::Start(0))
@@ -63,7 +81,7 @@ pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed,
         || magic.starts_with(b"PK\x05\x06")
         || magic.starts_with(b"PK\x07\x08")
     {
-        return zip_kind(reader, limits);
+        return zip_kind(reader, limits, depth);
     }
     Err(ReadError::Unreadable(describe_other(&magic[..n])))
 }
@@ -142,7 +160,11 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), Rea
     }
 }
 
-fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
+fn zip_kind<R: Read + Seek>(
+    reader: &mut R,
+    limits: &Limits,
+    depth: Depth,
+) -> Result<Sniffed, ReadError> {
     let declared_entries = eocd_entries(reader);
     reader
         .seek(SeekFrom::Start(0))
@@ -237,7 +259,10 @@ fn zip_kind<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, 
     if let Some(size) = shared_strings_size {
         check_shared_strings(&mut archive, size)?;
     }
-    let damage = crate::read::zipcheck::validate(&mut archive, limits)?;
+    let damage = match depth {
+        Depth::Full => crate::read::zipcheck::validate(&mut archive, limits)?,
+        Depth::Again => Vec::new(),
+    };
     let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
     Ok(Sniffed {
         format,
