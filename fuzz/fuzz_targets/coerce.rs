@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let as_number = f64::from_le_bytes(eight);
     let raws = [
-        Raw::Text(s),
+        Raw::Text(s.into()),
         Raw::Number(as_number),
         Raw::Int(i64::from_le_bytes(eight)),
     ];
