@@ -74,22 +74,7 @@ fn the_template_has_every_sheet_the_cover_filled_and_the_headers_in_place() {
                 .unwrap_or_default()
         })
         .collect();
-    assert_eq!(
-        headers,
-        [
-            "Fall-ID",
-            "Sozialraum",
-            "Hilfeart",
-            "Beginn",
-            "Ende",
-            "Fachleistungsstunden",
-            "Stundensatz",
-            "Kosten",
-            "Abweichende Zuständigkeit",
-            "Begründung",
-            "Bemerkung"
-        ]
-    );
+    assert_eq!(headers, common::FALL_HEADERS);
 }
 
 #[test]
