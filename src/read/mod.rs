@@ -266,6 +266,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                 scope,
                 stopped: &stopped,
                 state: HandoffState::Inline(on_row),
+                alone: false,
             };
             let mut rows = RowAssembler::new(limits, &mut handoff);
             // The rows before an error are delivered too (a damaged sheet is
@@ -403,6 +404,14 @@ struct Handoff<'scope, 'env, F> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     stopped: &'env AtomicBool,
     state: HandoffState<'scope, F>,
+    /// No second thread could be started: every row on the reading thread.
+    alone: bool,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: behave as if the consumer thread could not be started.
+    static NO_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 enum HandoffState<'scope, F> {
@@ -419,6 +428,53 @@ impl<'scope, 'env, F> Handoff<'scope, 'env, F>
 where
     F: FnMut(u32, &[RawCell]) -> bool + Send + 'scope,
 {
+    /// Moves `on_row` to a new consumer thread; `false` (and `on_row` back in
+    /// place) when the thread cannot be started.
+    fn start_consumer(&mut self) -> bool {
+        let HandoffState::Inline(on_row) =
+            std::mem::replace(&mut self.state, HandoffState::Finished)
+        else {
+            return false;
+        };
+        #[cfg(test)]
+        if NO_THREADS.with(|n| n.get()) {
+            self.state = HandoffState::Inline(on_row);
+            return false;
+        }
+        // `on_row` follows the thread once it runs, so a failed start keeps it here.
+        let (handler_tx, handler_rx) = mpsc::sync_channel::<F>(1);
+        let (full, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
+        let (empty_tx, empty) = mpsc::channel::<Batch>();
+        let stopped = self.stopped;
+        let spawned = std::thread::Builder::new()
+            .name("rules".into())
+            .spawn_scoped(self.scope, move || {
+                if let Ok(on_row) = handler_rx.recv() {
+                    consume(full_rx, empty_tx, on_row, stopped);
+                }
+            });
+        match spawned {
+            Ok(consumer) => match handler_tx.send(on_row) {
+                Ok(()) => {
+                    self.state = HandoffState::Threaded {
+                        full,
+                        empty,
+                        consumer,
+                    };
+                    true
+                }
+                Err(mpsc::SendError(on_row)) => {
+                    self.state = HandoffState::Inline(on_row);
+                    false
+                }
+            },
+            Err(_) => {
+                self.state = HandoffState::Inline(on_row);
+                false
+            }
+        }
+    }
+
     /// Waits for the consumer to handle every batch sent; its panic is ours.
     fn finish(&mut self) {
         if let HandoffState::Threaded { full, consumer, .. } =
@@ -452,21 +508,11 @@ where
                 }
                 return complete;
             }
-            // The sheet is big: from here on a second thread runs `on_row`.
-            if let HandoffState::Inline(on_row) =
-                std::mem::replace(&mut self.state, HandoffState::Finished)
-            {
-                let (full, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
-                let (empty_tx, empty) = mpsc::channel::<Batch>();
-                let stopped = self.stopped;
-                let consumer = self
-                    .scope
-                    .spawn(move || consume(full_rx, empty_tx, on_row, stopped));
-                self.state = HandoffState::Threaded {
-                    full,
-                    empty,
-                    consumer,
-                };
+            // The sheet is big: from here on a second thread runs `on_row`
+            // (unless no thread can be had, e.g. under a tight memory limit).
+            if self.alone || !self.start_consumer() {
+                self.alone = true;
+                return self.ship(batch, false);
             }
         }
         match &self.state {
@@ -676,6 +722,25 @@ mod tests {
             }));
             assert!(caught.is_err(), "{rows} rows");
         }
+    }
+
+    #[test]
+    fn without_a_second_thread_every_row_is_handled_on_the_reading_thread() {
+        NO_THREADS.with(|n| n.set(true));
+        let total = 2 * BATCH_ROWS as u32 + 9;
+        let mut wb = workbook(total);
+        let reader = std::thread::current().id();
+        let mut seen = 0u32;
+        let result = wb.for_each_row("Daten", &Limits::default(), |row, cells| {
+            assert_eq!(std::thread::current().id(), reader);
+            assert_eq!(row_of(cells).1, format!("r{row}"));
+            assert_eq!(row, seen);
+            seen += 1;
+            true
+        });
+        NO_THREADS.with(|n| n.set(false));
+        result.unwrap();
+        assert_eq!(seen, total);
     }
 
     #[test]
