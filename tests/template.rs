@@ -106,6 +106,10 @@ fn the_input_rules_follow_the_configuration() {
     assert!(fall.contains("<formula1>0</formula1><formula2>520</formula2>"));
     assert!(fall.contains("COUNTIF($A$2:$A$501,A2)=1"));
     assert!(fall.contains("Fachleistungsstunden × Stundensatz, auf den Cent gerundet."));
+    // Kosten computes itself, and shows nothing until hours and rate are there.
+    assert!(fall.contains(
+        r#"<c r="H501" s="10"><f>IF(AND(ISNUMBER(F501),ISNUMBER(G501)),ROUND(F501*G501,2),"")</f>"#
+    ));
     // Strukturarbeit also offers `kreisweit`.
     let struktur = zip_part(&path, "xl/worksheets/sheet4.xml");
     assert!(struktur.contains("Thedinghausen,kreisweit"), "{struktur}");
@@ -191,7 +195,11 @@ fn a_filled_in_template_is_a_clean_submission() {
             .unwrap();
             ws.write(r, 5, hours.parse::<f64>().unwrap()).unwrap();
             ws.write(r, 6, 63.10).unwrap();
-            ws.write(r, 7, c).unwrap();
+            // The prepared cost formula, with the result Excel stores.
+            let n = r + 1;
+            let f = format!("=IF(AND(ISNUMBER(F{n}),ISNUMBER(G{n})),ROUND(F{n}*G{n},2),\"\")");
+            ws.write_formula(r, 7, Formula::new(f).set_result(c.to_string()))
+                .unwrap();
             ws.write(r, 8, "nein").unwrap();
         }
     }
@@ -322,8 +330,9 @@ fn the_template_is_the_same_bytes_every_time() {
 }
 
 /// Prepared rows whose only content is a formula that shows nothing yet
-/// (`=WENN(…;"")`, stored by Excel as an empty text result) are empty rows;
-/// a filled row whose formula has no result is still a finding.
+/// (`=WENN(…;"")`: Excel stores an empty text result, LibreOffice a 0) are
+/// empty rows, named once; a filled row whose formula has no result is still
+/// a finding, and a row with an amount but nothing else is not prepared.
 #[test]
 fn prepared_formula_rows_are_empty_rows() {
     let mut s = Submission::valid("T01", 2026, 2);
@@ -339,6 +348,26 @@ fn prepared_formula_rows_are_empty_rows() {
     }
     let (code, report) = common::check_submission(&s);
     assert_eq!((code, report.errors()), (0, 0), "{}", report.dump());
+    let first = format!("{kosten}{next}");
+    let prepared = report.find("ROWS-PREPARED", Some("Fallarbeit"), Some(&first));
+    assert_eq!(prepared.len(), 1, "{}", report.dump());
+    assert!(prepared[0]["message"].as_str().unwrap().starts_with("20 "));
+
+    // LibreOffice's way: the same rows with a cached 0.
+    let mut zeros = Submission::valid("T01", 2026, 2);
+    for r in next..next + 20 {
+        zeros.set("Fallarbeit", &format!("{kosten}{r}"), 0.0);
+    }
+    let (code, report) = common::check_submission(&zeros);
+    assert_eq!((code, report.errors()), (0, 0), "{}", report.dump());
+    assert!(report.has("ROWS-PREPARED"));
+
+    // An amount without a case is no prepared row.
+    zeros.set("Fallarbeit", &format!("{kosten}{next}"), 125.0);
+    let (_, report) = common::check_submission(&zeros);
+    assert!(!report
+        .find("REQUIRED-EMPTY", Some("Fallarbeit"), None)
+        .is_empty());
 
     s.formula("Fallarbeit", &format!("{kosten}2"), "=F2*G2", Some(""));
     let (_, report) = common::check_submission(&s);

@@ -149,6 +149,13 @@ codes! {
         en: "{count} cell(s) without a column header were not read (the first here).",
         hint_de: "Gehören sie zur Meldung, bitte eine Spalte der Vorlage verwenden.",
         hint_en: "If they belong to the report, use a column of the template.";
+    /// Zeilen, die nur Nullen oder Formeln ohne Ergebnis enthalten (vorbereitete Zeilen einer Vorlage, etwa `=WENN(…;"")` für die Kosten), sind keine Datenzeilen; genannt werden ihre Anzahl und die erste.
+    /// English: rows holding only zeros or formulas without a result (a template's prepared rows, such as `=IF(…,"")` for the cost) are not data rows; their number and the first are named.
+    RowsPrepared = "ROWS-PREPARED", Sheet, Info,
+        de: "{count} Zeile(n) enthalten nur Nullen oder Formeln ohne Ergebnis und wurden als leer gelesen (die erste hier).",
+        en: "{count} row(s) hold only zeros or formulas without a result and were read as empty (the first here).",
+        hint_de: "Vorbereitete Zeilen einer Vorlage; gehört eine davon zur Meldung, fehlen ihr alle Angaben.",
+        hint_en: "Prepared rows of a template; if one of them belongs to the report, all its details are missing.";
     /// Eine Pflichtzelle ist leer.
     /// English: a required cell is empty.
     RequiredEmpty = "REQUIRED-EMPTY", Required, Error,

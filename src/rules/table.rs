@@ -105,6 +105,20 @@ pub struct TableChecker<'s> {
     extra_cols: Vec<u32>,
     ignored: u64,
     first_ignored: Option<CellPos>,
+    /// Rows of only zeros or value-less formulas, and the first of them.
+    prepared: u64,
+    first_prepared: Option<CellPos>,
+}
+
+/// Whether a cell says anything: not empty, not a formula without a result,
+/// not a bare zero.
+fn carries_data(raw: &Raw) -> bool {
+    match raw {
+        Raw::NoValue(_) => false,
+        Raw::Number(n) => *n != 0.0,
+        Raw::Int(i) => *i != 0,
+        other => !other.is_empty(),
+    }
 }
 
 /// A 64-bit fingerprint of a key (SipHash with fixed keys: the same in every run).
@@ -142,6 +156,8 @@ impl<'s> TableChecker<'s> {
             extra_cols: Vec::new(),
             ignored: 0,
             first_ignored: None,
+            prepared: 0,
+            first_prepared: None,
         }
     }
 
@@ -177,6 +193,15 @@ impl<'s> TableChecker<'s> {
                 let f = ctx.make(Code::SheetEmpty).sheet(self.name.clone()).build();
                 ctx.push(f);
             }
+        }
+        if let Some(first) = self.first_prepared {
+            let f = ctx
+                .make(Code::RowsPrepared)
+                .sheet(self.name.clone())
+                .cell(first)
+                .arg("count", self.prepared.to_string())
+                .build();
+            ctx.push(f);
         }
         if let Some(first) = self.first_ignored {
             let f = ctx
@@ -332,12 +357,10 @@ impl<'s> TableChecker<'s> {
 
     fn data_row_with(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell], cols: &[Option<u32>]) {
         let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
-        // A row of formulas without a result and nothing else holds no data:
-        // a prepared row (`=WENN(…;"")` for the cost) that nobody filled in.
         let has_data = cols
             .iter()
             .flatten()
-            .any(|c| raw_at(*c).is_some_and(|r| !r.is_empty() && !matches!(r, Raw::NoValue(_))));
+            .any(|c| raw_at(*c).is_some_and(carries_data));
         // Cells in no column of the table (no header, not an extra column) are
         // not read; the sheet gets one info naming how many and the first.
         for cell in cells {
@@ -351,6 +374,17 @@ impl<'s> TableChecker<'s> {
             }
         }
         if !has_data {
+            // Zeros and value-less formulas only: a template's prepared row
+            // (`=WENN(…;"")` for the cost, saved by Excel without a result
+            // and by LibreOffice as 0) that nobody filled in.
+            let first = cols
+                .iter()
+                .flatten()
+                .find(|c| raw_at(**c).is_some_and(|r| !r.is_empty()));
+            if let Some(c) = first {
+                self.prepared += 1;
+                self.first_prepared.get_or_insert(CellPos::new(row, *c));
+            }
             return;
         }
         if self.is_totals_row(cells) {

@@ -2,9 +2,10 @@
 //! (workflow 1: errors prevented at entry). Every configured sheet in its
 //! order; the cover pre-filled with the provider's facts; table sheets with
 //! their headers, number formats, dropdowns for enums, input rules for
-//! dates, numbers and unique keys and an input message per column that says
-//! the column's rule; the totals sheet with its `SUM` formulas. A filled-in
-//! template is a submission `check` accepts.
+//! dates, numbers and unique keys, an input message per column that says the
+//! column's rule, and the product rule (`Kosten` = hours × rate) as a
+//! formula; the totals sheet with its `SUM` formulas. A filled-in template is
+//! a submission `check` accepts.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
@@ -175,7 +176,8 @@ fn sums_sheet(ws: &mut Worksheet, cfg: &Config, sheet: &Sheet) -> Result<(), Xls
     Ok(())
 }
 
-/// A table: header row, formats and input rules for `DATA_ROWS` rows.
+/// A table: header row, formats and input rules for `DATA_ROWS` rows, the
+/// product rule as a formula.
 fn table_sheet(
     ws: &mut Worksheet,
     cfg: &Config,
@@ -201,6 +203,44 @@ fn table_sheet(
     }
     ws.set_row_height(0, 30)?;
     ws.set_freeze_panes(1, 0)?;
+    for rule in &sheet.rules {
+        if let RowRule::Product {
+            result, factors, ..
+        } = rule
+        {
+            product_formulas(ws, sheet, *result, factors)?;
+        }
+    }
+    Ok(())
+}
+
+/// `=IF(AND(ISNUMBER(F2),ISNUMBER(G2)),ROUND(F2*G2,2),"")` in each prepared
+/// row: the cost appears as soon as hours and rate are there. Rows nobody
+/// fills keep an empty result (Excel), a 0 (LibreOffice) or no result yet
+/// (the file as written here); `check` reads such rows as empty (ROWS-PREPARED).
+fn product_formulas(
+    ws: &mut Worksheet,
+    sheet: &Sheet,
+    result: usize,
+    factors: &[usize],
+) -> Result<(), XlsxError> {
+    let Some(col) = sheet.columns.get(result) else {
+        return Ok(());
+    };
+    let letter = |i: usize| column_number_to_name(col16(u32::try_from(i).unwrap_or(u32::MAX)));
+    let c = col16(u32::try_from(result).unwrap_or(u32::MAX));
+    let factors: Vec<String> = factors.iter().map(|&f| letter(f)).collect();
+    let fmt = cell_format(col);
+    for row in 1..=DATA_ROWS {
+        let refs: Vec<String> = factors.iter().map(|l| format!("{l}{}", row + 1)).collect();
+        let tests: Vec<String> = refs.iter().map(|r| format!("ISNUMBER({r})")).collect();
+        let formula = format!(
+            "=IF(AND({}),ROUND({},2),\"\")",
+            tests.join(","),
+            refs.join("*")
+        );
+        ws.write_formula_with_format(row, c, Formula::new(formula).set_result(""), &fmt)?;
+    }
     Ok(())
 }
 
@@ -247,7 +287,7 @@ fn validation(
         FieldType::Money | FieldType::Decimal => {
             if def.reference == Some(ReferenceKind::ProviderRate) {
                 hints.push(format!(
-                    "Vertraglicher Satz von {}: {}.",
+                    "Vertraglicher Satz von {}: {} €.",
                     req.provider.id,
                     crate::coerce::show_money(req.provider.rate, crate::i18n::Lang::De)
                 ));
@@ -301,8 +341,7 @@ fn validation(
 }
 
 /// "= Fachleistungsstunden × Stundensatz, auf den Cent gerundet." for the
-/// result of a `product` rule. Not a formula: a prepared formula row that
-/// nobody fills in is a row of zeros once LibreOffice has saved it.
+/// result of a `product` rule (its cells carry that formula).
 fn product_hint(sheet: &Sheet, idx: Option<usize>) -> Option<String> {
     sheet.rules.iter().find_map(|rule| match rule {
         RowRule::Product {
