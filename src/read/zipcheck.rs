@@ -202,30 +202,36 @@ fn check_refs(name: &str, e: &BytesStart<'_>) -> Result<(), XmlProblem> {
         "dimension" => ("ref", true),
         _ => return Ok(()),
     };
-    let Some(value) = e
+    let Some(attr) = e
         .attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == key)
-        .map(|a| a.value.to_string())
     else {
         return Ok(());
     };
+    // Borrowed, not copied: this runs for every cell of every sheet.
+    let value: &str = &attr.value;
     let bad = |why: &str| {
         Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
             "Teil {name}: der Zellbezug „{}“ {why} (beschädigt oder manipuliert)",
-            shown(&value)
+            shown(value)
         ))))
     };
-    let parts: Vec<Option<(u64, u64)>> = value.split(':').map(|p| cell_ref(p.as_bytes())).collect();
-    if parts
+    let mut parts = value.split(':').map(|p| cell_ref(p.as_bytes()));
+    let first = parts.next().flatten();
+    let second = parts.next().flatten();
+    if [first, second]
         .iter()
         .flatten()
         .any(|(row, col)| *row > MAX_ROW || *col > MAX_COL)
+        || parts
+            .flatten()
+            .any(|(row, col)| row > MAX_ROW || col > MAX_COL)
     {
         return bad("liegt außerhalb des Excel-Rasters A1:XFD1048576");
     }
-    if let [Some((r0, c0)), Some((r1, c1))] = parts.as_slice() {
-        if is_range && (r1 < r0 || c1 < c0) {
+    if let (true, Some((r0, c0)), Some((r1, c1))) = (is_range, first, second) {
+        if r1 < r0 || c1 < c0 {
             return bad("ist ein umgekehrter Bereich");
         }
     }
