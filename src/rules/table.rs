@@ -194,23 +194,21 @@ impl<'s> TableChecker<'s> {
                 ctx.push(f);
             }
         }
-        if let Some(first) = self.first_prepared {
-            let f = ctx
-                .make(Code::RowsPrepared)
-                .sheet(self.name.clone())
-                .cell(first)
-                .arg("count", self.prepared.to_string())
-                .build();
-            ctx.push(f);
-        }
-        if let Some(first) = self.first_ignored {
-            let f = ctx
-                .make(Code::CellsIgnored)
-                .sheet(self.name.clone())
-                .cell(first)
-                .arg("count", self.ignored.to_string())
-                .build();
-            ctx.push(f);
+        // What was read past, once per sheet: how many and the first.
+        let skipped = [
+            (Code::RowsPrepared, self.first_prepared, self.prepared),
+            (Code::CellsIgnored, self.first_ignored, self.ignored),
+        ];
+        for (code, first, count) in skipped {
+            if let Some(first) = first {
+                let f = ctx
+                    .make(code)
+                    .sheet(self.name.clone())
+                    .cell(first)
+                    .arg("count", count.to_string())
+                    .build();
+                ctx.push(f);
+            }
         }
         TableResult {
             sheet: self.name,
