@@ -135,10 +135,10 @@ enum XmlProblem {
 fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
-    let mut buf = Vec::new();
     let mut depth: u32 = 0;
     loop {
-        match reader.read_event_into(&mut buf) {
+        // Events borrow from the part in memory: no copy per element.
+        match reader.read_event() {
             Ok(Event::Eof) => break,
             Ok(Event::DocType(_)) => {
                 return Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
@@ -165,7 +165,6 @@ fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
                 )))
             }
         }
-        buf.clear();
     }
     Ok(())
 }
