@@ -92,7 +92,7 @@ pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> File
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut reader = BufReader::with_capacity(1 << 16, file);
-    match check_reader(&mut ctx, &mut reader, &file_name, opts) {
+    match check_reader(&mut ctx, &mut reader, Source::Path(path), &file_name, opts) {
         Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
         Err(e) => {
             ctx.findings.clear();
@@ -125,7 +125,7 @@ fn check_bytes_unguarded(bytes: &[u8], shown: &str, cfg: &Config, opts: Options)
         return outcome_of_failure(ctx, shown, Some(sha), ReadError::Empty("0 Byte".into()));
     }
     let mut cursor = std::io::Cursor::new(bytes);
-    match check_reader(&mut ctx, &mut cursor, shown, opts) {
+    match check_reader(&mut ctx, &mut cursor, Source::Bytes(bytes), shown, opts) {
         Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
         Err(e) => {
             ctx.findings.clear();
@@ -134,14 +134,86 @@ fn check_bytes_unguarded(bytes: &[u8], shown: &str, cfg: &Config, opts: Options)
     }
 }
 
+/// Where a file's bytes are, so that a second reader can be opened on them.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl Source<'_> {
+    fn verify_parts(self, limits: &crate::config::Limits) -> Result<Vec<String>, ReadError> {
+        match self {
+            Source::Path(p) => {
+                let f = File::open(p).map_err(|e| ReadError::Unreadable(e.to_string()))?;
+                sniff::verify_parts(BufReader::with_capacity(1 << 16, f), limits)
+            }
+            Source::Bytes(b) => sniff::verify_parts(std::io::Cursor::new(b), limits),
+        }
+    }
+}
+
+/// Sniffs the container, then reads the sheets while a second thread
+/// verifies the bytes of every zip part (checksums, XML, cell references):
+/// the two take about as long for a mid-sized file. A part that fails the
+/// verification decides the outcome, whatever the reading found or did.
 fn check_reader<R: Read + Seek>(
     ctx: &mut Ctx,
     reader: &mut R,
+    source: Source,
+    file_name: &str,
+    opts: Options,
+) -> Result<Vec<(String, TableResult)>, ReadError> {
+    let limits = &ctx.cfg.limits;
+    let sniffed = sniff::sniff_to(reader, limits, sniff::Depth::Container)?;
+    let zipped = sniffed.format != sniff::Format::Xls;
+    let (damage, read) = std::thread::scope(|s| {
+        let spawned = zipped.then(|| {
+            std::thread::Builder::new()
+                .name("verify".into())
+                .spawn_scoped(s, || source.verify_parts(limits))
+        });
+        // Without a second thread (a tight memory limit) the parts are verified first.
+        let verified_first = match &spawned {
+            Some(Err(_)) => Some(source.verify_parts(limits)?),
+            _ => None,
+        };
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_sheets(ctx, reader, sniffed, file_name, opts)
+        }));
+        let damage = match (spawned, verified_first) {
+            (Some(Ok(handle)), _) => handle.join().unwrap_or_else(|_| {
+                Err(ReadError::Unreadable(
+                    "die Prüfung des ZIP-Containers brach ab".into(),
+                ))
+            })?,
+            (_, Some(damage)) => damage,
+            _ => Vec::new(),
+        };
+        Ok::<_, ReadError>((damage, read))
+    })?;
+    let tables = match read {
+        Ok(tables) => tables?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    // File-level findings lead the report.
+    let damaged: Vec<Finding> = damage
+        .into_iter()
+        .map(|d| ctx.make(Code::FileDamaged).arg("detail", d).build())
+        .collect();
+    ctx.findings.splice(0..0, damaged);
+    Ok(tables)
+}
+
+/// Everything after the sniff: the sheets assigned, read and checked.
+fn read_sheets<R: Read + Seek>(
+    ctx: &mut Ctx,
+    reader: &mut R,
+    sniffed: sniff::Sniffed,
     file_name: &str,
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let cfg = ctx.cfg;
-    let sniffed = sniff::sniff(reader, &cfg.limits)?;
     let mut wb = Workbook::open(reader, sniffed.format)?;
     wb.uncalculated = sniffed.uncalculated;
     let ext = std::path::Path::new(file_name)

@@ -1,5 +1,6 @@
 //! Which reader a file needs, decided by its bytes (not its name), and the
-//! checks a zip container must pass before any reader unpacks it.
+//! checks a zip container must pass: its directory before any reader unpacks
+//! it, its parts' bytes (`verify_parts`) alongside the reading.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -45,11 +46,23 @@ pub struct Sniffed {
 /// How much of a zip container to verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// Everything: the first contact with an untrusted file.
+    /// Everything, before any reader sees a part.
     Full,
-    /// Sizes and format, not every part's bytes again: for a second opening,
-    /// in the same process, of a file that passed `Full` (the annotated copy).
-    Again,
+    /// Names, sizes, ratios, encryption and format, but not every part's
+    /// bytes: those are verified by `verify_parts`, alongside the reading
+    /// (`pipeline`), or were verified already (the annotated copy).
+    Container,
+}
+
+/// The parts' bytes of a zip container: real sizes and checksums,
+/// well-formed XML without a DTD, cell references inside Excel's grid.
+/// Returns damage that does not stop reading; fails on what makes the file
+/// unsafe or ambiguous.
+pub fn verify_parts<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Vec<String>, ReadError> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| {
+        ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})"))
+    })?;
+    crate::read::zipcheck::validate(&mut archive, limits)
 }
 
 /// Sniffs the format and, for zip containers, checks entry sizes against the limits.
@@ -261,7 +274,7 @@ fn zip_kind<R: Read + Seek>(
     }
     let damage = match depth {
         Depth::Full => crate::read::zipcheck::validate(&mut archive, limits)?,
-        Depth::Again => Vec::new(),
+        Depth::Container => Vec::new(),
     };
     let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
     Ok(Sniffed {

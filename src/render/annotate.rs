@@ -96,7 +96,7 @@ pub fn write(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<(), Writ
 fn open_input(path: &Path, cfg: &Config) -> Option<InputWorkbook<BufReader<File>>> {
     let mut reader = BufReader::new(File::open(path).ok()?);
     // The check has just verified this file in this process.
-    let sniffed = sniff::sniff_to(&mut reader, &cfg.limits, sniff::Depth::Again).ok()?;
+    let sniffed = sniff::sniff_to(&mut reader, &cfg.limits, sniff::Depth::Container).ok()?;
     let mut wb = InputWorkbook::open(reader, sniffed.format).ok()?;
     wb.uncalculated = sniffed.uncalculated;
     Some(wb)
