@@ -41,6 +41,9 @@ pub struct Sniffed {
     /// written by a program that does not calculate, so a cached 0 of a formula
     /// is no result.
     pub uncalculated: bool,
+    /// Unpacked bytes of the zip parts `verify_parts` inflates and parses
+    /// (as declared; 0 for an OLE file).
+    pub verify_bytes: u64,
 }
 
 /// How much of a zip container to verify.
@@ -85,6 +88,7 @@ pub fn sniff_to<R: Read + Seek>(
     }
     if n == 8 && magic == CFB_MAGIC {
         return cfb_kind(reader).map(|(format, damage)| Sniffed {
+            verify_bytes: 0,
             format,
             damage,
             uncalculated: false,
@@ -192,6 +196,7 @@ fn zip_kind<R: Read + Seek>(
         )));
     }
     let mut total: u64 = 0;
+    let mut verify_bytes: u64 = 0;
     let mut names = Vec::new();
     let mut shared_strings_size = None;
     for i in 0..archive.len() {
@@ -225,6 +230,9 @@ fn zip_kind<R: Read + Seek>(
             });
         }
         total = total.saturating_add(size);
+        if size <= crate::read::zipcheck::VERIFY_MAX {
+            verify_bytes = verify_bytes.saturating_add(size);
+        }
         if name == "xl/sharedStrings.xml" {
             shared_strings_size = Some(size);
         }
@@ -281,6 +289,7 @@ fn zip_kind<R: Read + Seek>(
         format,
         damage,
         uncalculated,
+        verify_bytes,
     })
 }
 

@@ -13,7 +13,7 @@ use crate::read::ReadError;
 
 /// Parts larger than this are not read twice here: the sheet reader streams
 /// them and the zip reader checks their checksum at the end.
-const VERIFY_MAX: u64 = 16 << 20;
+pub const VERIFY_MAX: u64 = 16 << 20;
 
 /// Returns damage that does not stop reading (a checksum or size mismatch, a
 /// malformed part no sheet needs); fails on what makes the file unsafe or ambiguous.
