@@ -183,6 +183,7 @@ fn finish_annotations(
                     created: o.cover.created,
                     check_date: t.check_date,
                     lang,
+                    formats: None,
                 };
                 annotate_render::write(&req, cfg, &t.out).map_err(|e| miette::miette!("{e}"))?;
                 written.push(t.out.clone());

@@ -3,6 +3,7 @@
 //! without bound (a looping OLE sector chain) — an abort no `catch_unwind`
 //! can catch. In a child, the file fails; the tool goes on.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,6 +14,7 @@ use wait_timeout::ChildExt;
 use crate::config::{Config, Limits};
 use crate::i18n::Lang;
 use crate::pipeline::{self, FileOutcome, Options};
+use crate::read::NumberFormats;
 use crate::read::ReadError;
 use crate::rules::Ctx;
 
@@ -57,11 +59,7 @@ pub fn check_file_annotated(
     annotate: Option<&AnnotateTarget>,
 ) -> FileOutcome {
     if !iso.enabled {
-        let mut outcome = guarded(path, shown, cfg, opts);
-        if let Some(t) = annotate {
-            annotate_readable(path, cfg, opts.lang, t, &mut outcome);
-        }
-        return outcome;
+        return check_then_annotate(path, shown, cfg, opts, annotate);
     }
     match run_child(path, shown, &cfg.limits, opts, iso, annotate) {
         Ok(o) => o,
@@ -237,6 +235,35 @@ fn run_child(
 }
 
 /// The child's side: check one file in-process and print the outcome as JSON.
+/// Checks the file and, if asked, writes its annotated copy. The copy needs
+/// the sheets' number formats, a second pass over each sheet: that pass runs
+/// alongside the check (a failure there only means the copy reads them itself).
+fn check_then_annotate(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    annotate: Option<&AnnotateTarget>,
+) -> FileOutcome {
+    let Some(t) = annotate else {
+        return guarded(path, shown, cfg, opts);
+    };
+    let (mut outcome, formats) = std::thread::scope(|s| {
+        let formats = std::thread::Builder::new()
+            .name("formats".into())
+            .spawn_scoped(s, || {
+                std::panic::catch_unwind(|| crate::render::annotate::number_formats_of(path, cfg))
+                    .ok()
+                    .flatten()
+            });
+        let outcome = guarded(path, shown, cfg, opts);
+        let formats = formats.ok().and_then(|h| h.join().ok()).flatten();
+        (outcome, formats)
+    });
+    annotate_readable(path, cfg, opts.lang, t, &mut outcome, formats);
+    outcome
+}
+
 /// Writes the annotated copy of a readable file; a failure is recorded in the outcome.
 fn annotate_readable(
     path: &Path,
@@ -244,6 +271,7 @@ fn annotate_readable(
     lang: Lang,
     t: &AnnotateTarget,
     outcome: &mut FileOutcome,
+    formats: Option<HashMap<String, NumberFormats>>,
 ) {
     if !outcome.readable {
         return;
@@ -255,6 +283,7 @@ fn annotate_readable(
         created: outcome.cover.created,
         check_date: t.check_date,
         lang,
+        formats,
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::render::annotate::write(&req, cfg, &t.out)
@@ -278,10 +307,8 @@ pub fn child_main(
     keep_records: bool,
     annotate: Option<AnnotateTarget>,
 ) -> i32 {
-    let mut outcome = guarded(path, shown, cfg, Options { lang, keep_records });
-    if let Some(t) = &annotate {
-        annotate_readable(path, cfg, lang, t, &mut outcome);
-    }
+    let opts = Options { lang, keep_records };
+    let outcome = check_then_annotate(path, shown, cfg, opts, annotate.as_ref());
     match serde_json::to_writer(std::io::stdout().lock(), &outcome) {
         Ok(()) => 0,
         Err(_) => 3,

@@ -15,7 +15,7 @@ use crate::coerce;
 use crate::config::Config;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{severity_word, t, Lang};
-use crate::read::{sniff, Raw, Workbook as InputWorkbook};
+use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};
 
 /// Excel allows 65,530 hyperlinks per sheet; beyond, links become HYPERLINK formulas.
@@ -29,6 +29,24 @@ pub struct AnnotateRequest<'a> {
     pub created: Option<NaiveDate>,
     pub check_date: NaiveDate,
     pub lang: Lang,
+    /// Number formats per sheet, when parsed already (`number_formats_of`,
+    /// alongside the check); otherwise each sheet's are read here.
+    pub formats: Option<HashMap<String, NumberFormats>>,
+}
+
+/// The number formats of every worksheet of an xlsx file (a second pass over
+/// each sheet, so worth running alongside the check). `None` for other
+/// formats or an unreadable file.
+pub fn number_formats_of(path: &Path, cfg: &Config) -> Option<HashMap<String, NumberFormats>> {
+    let mut input = open_input(path, cfg)?;
+    let names: Vec<String> = input.sheets.iter().map(|s| s.name.clone()).collect();
+    let mut out = HashMap::new();
+    for name in names {
+        if let Some(f) = input.number_formats(&name) {
+            out.insert(name, f);
+        }
+    }
+    Some(out)
 }
 
 /// Builds the annotated workbook in memory.
@@ -60,8 +78,10 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
             }
             let mut sheets = Vec::new();
             for (original, written, hidden) in &copies {
+                let prepared = req.formats.as_ref().and_then(|m| m.get(original));
                 sheets.push(copy_sheet(
                     &mut opened,
+                    prepared,
                     cfg,
                     req.report,
                     original,
@@ -253,38 +273,93 @@ enum Kind {
     Bool,
 }
 
-/// Formats by (kind, number format, severity), built once each.
+/// Formats by (kind, severity) and number format, built once each; looked up
+/// per cell without an allocation.
 struct Formats {
-    cache: HashMap<(Kind, String, Option<Severity>), Format>,
+    cache: HashMap<(Kind, Option<Severity>), FormatList>,
+    plain: Format,
 }
 
+/// The formats of one (kind, severity): number format, the address of the
+/// reader's copy of that text (cells of one style share it, so most lookups
+/// compare two numbers, not two strings), format.
+type FormatList = Vec<(String, usize, Format)>;
+
 impl Formats {
+    fn new() -> Self {
+        Formats {
+            cache: HashMap::new(),
+            plain: Format::new(),
+        }
+    }
+
     fn get(&mut self, kind: Kind, num_format: &str, sev: Option<Severity>) -> &Format {
-        self.cache
-            .entry((kind, num_format.to_string(), sev))
-            .or_insert_with(|| {
-                let mut f = Format::new();
-                let nf = match kind {
-                    Kind::Date if num_format.is_empty() || num_format == "General" => "dd.mm.yyyy",
-                    _ => num_format,
-                };
-                if !nf.is_empty() && nf != "General" {
-                    f = f.set_num_format(nf);
-                }
-                if kind == Kind::Text {
-                    // Provider text is text: never a formula, whatever it starts with.
-                    f = f.set_quote_prefix();
-                }
-                if let Some(s) = sev {
-                    f = f.set_background_color(xlsx::severity_fill(s));
-                }
-                f
-            })
+        let Formats { cache, plain } = self;
+        let list = cache.entry((kind, sev)).or_default();
+        let addr = num_format.as_ptr() as usize;
+        let same_text = |nf: &String, a: usize| a == addr && nf.len() == num_format.len();
+        if !list.iter().any(|(nf, a, _)| same_text(nf, *a)) {
+            let format = list
+                .iter()
+                .find(|(nf, _, _)| nf == num_format)
+                .map(|(_, _, f)| f.clone())
+                .unwrap_or_else(|| Self::make(kind, num_format, sev));
+            list.push((num_format.to_string(), addr, format));
+        }
+        list.iter()
+            .find(|(nf, a, _)| same_text(nf, *a))
+            .map_or(plain, |(_, _, f)| f)
+    }
+
+    fn make(kind: Kind, num_format: &str, sev: Option<Severity>) -> Format {
+        let mut f = Format::new();
+        let nf = match kind {
+            Kind::Date if num_format.is_empty() || num_format == "General" => "dd.mm.yyyy",
+            _ => num_format,
+        };
+        if !nf.is_empty() && nf != "General" {
+            f = f.set_num_format(nf);
+        }
+        if kind == Kind::Text {
+            // Provider text is text: never a formula, whatever it starts with.
+            f = f.set_quote_prefix();
+        }
+        if let Some(s) = sev {
+            f = f.set_background_color(xlsx::severity_fill(s));
+        }
+        f
     }
 }
 
+/// About how many characters a cell shows, for the column width, without
+/// formatting every value (a copy holds up to millions of cells).
+fn shown_width(raw: &Raw) -> usize {
+    match raw {
+        Raw::Empty => 0,
+        Raw::Text(s) => s.chars().take(64).count(),
+        Raw::Error(s) | Raw::NoValue(s) => s.chars().take(64).count(),
+        Raw::Number(f) => number_width(*f),
+        Raw::Int(i) => number_width(*i as f64),
+        Raw::Bool(_) => 4,
+        Raw::DateTime(_) => 10,
+    }
+}
+
+/// Digits with German thousands separators and two decimals.
+fn number_width(f: f64) -> usize {
+    let a = f.abs();
+    let digits = if a < 10.0 || !a.is_finite() {
+        1
+    } else {
+        (a.log10().floor() as usize).min(30) + 1
+    };
+    digits + (digits - 1) / 3 + 3 + usize::from(f < 0.0)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn copy_sheet(
     input: &mut InputWorkbook<BufReader<File>>,
+    prepared: Option<&NumberFormats>,
     cfg: &Config,
     report: &FileReport,
     original: &str,
@@ -309,10 +384,15 @@ fn copy_sheet(
         }
     }
     let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).min();
-    let num_formats = input.number_formats(original);
-    let mut formats = Formats {
-        cache: HashMap::new(),
+    let parsed_here;
+    let num_formats = match prepared {
+        Some(p) => Some(p),
+        None => {
+            parsed_here = input.number_formats(original);
+            parsed_here.as_ref()
+        }
     };
+    let mut formats = Formats::new();
     let mut widths: HashMap<u32, usize> = HashMap::new();
     let mut first_error: Option<WriteError> = None;
     let mut filled: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
@@ -322,16 +402,12 @@ fn copy_sheet(
             if sev.is_some() {
                 filled.insert((row, cell.col));
             }
-            let nf = num_formats
-                .as_ref()
-                .and_then(|m| m.get(row, cell.col))
-                .unwrap_or("");
+            let nf = num_formats.and_then(|m| m.get(row, cell.col)).unwrap_or("");
             let (r, Ok(c)) = (row, u16::try_from(cell.col)) else {
                 continue;
             };
-            let shown = coerce::display(&cell.raw, lang);
             let w = widths.entry(cell.col).or_insert(0);
-            *w = (*w).max(shown.chars().count());
+            *w = (*w).max(shown_width(&cell.raw));
             let res = match &cell.raw {
                 Raw::Empty => Ok(&mut ws),
                 Raw::Text(s) => {
@@ -403,4 +479,47 @@ fn copy_sheet(
         }
     }
     Ok(ws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_text_of_the_number_format_not_its_address() {
+        let mut formats = Formats::new();
+        let (a, b) = (String::from("0.00"), String::from("0.00"));
+        let first = formats.get(Kind::Number, &a, None).clone();
+        let again = formats.get(Kind::Number, &b, None).clone();
+        assert_eq!(first, again);
+        assert_eq!(first, Format::new().set_num_format("0.00"));
+        let other = formats.get(Kind::Number, "#,##0.00 \"€\"", None).clone();
+        assert_ne!(first, other);
+        let filled = formats.get(Kind::Number, &a, Some(Severity::Error)).clone();
+        assert_eq!(
+            filled,
+            Format::new()
+                .set_num_format("0.00")
+                .set_background_color(xlsx::severity_fill(Severity::Error))
+        );
+        // Text is always text (quote prefix), dates get a date format.
+        assert_eq!(
+            formats.get(Kind::Text, "", None).clone(),
+            Format::new().set_quote_prefix()
+        );
+        assert_eq!(
+            formats.get(Kind::Date, "", None).clone(),
+            Format::new().set_num_format("dd.mm.yyyy")
+        );
+    }
+
+    #[test]
+    fn column_widths_are_estimated_like_the_shown_value() {
+        assert_eq!(shown_width(&Raw::Number(5.0)), "5,00".len());
+        assert_eq!(shown_width(&Raw::Number(3636.67)), "3.636,67".len());
+        assert_eq!(shown_width(&Raw::Number(-1234567.5)), "-1.234.567,50".len());
+        assert_eq!(shown_width(&Raw::Int(100)), "100,00".len());
+        assert_eq!(shown_width(&Raw::Text("Dörverden".into())), 9);
+        assert_eq!(shown_width(&Raw::Number(f64::NAN)), 4);
+    }
 }
