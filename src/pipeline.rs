@@ -153,10 +153,11 @@ impl Source<'_> {
     }
 }
 
-/// Sniffs the container, then reads the sheets while a second thread
-/// verifies the bytes of every zip part (checksums, XML, cell references):
-/// the two take about as long for a mid-sized file. A part that fails the
-/// verification decides the outcome, whatever the reading found or did.
+/// Sniffs the container, verifies the bytes of every zip part (checksums,
+/// XML, cell references) and reads the sheets: from a megabyte of parts the
+/// verification runs on a second thread alongside the reading (the two take
+/// about as long), below it first. A part that fails the verification decides
+/// the outcome, whatever the reading found or did.
 fn check_reader<R: Read + Seek>(
     ctx: &mut Ctx,
     reader: &mut R,
