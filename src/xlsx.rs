@@ -177,6 +177,22 @@ pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// The columns of a findings table, as the JSON finding names them.
+pub fn finding_headers(lang: crate::i18n::Lang) -> [&'static str; 9] {
+    use crate::i18n::t;
+    [
+        t(lang, "Schwere", "Severity"),
+        t(lang, "Regel", "Rule"),
+        "Code",
+        t(lang, "Blatt", "Sheet"),
+        t(lang, "Zelle", "Cell"),
+        t(lang, "Spalte", "Column"),
+        t(lang, "Wert", "Value"),
+        t(lang, "Meldung", "Message"),
+        t(lang, "Hinweis", "Hint"),
+    ]
+}
+
 /// The `Befunde` sheet of the district and controlling workbooks: one row per
 /// finding with the file it concerns, autofilter, frozen header, severity colour.
 pub fn findings_sheet(
@@ -187,18 +203,9 @@ pub fn findings_sheet(
     use crate::i18n::{severity_word, t};
     let mut ws = rust_xlsxwriter::Worksheet::new();
     ws.set_name(name)?;
-    let headers = [
-        t(lang, "Datei", "File"),
-        t(lang, "Schwere", "Severity"),
-        t(lang, "Regel", "Rule"),
-        "Code",
-        t(lang, "Blatt", "Sheet"),
-        t(lang, "Zelle", "Cell"),
-        t(lang, "Spalte", "Column"),
-        t(lang, "Wert", "Value"),
-        t(lang, "Meldung", "Message"),
-        t(lang, "Hinweis", "Hint"),
-    ];
+    let headers: Vec<&str> = std::iter::once(t(lang, "Datei", "File"))
+        .chain(finding_headers(lang))
+        .collect();
     let hf = header_format();
     for (i, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &hf)?;

@@ -171,17 +171,7 @@ fn report_sheet(
         ws.write_string(row, 1, value)?;
     }
     let header_row = 2 + facts.len() as u32 + 1;
-    let headers = [
-        t(lang, "Schwere", "Severity"),
-        t(lang, "Regel", "Rule"),
-        "Code",
-        t(lang, "Blatt", "Sheet"),
-        t(lang, "Zelle", "Cell"),
-        t(lang, "Spalte", "Column"),
-        t(lang, "Wert", "Value"),
-        t(lang, "Meldung", "Message"),
-        t(lang, "Hinweis", "Hint"),
-    ];
+    let headers = xlsx::finding_headers(lang);
     let hf = xlsx::header_format();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(header_row, c as u16, *h, &hf)?;
