@@ -15,7 +15,7 @@ use crate::i18n::Lang;
 use crate::read::{sniff, RawCell, ReadError, Workbook};
 use crate::rules::catalog::Code;
 use crate::rules::table::{TableChecker, TableResult};
-use crate::rules::{form, Ctx};
+use crate::rules::{form, Ctx, FactOrigin};
 
 /// Options for checking one file.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +32,12 @@ pub struct CoverFacts {
     pub year: Option<i32>,
     pub quarter: Option<u8>,
     pub created: Option<chrono::NaiveDate>,
+    /// The cover's provider number as written, when the master data does not know it.
+    #[serde(default)]
+    pub provider_written: Option<String>,
+    /// Which facts came from the file name instead of the cover.
+    #[serde(default)]
+    pub origin: FactOrigin,
 }
 
 /// Everything checking a file produced.
@@ -308,11 +314,16 @@ fn read_sheets<R: Read + Seek>(
     }
 
     // The cover first: its facts decide how the tables are checked.
-    if let Some(cover) = cfg.cover() {
-        if let Some(actual) = assigned.get(cover.name.as_str()) {
+    // Without a cover sheet the file name alone can say whose and which quarter.
+    match cfg
+        .cover()
+        .and_then(|c| Some((c, assigned.get(c.name.as_str())?)))
+    {
+        Some((cover, actual)) => {
             let rows = read_form_rows(&mut wb, actual, cover.last_row, cfg)?;
-            form::check_cover(ctx, cover, actual, &rows);
+            form::check_cover(ctx, cover, actual, &rows, file_name);
         }
+        None => form::facts_from_file_name(ctx, file_name, &|_| None),
     }
     let mut tables = Vec::new();
     for sheet in cfg.tables() {
@@ -412,6 +423,8 @@ fn finish(
         year: ctx.cover.year,
         quarter: ctx.cover.quarter,
         created: ctx.cover.created,
+        provider_written: ctx.cover.provider_written.clone(),
+        origin: ctx.cover.origin,
     };
     let summary = Summary::of(&ctx.findings);
     FileOutcome {

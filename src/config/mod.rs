@@ -85,6 +85,10 @@ pub enum RowRule {
         sozialraum: usize,
         flag: usize,
     },
+    /// Columns a template fills in ahead; they alone do not make a row a case.
+    Prefilled {
+        columns: Vec<usize>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +115,12 @@ pub struct Sheet {
 impl Sheet {
     pub fn column_index(&self, key: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.def.key == key)
+    }
+    /// Whether an entry template may fill in the column ahead (rule `prefilled`).
+    pub fn is_prefilled(&self, idx: usize) -> bool {
+        self.rules
+            .iter()
+            .any(|r| matches!(r, RowRule::Prefilled { columns } if columns.contains(&idx)))
     }
     pub fn matches_name(&self, name: &str) -> bool {
         let k = header_key(name);
@@ -320,6 +330,9 @@ impl Config {
                     RowRuleKind::Assignment => RowRule::Assignment {
                         sozialraum: need(&r.sozialraum, "sozialraum")?,
                         flag: need(&r.flag, "flag")?,
+                    },
+                    RowRuleKind::Prefilled => RowRule::Prefilled {
+                        columns: r.columns.iter().map(&find).collect::<Result<_, _>>()?,
                     },
                 });
             }

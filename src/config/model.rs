@@ -295,6 +295,9 @@ impl ColumnDef {
 /// - `product`: `result` = product of `factors`, rounded to the cent, within `tolerance`.
 /// - `required_if`: `column` must be filled when the boolean `when` is true.
 /// - `assignment`: the row's `sozialraum` must be one of the provider's, unless `flag` is true.
+/// - `prefilled`: the `columns` an entry template fills in ahead (the contracted rate, a
+///   default): a row that holds nothing else but zeros and formulas without a result is
+///   a prepared row of the template, not a case.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowRuleDef {
@@ -311,6 +314,8 @@ pub struct RowRuleDef {
     pub when: Option<Spanned<String>>,
     pub sozialraum: Option<Spanned<String>>,
     pub flag: Option<Spanned<String>>,
+    #[serde(default)]
+    pub columns: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -321,6 +326,7 @@ pub enum RowRuleKind {
     Product,
     RequiredIf,
     Assignment,
+    Prefilled,
 }
 
 #[derive(Debug, Clone, Deserialize)]

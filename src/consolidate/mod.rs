@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
-use crate::i18n::{quarter_label, Lang};
-use crate::pipeline::FileOutcome;
+use crate::i18n::{quarter_label, t, Lang};
+use crate::pipeline::{CoverFacts, FileOutcome};
 use crate::rules::catalog::{Code, FindingBuilder};
 use crate::rules::table::{CellData, RowRecord};
 
@@ -152,6 +152,83 @@ impl Consolidation {
     }
 }
 
+/// Why a readable file cannot be counted: the facts that neither the cover
+/// nor the file name gives.
+fn missing_facts(cover: &CoverFacts, lang: Lang) -> Option<String> {
+    let missing: Vec<&str> = [
+        (
+            cover.provider.is_none(),
+            t(lang, "Träger-Nr.", "provider number"),
+        ),
+        (cover.year.is_none(), t(lang, "Berichtsjahr", "year")),
+        (cover.quarter.is_none(), t(lang, "Quartal", "quarter")),
+    ]
+    .into_iter()
+    .filter_map(|(gone, name)| gone.then_some(name))
+    .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let list = missing.join(", ");
+    Some(match lang {
+        Lang::De => format!("{list} weder im Deckblatt noch im Dateinamen lesbar"),
+        Lang::En => format!("{list} readable neither on the cover nor in the file name"),
+    })
+}
+
+/// How a counted file's provider and period were found, when not simply from the cover.
+fn fact_notes(cover: &CoverFacts, lang: Lang) -> Option<String> {
+    let o = &cover.origin;
+    let provider = cover.provider.as_deref().unwrap_or_default();
+    let mut notes = Vec::new();
+    match (o.provider_from_file_name, o.provider_unknown, &cover.provider_written) {
+        (true, false, Some(w)) => notes.push(match lang {
+            Lang::De => {
+                format!("Träger-Nr. {w} im Deckblatt unbekannt; gezählt unter {provider} aus dem Dateinamen")
+            }
+            Lang::En => format!(
+                "provider number {w} on the cover unknown; counted under {provider} from the file name"
+            ),
+        }),
+        (true, false, None) => notes.push(match lang {
+            Lang::De => format!("Träger-Nr. fehlt im Deckblatt; gezählt unter {provider} aus dem Dateinamen"),
+            Lang::En => format!(
+                "provider number missing on the cover; counted under {provider} from the file name"
+            ),
+        }),
+        (true, true, _) => notes.push(match lang {
+            Lang::De => format!(
+                "unbekannter Träger: Träger-Nr. fehlt im Deckblatt, {provider} aus dem Dateinamen steht nicht in den Stammdaten; gezählt unter {provider}"
+            ),
+            Lang::En => format!(
+                "unknown provider: provider number missing on the cover, {provider} from the file name is not in the master data; counted under {provider}"
+            ),
+        }),
+        (false, true, _) => notes.push(match lang {
+            Lang::De => format!(
+                "unbekannter Träger: {provider} steht nicht in den Stammdaten; gezählt unter {provider} wie im Deckblatt"
+            ),
+            Lang::En => format!(
+                "unknown provider: {provider} is not in the master data; counted under {provider} as on the cover"
+            ),
+        }),
+        (false, false, _) => {}
+    }
+    if let (true, Some(y)) = (o.year_from_file_name, cover.year) {
+        notes.push(match lang {
+            Lang::De => format!("Berichtsjahr fehlt im Deckblatt; {y} aus dem Dateinamen"),
+            Lang::En => format!("year missing on the cover; {y} from the file name"),
+        });
+    }
+    if let (true, Some(q)) = (o.quarter_from_file_name, cover.quarter) {
+        notes.push(match lang {
+            Lang::De => format!("Quartal fehlt im Deckblatt; Q{q} aus dem Dateinamen"),
+            Lang::En => format!("quarter missing on the cover; Q{q} from the file name"),
+        });
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
+
 fn with_path(mut f: Finding, path: &str) -> Finding {
     f.path = Some(path.to_string());
     f
@@ -191,25 +268,12 @@ pub fn consolidate(
                         crate::i18n::t(lang, "Datei nicht lesbar", "file not readable").to_string(),
                     ),
                 )
-            } else if o.cover.provider.is_none()
-                || o.cover.year.is_none()
-                || o.cover.quarter.is_none()
-            {
-                (
-                    Status::Rejected,
-                    Some(
-                        crate::i18n::t(
-                            lang,
-                            "Träger, Jahr oder Quartal im Deckblatt fehlt",
-                            "provider, year or quarter missing on the cover",
-                        )
-                        .to_string(),
-                    ),
-                )
+            } else if let Some(missing) = missing_facts(&o.cover, lang) {
+                (Status::Rejected, Some(missing))
             } else if o.report.summary.errors > 0 {
-                (Status::IncludedWithErrors, None)
+                (Status::IncludedWithErrors, fact_notes(&o.cover, lang))
             } else {
-                (Status::Included, None)
+                (Status::Included, fact_notes(&o.cover, lang))
             };
             Source {
                 outcome: o,
@@ -365,7 +429,7 @@ fn resolve_duplicates(
                             "{} {kept}",
                             crate::i18n::t(lang, "identische Kopie von", "identical copy of")
                         ));
-                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang)
+                        let f = FindingBuilder::new(Code::ConsistencyIdenticalCopy, lang)
                             .arg("expected", kept)
                             .build();
                         findings.push(with_path(f, s.path()));

@@ -149,11 +149,15 @@ codes! {
         en: "{count} cell(s) without a column header were not read (the first here).",
         hint_de: "Gehören sie zur Meldung, bitte eine Spalte der Vorlage verwenden.",
         hint_en: "If they belong to the report, use a column of the template.";
-    /// Zeilen, die nur Nullen oder Formeln ohne Ergebnis enthalten (vorbereitete Zeilen einer Vorlage, etwa `=WENN(…;"")` für die Kosten), sind keine Datenzeilen; genannt werden ihre Anzahl und die erste.
-    /// English: rows holding only zeros or formulas without a result (a template's prepared rows, such as `=IF(…,"")` for the cost) are not data rows; their number and the first are named.
+    /// Zeilen, die nichts enthalten, was ein Träger eintragen muss – nur Nullen, Formeln ohne Ergebnis und was eine
+    /// Vorlage vorbelegt (Regel `prefilled`: etwa der vereinbarte Stundensatz; eine laufende Nummer in einer Extraspalte) –,
+    /// sind vorbereitete Zeilen einer Vorlage, keine Datenzeilen; genannt werden ihre Anzahl und die erste.
+    /// English: rows holding nothing a provider must enter – only zeros, formulas without a result and what a template
+    /// pre-fills (rule `prefilled`: e.g. the contracted rate; a running number in an extra column) – are a template's
+    /// prepared rows, not data rows; their number and the first are named.
     RowsPrepared = "ROWS-PREPARED", Sheet, Info,
-        de: "{count} Zeile(n) enthalten nur Nullen oder Formeln ohne Ergebnis und wurden als leer gelesen (die erste hier).",
-        en: "{count} row(s) hold only zeros or formulas without a result and were read as empty (the first here).",
+        de: "{count} Zeile(n) enthalten nur Vorbelegungen der Vorlage, Nullen oder Formeln ohne Ergebnis und wurden als leer gelesen (die erste hier).",
+        en: "{count} row(s) hold only a template's pre-filled values, zeros or formulas without a result and were read as empty (the first here).",
         hint_de: "Vorbereitete Zeilen einer Vorlage; gehört eine davon zur Meldung, fehlen ihr alle Angaben.",
         hint_en: "Prepared rows of a template; if one of them belongs to the report, all its details are missing.";
     /// Eine Pflichtzelle ist leer.
@@ -268,6 +272,15 @@ codes! {
         en: "The provider number \"{value}\" is not in the master data.",
         hint_de: "Bekannte Träger: {allowed}.",
         hint_en: "Known providers: {allowed}.";
+    /// Die Träger-Nr. im Deckblatt steht nicht in den Stammdaten, der Dateiname nennt aber einen bekannten Träger
+    /// (`T05_2026-Q3.xlsx`): die Meldung wird unter diesem Träger geprüft und gezählt (neben `REFERENCE-PROVIDER`).
+    /// English: the provider number on the cover is not in the master data, but the file name names a known provider
+    /// (`T05_2026-Q3.xlsx`): the submission is checked and counted under that provider (besides `REFERENCE-PROVIDER`).
+    ReferenceProviderFileName = "REFERENCE-PROVIDER-FILENAME", Reference, Warning,
+        de: "Träger-Nr. „{value}“ im Deckblatt unbekannt; gezählt unter {expected} aus dem Dateinamen.",
+        en: "Provider number \"{value}\" on the cover unknown; counted under {expected} from the file name.",
+        hint_de: "Bitte die Träger-Nr. im Deckblatt berichtigen, wenn {expected} nicht der meldende Träger ist.",
+        hint_en: "Correct the provider number on the cover if {expected} is not the reporting provider.";
     /// Der Trägername weicht vom Namen in den Stammdaten ab.
     /// English: the provider name differs from the master data.
     ReferenceProviderName = "REFERENCE-PROVIDER-NAME", Reference, Warning,
@@ -359,6 +372,15 @@ codes! {
         en: "The file name says {value}, the cover sheet {expected}; the cover sheet is authoritative.",
         hint_de: "Bitte Dateiname und Deckblatt angleichen.",
         hint_en: "Make the file name and the cover sheet agree.";
+    /// Träger-Nr., Berichtsjahr oder Quartal fehlt im Deckblatt (oder ist ungültig) und wurde aus dem Dateinamen
+    /// (`T03_2026-Q3.xlsx`) übernommen, damit keine lesbare Meldung verloren geht.
+    /// English: the provider number, year or quarter is missing from the cover (or invalid) and was taken from the
+    /// file name (`T03_2026-Q3.xlsx`), so that no readable submission is lost.
+    ConsistencyFileNameFact = "CONSISTENCY-FILENAME-FACT", Consistency, Warning,
+        de: "„{column}“ fehlt im Deckblatt oder ist ungültig; übernommen aus dem Dateinamen: {value}.",
+        en: "\"{column}\" is missing from the cover or invalid; taken from the file name: {value}.",
+        hint_de: "Bitte das Deckblatt vervollständigen.",
+        hint_en: "Complete the cover sheet.";
     /// Derselbe Träger hat dasselbe Quartal mehrfach eingereicht.
     /// English: the same provider submitted the same quarter more than once.
     ConsistencyDuplicateSubmission = "CONSISTENCY-DUPLICATE-SUBMISSION", Consistency, Error,
@@ -371,6 +393,13 @@ codes! {
     ConsistencySuperseded = "CONSISTENCY-SUPERSEDED", Consistency, Warning,
         de: "Die Meldung wurde durch die neuere Meldung {expected} ersetzt und nicht übernommen.",
         en: "The submission was superseded by the newer one {expected} and not included.",
+        hint_de: "",
+        hint_en: "";
+    /// Eine Datei ist eine Byte für Byte identische Kopie einer anderen Meldung (z. B. `T02_2026-Q1 (1).xlsx`); sie zählt nur einmal.
+    /// English: a file is a byte-identical copy of another submission (e.g. `T02_2026-Q1 (1).xlsx`); it counts once.
+    ConsistencyIdenticalCopy = "CONSISTENCY-IDENTICAL-COPY", Consistency, Info,
+        de: "Die Datei ist eine identische Kopie von {expected} und wird nicht ein zweites Mal gezählt.",
+        en: "The file is an identical copy of {expected} and is not counted a second time.",
         hint_de: "",
         hint_en: "";
     /// Dieselbe Fall-ID wird im selben Quartal von zwei Trägern abgerechnet (mögliche Doppelabrechnung).

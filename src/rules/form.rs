@@ -7,9 +7,10 @@ use rust_decimal::Decimal;
 
 use crate::coerce::{self, Value};
 use crate::config::{DateBound, Sheet};
+use crate::finding::CellPos;
 use crate::locate::{self, FormField};
 use crate::read::RawCell;
-use crate::rules::catalog::Code;
+use crate::rules::catalog::{Code, FindingBuilder};
 use crate::rules::field::{check_cell, CellValue};
 use crate::rules::table::TableResult;
 use crate::rules::Ctx;
@@ -45,17 +46,35 @@ fn check_fields(
 }
 
 /// Reads the cover sheet. The facts are set on `ctx.cover` field by field, so
-/// that later fields (the provider name) can be checked against earlier ones.
-pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<RawCell>)]) {
+/// that later fields (the provider name) can be checked against earlier ones;
+/// a fact the cover lacks is taken from the file name before them.
+pub fn check_cover(
+    ctx: &mut Ctx,
+    sheet: &Sheet,
+    name: &str,
+    rows: &[(u32, Vec<RawCell>)],
+    file_name: &str,
+) {
     let fields = locate::map_form(sheet, rows);
     // The facts first (they decide how the other fields are checked) …
     let order = ["provider_id", "year", "quarter"];
     let mut indices: Vec<usize> = order.iter().filter_map(|k| sheet.column_index(k)).collect();
+    let facts = indices.len();
     let rest: Vec<usize> = (0..sheet.columns.len())
         .filter(|i| !indices.contains(i))
         .collect();
     indices.extend(rest);
-    for idx in indices {
+    for (n, idx) in indices.into_iter().enumerate() {
+        if n == facts {
+            let at = |key: &str| {
+                let pos = sheet
+                    .column_index(key)
+                    .and_then(|i| fields.get(&i))
+                    .map(|f| f.value_pos)?;
+                Some((name.to_string(), pos))
+            };
+            facts_from_file_name(ctx, file_name, &at);
+        }
         let Some(col) = sheet.columns.get(idx) else {
             continue;
         };
@@ -72,6 +91,12 @@ pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<R
             continue;
         };
         let v = check_cell(ctx, name, col, field.value_pos, &field.raw);
+        if col.def.key == "provider_id" && v == CellValue::Bad {
+            // Unknown to the master data (or not of the form T + 2 digits):
+            // kept as written, for counting when the file name knows no better.
+            let written = coerce::display(&field.raw, ctx.lang).trim().to_string();
+            ctx.cover.provider_written = (!written.is_empty()).then_some(written);
+        }
         let Some(v) = v.value() else { continue };
         match (col.def.key.as_str(), v) {
             ("provider_id", Value::Text(t)) => {
@@ -105,6 +130,97 @@ pub fn check_cover(ctx: &mut Ctx, sheet: &Sheet, name: &str, rows: &[(u32, Vec<R
                 }
             }
         }
+    }
+    if facts == sheet.columns.len() {
+        facts_from_file_name(ctx, file_name, &|_| None);
+    }
+}
+
+/// Completes the cover's facts from the file name (`T05_2026-Q3.xlsx`), so
+/// that no readable submission is lost: a provider number the master data
+/// does not know gives way to a known one of the file name; a missing or
+/// invalid year or quarter is taken from it. Each with a warning. Without a
+/// known provider in the file name, an unknown number counts as written
+/// (flagged). `at` locates a cover fact's value cell by its key.
+pub fn facts_from_file_name(
+    ctx: &mut Ctx,
+    file_name: &str,
+    at: &dyn Fn(&str) -> Option<(String, CellPos)>,
+) {
+    let named = parse_file_name(file_name);
+    let located = |mut b: FindingBuilder, key: &str| {
+        if let Some((sheet, pos)) = at(key) {
+            b = b.sheet(sheet).cell(pos);
+        }
+        b
+    };
+    let title = |ctx: &Ctx, key: &str, fallback: &str| {
+        ctx.cfg
+            .cover()
+            .and_then(|s| s.column_index(key).and_then(|i| s.columns.get(i)))
+            .map(|c| c.title().to_string())
+            .unwrap_or_else(|| fallback.to_string())
+    };
+    if ctx.cover.provider_id.is_none() {
+        let named_provider = named.as_ref().map(|(p, _, _)| p.clone());
+        let known = named_provider
+            .as_deref()
+            .and_then(|p| ctx.cfg.provider(p))
+            .map(|p| p.id.clone());
+        match (known, ctx.cover.provider_written.clone(), named_provider) {
+            (Some(id), written, _) => {
+                ctx.cover.provider_id = Some(id.clone());
+                ctx.cover.origin.provider_from_file_name = true;
+                let f = match written {
+                    Some(w) => located(ctx.make(Code::ReferenceProviderFileName), "provider_id")
+                        .value(w)
+                        .arg("expected", id),
+                    None => ctx
+                        .make(Code::ConsistencyFileNameFact)
+                        .column(title(ctx, "provider_id", "Träger-Nr."))
+                        .value(id),
+                };
+                let f = f.build();
+                ctx.push(f);
+            }
+            (None, Some(written), _) => {
+                ctx.cover.provider_id = Some(written);
+                ctx.cover.origin.provider_unknown = true;
+            }
+            (None, None, Some(p)) => {
+                ctx.cover.provider_id = Some(p.clone());
+                ctx.cover.origin.provider_from_file_name = true;
+                ctx.cover.origin.provider_unknown = true;
+                let f = ctx
+                    .make(Code::ConsistencyFileNameFact)
+                    .column(title(ctx, "provider_id", "Träger-Nr."))
+                    .value(p)
+                    .build();
+                ctx.push(f);
+            }
+            (None, None, None) => {}
+        }
+    }
+    let Some((_, year, quarter)) = named else {
+        return;
+    };
+    if ctx.cover.year.is_none() {
+        ctx.cover.year = Some(year);
+        ctx.cover.origin.year_from_file_name = true;
+        let f = located(ctx.make(Code::ConsistencyFileNameFact), "year")
+            .column(title(ctx, "year", "Berichtsjahr"))
+            .value(year.to_string())
+            .build();
+        ctx.push(f);
+    }
+    if ctx.cover.quarter.is_none() {
+        ctx.cover.quarter = Some(quarter);
+        ctx.cover.origin.quarter_from_file_name = true;
+        let f = located(ctx.make(Code::ConsistencyFileNameFact), "quarter")
+            .column(title(ctx, "quarter", "Quartal"))
+            .value(quarter.to_string())
+            .build();
+        ctx.push(f);
     }
 }
 

@@ -11,19 +11,35 @@ pub mod row;
 pub mod table;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Provider};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use catalog::{Code, FindingBuilder};
 
-/// What the cover sheet says about the submission.
+/// What the cover sheet says about the submission, completed from the file
+/// name where the cover lacks a fact (see `form::facts_from_file_name`).
 #[derive(Debug, Clone, Default)]
 pub struct Cover {
     pub provider_id: Option<String>,
     pub year: Option<i32>,
     pub quarter: Option<u8>,
     pub created: Option<NaiveDate>,
+    /// The cover's provider number as written, when the master data does not know it.
+    pub provider_written: Option<String>,
+    pub origin: FactOrigin,
+}
+
+/// Which facts did not come from the cover, and whether the provider counted
+/// is one of the master data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactOrigin {
+    pub provider_from_file_name: bool,
+    pub year_from_file_name: bool,
+    pub quarter_from_file_name: bool,
+    /// The provider counted is not in the master data (taken as written).
+    pub provider_unknown: bool,
 }
 
 impl Cover {

@@ -105,7 +105,9 @@ pub struct TableChecker<'s> {
     extra_cols: Vec<u32>,
     ignored: u64,
     first_ignored: Option<CellPos>,
-    /// Rows of only zeros or value-less formulas, and the first of them.
+    /// Per configured column: filled in ahead by an entry template (rule `prefilled`).
+    prefilled: Vec<bool>,
+    /// Rows with nothing a provider must type, and the first of them.
     prepared: u64,
     first_prepared: Option<CellPos>,
 }
@@ -156,6 +158,9 @@ impl<'s> TableChecker<'s> {
             extra_cols: Vec::new(),
             ignored: 0,
             first_ignored: None,
+            prefilled: (0..sheet.columns.len())
+                .map(|i| sheet.is_prefilled(i))
+                .collect(),
             prepared: 0,
             first_prepared: None,
         }
@@ -355,10 +360,11 @@ impl<'s> TableChecker<'s> {
 
     fn data_row_with(&mut self, ctx: &mut Ctx, row: u32, cells: &[RawCell], cols: &[Option<u32>]) {
         let raw_at = |c: u32| cells.iter().find(|x| x.col == c).map(|x| &x.raw);
+        // Only what a provider types makes a case: not what a template filled in ahead.
         let has_data = cols
             .iter()
-            .flatten()
-            .any(|c| raw_at(*c).is_some_and(carries_data));
+            .zip(&self.prefilled)
+            .any(|(c, prefilled)| !prefilled && c.and_then(raw_at).is_some_and(carries_data));
         // Cells in no column of the table (no header, not an extra column) are
         // not read; the sheet gets one info naming how many and the first.
         for cell in cells {
@@ -372,9 +378,11 @@ impl<'s> TableChecker<'s> {
             }
         }
         if !has_data {
-            // Zeros and value-less formulas only: a template's prepared row
-            // (`=WENN(…;"")` for the cost, saved by Excel without a result
-            // and by LibreOffice as 0) that nobody filled in.
+            // Zeros, value-less formulas and pre-filled values only: a
+            // template's prepared row (`=WENN(…;"")` for the cost, saved by
+            // Excel without a result and by LibreOffice as 0 or an empty
+            // text; the contracted rate; a running number in an extra
+            // column) that nobody filled in.
             let first = cols
                 .iter()
                 .flatten()

@@ -448,6 +448,34 @@ impl Submission {
         }
     }
 
+    /// An unused entry template below the first `cases` cases of `Fallarbeit`
+    /// (the others removed): a running number `Nr.` in an extra column L for
+    /// every row, and in `prepared` rows after the cases only the contracted
+    /// rate in `Stundensatz` and `=F·G` in `Kosten`, never calculated (no
+    /// cached result: `strip_formula_results`).
+    pub fn with_prepared_rows(&mut self, cases: u32, prepared: u32) -> &mut Self {
+        let rate = num(self.provider.rate);
+        let fall = self.sheet_mut("Fallarbeit");
+        fall.cells.retain(|(r, _), _| *r <= cases);
+        fall.cells.insert((0, 11), "Nr.".into());
+        for r in 1..=cases + prepared {
+            fall.cells.insert((r, 11), Cell::Number(f64::from(r)));
+        }
+        for r in cases + 1..=cases + prepared {
+            let excel = r + 1;
+            fall.cells.insert((r, 6), Cell::Number(rate));
+            fall.cells.insert(
+                (r, 7),
+                Cell::Formula {
+                    formula: format!("=F{excel}*G{excel}"),
+                    result: None,
+                },
+            );
+        }
+        self.strip_formula_results = true;
+        self
+    }
+
     /// The file name to write under: the suggested `T01_2026-Q3.xlsx` unless `named`.
     pub fn file_name(&self) -> String {
         self.name
