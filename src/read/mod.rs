@@ -319,11 +319,19 @@ impl<RS: Read + Seek> Workbook<RS> {
             }
             Inner::Xls(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
-                feed_range(&range, rows)?;
+                let blank = wb
+                    .worksheet_formula(sheet)
+                    .map(|f| blank_formulas(&range, &f, true))
+                    .unwrap_or_default();
+                feed_range(&range, blank, rows)?;
             }
             Inner::Ods(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
-                feed_range(&range, rows)?;
+                let blank = wb
+                    .worksheet_formula(sheet)
+                    .map(|f| blank_formulas(&range, &f, false))
+                    .unwrap_or_default();
+                feed_range(&range, blank, rows)?;
             }
         }
         Ok(())
@@ -344,15 +352,83 @@ impl NumberFormats {
     }
 }
 
-fn feed_range(range: &calamine::Range<Data>, rows: &mut RowAssembler) -> Result<(), ReadError> {
-    let Some((r0, c0)) = range.start() else {
-        return Ok(());
+/// The formula cells (absolute row, column, formula) whose cached result is
+/// blank, in row order. xls and ods keep no "no result" state: LibreOffice
+/// saves `=WENN(…;"")` as an empty text (ods `office:value-type="string"`
+/// without text, xls a FORMULA record with an empty string result), so
+/// calamine shows an empty cell where xlsx shows a formula without a result.
+/// Read as `Raw::NoValue`, such a cell means the same in every format (a
+/// template's prepared row, or a `formula` finding in a filled row).
+///
+/// calamine decodes no text for xls shared formulas (an empty string in the
+/// formula range); in xls an empty text value only ever comes from a formula,
+/// so there it suffices (`empty_text_is_formula`).
+fn blank_formulas(
+    values: &calamine::Range<Data>,
+    formulas: &calamine::Range<String>,
+    empty_text_is_formula: bool,
+) -> Vec<(u32, u32, String)> {
+    let Some((r0, c0)) = formulas.start() else {
+        return Vec::new();
     };
-    for (r, c, d) in range.used_cells() {
+    let mut out = Vec::new();
+    for (r, c, f) in formulas.cells() {
         let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
             continue;
         };
-        if !rows.push(r0.saturating_add(r), c0.saturating_add(c), from_data(d))? {
+        let pos = (r0.saturating_add(r), c0.saturating_add(c));
+        let f = f.trim();
+        let formula = match values.get_value(pos) {
+            None | Some(Data::Empty) => !f.is_empty(),
+            Some(Data::String(s)) if s.is_empty() => !f.is_empty() || empty_text_is_formula,
+            Some(Data::String(s)) => crate::coerce::text::is_blank(s) && !f.is_empty(),
+            Some(_) => false,
+        };
+        if formula {
+            // ODS writes `of:=…`; show the formula as a user would type it.
+            let f = f.strip_prefix("of:").unwrap_or(f);
+            let shown = match f {
+                "" => "=…".to_string(),
+                f if f.starts_with('=') => f.to_string(),
+                f => format!("={f}"),
+            };
+            out.push((pos.0, pos.1, shown));
+        }
+    }
+    out
+}
+
+/// Feeds a dense range's cells in row order, with the `blank` formula cells
+/// (from `blank_formulas`) merged in as `Raw::NoValue`.
+fn feed_range(
+    range: &calamine::Range<Data>,
+    blank: Vec<(u32, u32, String)>,
+    rows: &mut RowAssembler,
+) -> Result<(), ReadError> {
+    let mut blank = blank.into_iter().peekable();
+    if let Some((r0, c0)) = range.start() {
+        for (r, c, d) in range.used_cells() {
+            let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else {
+                continue;
+            };
+            let pos = (r0.saturating_add(r), c0.saturating_add(c));
+            let mut replaced = false;
+            while let Some((br, bc, f)) = blank.next_if(|(br, bc, _)| (*br, *bc) <= pos) {
+                replaced |= (br, bc) == pos;
+                if !rows.push(br, bc, Raw::NoValue(f))? {
+                    return Ok(());
+                }
+            }
+            if replaced {
+                continue;
+            }
+            if !rows.push(pos.0, pos.1, from_data(d))? {
+                return Ok(());
+            }
+        }
+    }
+    for (br, bc, f) in blank {
+        if !rows.push(br, bc, Raw::NoValue(f))? {
             return Ok(());
         }
     }
