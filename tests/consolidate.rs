@@ -410,3 +410,289 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ nothing readable is lost
+
+/// Every `Kosten` of a fixture, to the cent.
+fn fixture_total(s: &Submission) -> Decimal {
+    ["Fallarbeit", "Milieuarbeit", "Strukturarbeit"]
+        .iter()
+        .map(|sheet| {
+            Decimal::from_f64_retain(s.column_sum(sheet, "Kosten"))
+                .map(|d| d.round_dp(2))
+                .unwrap_or_default()
+        })
+        .sum()
+}
+
+/// The provider workbooks of a quarter as they really arrive: an unknown
+/// provider (T07), a typo on the cover (T99 in a file named T05_…), a cover
+/// without year and quarter, an unused template's 500 prepared rows, an
+/// identical copy (`T02_2026-Q3 (1).xlsx`) and one file that names its period
+/// nowhere. Returns the files and the sum of every row that must count.
+fn arriving(dir: &Path) -> (Vec<PathBuf>, Decimal) {
+    let clean = submission("T01", 2026, 3);
+    let mut typo = submission("T05", 2026, 3);
+    typo.set("Deckblatt", "B3", "T99");
+    let mut unknown = submission("T06", 2026, 3);
+    unknown
+        .set("Deckblatt", "B3", "T07")
+        .set("Deckblatt", "B4", "Neuer Träger e.V.")
+        .named("T07_2026-Q3.xlsx");
+    let mut no_period = submission("T04", 2026, 3);
+    no_period.clear("Deckblatt", "B5").clear("Deckblatt", "B6");
+    let mut template = submission("T03", 2026, 3);
+    template.with_prepared_rows(3, 500);
+    let copied = submission("T02", 2026, 3);
+    let mut nowhere = submission("T06", 2026, 3);
+    nowhere
+        .clear("Deckblatt", "B5")
+        .named("Meldung Brückenschlag.xlsx");
+
+    let mut expected = Decimal::ZERO;
+    let mut paths = Vec::new();
+    for s in [&clean, &typo, &unknown, &no_period, &template, &copied] {
+        expected += fixture_total(s);
+        paths.push(s.write(dir));
+    }
+    let copy = dir.join("T02_2026-Q3 (1).xlsx");
+    std::fs::copy(dir.join("T02_2026-Q3.xlsx"), &copy).expect("copy");
+    paths.push(copy);
+    paths.push(nowhere.write(dir));
+    (paths, expected)
+}
+
+fn file_entry<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(name)))
+        .unwrap_or_else(|| panic!("no file {name}: {doc}"))
+}
+
+fn amount_of(doc: &Value, provider: &str) -> Decimal {
+    doc["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .filter(|t| t["provider"] == provider)
+        .map(|t| dec(&t["amount"]))
+        .sum()
+}
+
+#[test]
+fn nothing_readable_is_lost_and_the_grand_total_is_every_readable_row() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (paths, expected) = arriving(dir.path());
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let out = dir.path().join("Kreis.xlsx");
+    let (code, doc) = run(&["-o", out.to_str().expect("utf-8")], &refs);
+    assert_eq!(code, 1, "errors in some files: {doc}");
+
+    let sum: Decimal = doc["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .map(|t| dec(&t["amount"]))
+        .sum();
+    assert_eq!(sum, expected);
+    assert_eq!(dec(&doc["grand_total"]), expected);
+
+    let typo = file_entry(&doc, "T05_2026-Q3.xlsx");
+    assert_eq!(
+        (typo["provider"].as_str(), typo["status"].as_str()),
+        (Some("T05"), Some("included_with_errors"))
+    );
+    assert_eq!(
+        amount_of(&doc, "T05"),
+        fixture_total(&{
+            let mut s = submission("T05", 2026, 3);
+            s.set("Deckblatt", "B3", "T99");
+            s
+        })
+    );
+    let unknown = file_entry(&doc, "T07_2026-Q3.xlsx");
+    assert_eq!(
+        (unknown["provider"].as_str(), unknown["status"].as_str()),
+        (Some("T07"), Some("included_with_errors"))
+    );
+    assert_eq!(
+        amount_of(&doc, "T07"),
+        fixture_total(&submission("T06", 2026, 3))
+    );
+    let no_period = file_entry(&doc, "T04_2026-Q3.xlsx");
+    assert_eq!(
+        (no_period["year"].as_i64(), no_period["quarter"].as_i64()),
+        (Some(2026), Some(3))
+    );
+    assert_eq!(no_period["status"], "included_with_errors");
+    let template = file_entry(&doc, "T03_2026-Q3.xlsx");
+    assert_eq!(template["status"], "included", "{template}");
+    assert_eq!(template["rows"]["Fallarbeit"], 3);
+    assert_eq!(file_entry(&doc, "T02_2026-Q3.xlsx")["status"], "included");
+    assert_eq!(
+        file_entry(&doc, "T02_2026-Q3 (1).xlsx")["status"],
+        "rejected"
+    );
+    assert_eq!(
+        file_entry(&doc, "Meldung Brückenschlag.xlsx")["status"],
+        "rejected"
+    );
+    assert!(
+        doc["totals"]
+            .as_array()
+            .expect("totals")
+            .iter()
+            .all(|t| !(t["provider"] == "T03" && t["sozialraum"].is_null())),
+        "prepared rows are no cases under Sozialraum null"
+    );
+
+    let copy: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["path"].as_str().is_some_and(|p| p.ends_with("(1).xlsx")))
+        .collect();
+    assert_eq!(copy.len(), 1, "{copy:?}");
+    assert_eq!(copy[0]["code"], "CONSISTENCY-IDENTICAL-COPY");
+    let msg = copy[0]["message"].as_str().expect("message");
+    assert!(
+        msg.contains("identische Kopie von") && msg.contains("T02_2026-Q3.xlsx"),
+        "{msg}"
+    );
+    assert!(!msg.contains("ersetzt"), "{msg}");
+
+    // The Quellen sheet says what happened to each file.
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("district workbook");
+    let q = wb.worksheet_range("Quellen").expect("Quellen");
+    let reason_col = (0..q.width())
+        .find(|c| q.get((0, *c)).is_some_and(|d| *d == "Grund"))
+        .expect("Grund column");
+    let reason_of = |name: &str| {
+        (1..q.height())
+            .find(|r| {
+                q.get((*r, 0))
+                    .is_some_and(|d| d.to_string().ends_with(name))
+            })
+            .and_then(|r| q.get((r, reason_col)))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        reason_of("T05_2026-Q3.xlsx"),
+        "Träger-Nr. T99 im Deckblatt unbekannt; gezählt unter T05 aus dem Dateinamen"
+    );
+    assert!(reason_of("T07_2026-Q3.xlsx").contains("unbekannter Träger"));
+    assert_eq!(
+        reason_of("Meldung Brückenschlag.xlsx"),
+        "Berichtsjahr weder im Deckblatt noch im Dateinamen lesbar"
+    );
+    assert!(reason_of("T02_2026-Q3 (1).xlsx").starts_with("identische Kopie von"));
+}
+
+/// The reasons and findings, read from the library, in both languages.
+#[test]
+fn each_file_says_exactly_what_happened_to_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (paths, expected) = arriving(dir.path());
+    let cfg = Config::verden().expect("config");
+    for lang in [Lang::De, Lang::En] {
+        let outcomes = paths
+            .iter()
+            .map(|p| {
+                let name = p.file_name().expect("name").to_string_lossy().to_string();
+                check_path(
+                    p,
+                    &name,
+                    &cfg,
+                    Options {
+                        lang,
+                        keep_records: true,
+                    },
+                )
+            })
+            .collect();
+        let c = consolidate::consolidate(outcomes, &cfg, &consolidate::Options::default(), lang);
+        assert_eq!(c.grand_total(), expected);
+        let source = |name: &str| {
+            c.sources
+                .iter()
+                .find(|s| s.path() == name)
+                .unwrap_or_else(|| panic!("no source {name}"))
+        };
+        let reason = |name: &str| source(name).reason.clone().unwrap_or_default();
+        let de = lang == Lang::De;
+        let pick = |d: &'static str, e: &'static str| if de { d } else { e };
+
+        assert_eq!(
+            reason("T05_2026-Q3.xlsx"),
+            pick(
+                "Träger-Nr. T99 im Deckblatt unbekannt; gezählt unter T05 aus dem Dateinamen",
+                "provider number T99 on the cover unknown; counted under T05 from the file name"
+            )
+        );
+        let typo = &source("T05_2026-Q3.xlsx").outcome.report.findings;
+        let warned: Vec<_> = typo
+            .iter()
+            .filter(|f| f.code == "REFERENCE-PROVIDER-FILENAME")
+            .collect();
+        assert_eq!(warned.len(), 1, "{typo:?}");
+        assert_eq!(warned[0].severity, sozialraum::finding::Severity::Warning);
+        assert_eq!(warned[0].cell.as_deref(), Some("B3"));
+        assert_eq!(
+            warned[0].message,
+            pick(
+                "Träger-Nr. „T99“ im Deckblatt unbekannt; gezählt unter T05 aus dem Dateinamen.",
+                "Provider number \"T99\" on the cover unknown; counted under T05 from the file name."
+            )
+        );
+        assert!(typo.iter().any(|f| f.code == "REFERENCE-PROVIDER"));
+
+        assert_eq!(
+            reason("T07_2026-Q3.xlsx"),
+            pick(
+                "unbekannter Träger: T07 steht nicht in den Stammdaten; gezählt unter T07 wie im Deckblatt",
+                "unknown provider: T07 is not in the master data; counted under T07 as on the cover"
+            )
+        );
+        assert_eq!(
+            source("T07_2026-Q3.xlsx").status,
+            Status::IncludedWithErrors
+        );
+
+        assert_eq!(
+            reason("T04_2026-Q3.xlsx"),
+            pick(
+                "Berichtsjahr fehlt im Deckblatt; 2026 aus dem Dateinamen; Quartal fehlt im Deckblatt; Q3 aus dem Dateinamen",
+                "year missing on the cover; 2026 from the file name; quarter missing on the cover; Q3 from the file name"
+            )
+        );
+        let facts: Vec<_> = source("T04_2026-Q3.xlsx")
+            .outcome
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == "CONSISTENCY-FILENAME-FACT")
+            .map(|f| f.value.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(facts, ["2026", "3"]);
+
+        assert_eq!(source("T03_2026-Q3.xlsx").reason, None);
+        assert_eq!(
+            reason("Meldung Brückenschlag.xlsx"),
+            pick(
+                "Berichtsjahr weder im Deckblatt noch im Dateinamen lesbar",
+                "year readable neither on the cover nor in the file name"
+            )
+        );
+        assert_eq!(
+            reason("T02_2026-Q3 (1).xlsx"),
+            format!(
+                "{} T02_2026-Q3.xlsx",
+                pick("identische Kopie von", "identical copy of")
+            )
+        );
+    }
+}

@@ -402,10 +402,15 @@ fn resolve_duplicates(
             }
         }
     }
-    for ((provider, year, q), idx) in groups {
+    for ((provider, year, q), mut idx) in groups {
         if idx.len() < 2 {
             continue;
         }
+        // The original before its copies: `T02_2026-Q1 (1).xlsx`, `Kopie von …` are longer.
+        idx.sort_by_key(|i| {
+            let path = sources.get(*i).map(|s| s.path()).unwrap_or_default();
+            (path.chars().count(), path.to_string())
+        });
         let quarter = quarter_label(year, q);
         // Byte-identical copies: keep the first, note the others.
         let mut distinct: Vec<usize> = Vec::new();
