@@ -1473,3 +1473,131 @@ fn cells_outside_the_table_are_named_once_not_silently_dropped() {
     let clean = Submission::valid("T01", 2026, 3);
     assert!(!check_submission(&clean).1.has("CELLS-IGNORED"));
 }
+
+// ------------------------------------------------------------------ facts from the file name
+
+/// A provider number the master data does not know gives way to the known one
+/// of the file name: the submission is checked (rate, Sozialräume) and
+/// counted as T05, with a warning beside the cover's error.
+#[test]
+fn consistency_an_unknown_cover_provider_gives_way_to_the_file_name() {
+    let mut s = Submission::valid("T05", 2026, 3);
+    s.set("Deckblatt", "B3", "T99");
+    s.set("Fallarbeit", "G2", 60.0);
+    let (code, r) = check_submission(&s);
+    assert_eq!(code, 1);
+    assert_eq!(r.0["provider"], "T05", "{}", r.dump());
+    r.expect_one(&expect(
+        "REFERENCE-PROVIDER",
+        "reference",
+        "error",
+        COVER,
+        Some("B3"),
+    ))
+    .unwrap();
+    let f = r
+        .expect_one(&expect(
+            "REFERENCE-PROVIDER-FILENAME",
+            "reference",
+            "warning",
+            COVER,
+            Some("B3"),
+        ))
+        .unwrap();
+    assert_eq!(f["value"], "T99");
+    assert!(f["message"].as_str().unwrap().contains("gezählt unter T05"));
+    // The rate is checked against T05's contracted 61,50 €.
+    assert!(!r
+        .find("REFERENCE-RATE", Some("Fallarbeit"), Some("G2"))
+        .is_empty());
+    assert!(!r.has("CONSISTENCY-FILENAME"), "{}", r.dump());
+}
+
+/// Without a known provider in the file name, an unknown number stays as written.
+#[test]
+fn consistency_an_unknown_provider_counts_as_written() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Deckblatt", "B3", "T07").named("Meldung Q3.xlsx");
+    let (_, r) = check_submission(&s);
+    assert_eq!(r.0["provider"], "T07");
+    assert!(r.has("REFERENCE-PROVIDER"));
+    assert!(!r.has("REFERENCE-PROVIDER-FILENAME"));
+}
+
+#[test]
+fn consistency_year_and_quarter_missing_on_the_cover_come_from_the_file_name() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.clear("Deckblatt", "B5").set("Deckblatt", "B6", "fünf");
+    let (_, r) = check_submission(&s);
+    assert_eq!(
+        (r.0["year"].as_i64(), r.0["quarter"].as_i64()),
+        (Some(2026), Some(3))
+    );
+    let year = r
+        .expect_one(&expect(
+            "CONSISTENCY-FILENAME-FACT",
+            "consistency",
+            "warning",
+            COVER,
+            Some("B5"),
+        ))
+        .unwrap();
+    assert_eq!(year["value"], "2026");
+    assert_eq!(year["column"], "Berichtsjahr");
+    let quarter = r
+        .expect_one(&expect(
+            "CONSISTENCY-FILENAME-FACT",
+            "consistency",
+            "warning",
+            COVER,
+            Some("B6"),
+        ))
+        .unwrap();
+    assert_eq!(quarter["value"], "3");
+    // The quarter's rules run: a case begun after the quarter is still found.
+    s.set("Fallarbeit", "D2", date(2026, 10, 5));
+    let (_, r) = check_submission(&s);
+    assert!(r.has("RANGE-QUARTER"), "{}", r.dump());
+}
+
+#[test]
+fn consistency_without_a_cover_sheet_the_file_name_names_the_submission() {
+    let mut s = Submission::valid("T02", 2026, 1);
+    s.drop_sheet("Deckblatt");
+    let (_, r) = check_submission(&s);
+    assert_eq!(
+        (
+            r.0["provider"].as_str(),
+            r.0["year"].as_i64(),
+            r.0["quarter"].as_i64()
+        ),
+        (Some("T02"), Some(2026), Some(1))
+    );
+    assert_eq!(r.find("CONSISTENCY-FILENAME-FACT", None, None).len(), 3);
+    assert!(r.has("SHEET-MISSING"));
+}
+
+#[test]
+fn consistency_facts_from_the_file_name_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Submission::valid("T05", 2026, 3);
+    s.set("Deckblatt", "B3", "T99").clear("Deckblatt", "B5");
+    let p = s.write(dir.path());
+    let (_, doc) = check_json(&[&p], &["--lang", "en"]);
+    let r = FileReport::first(&doc);
+    let msgs: Vec<&str> = r
+        .findings()
+        .iter()
+        .filter(|f| {
+            f["code"] == "REFERENCE-PROVIDER-FILENAME" || f["code"] == "CONSISTENCY-FILENAME-FACT"
+        })
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "Provider number \"T99\" on the cover unknown; counted under T05 from the file name.",
+            "\"Berichtsjahr\" is missing from the cover or invalid; taken from the file name: 2026."
+        ]
+    );
+}
