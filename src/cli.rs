@@ -65,6 +65,9 @@ pub struct CheckArgs {
     /// Je Eingabe eine kommentierte Kopie `<Name>_geprüft.xlsx` in diesen Ordner
     #[arg(long, value_name = "DIR")]
     pub annotate_dir: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Read files in this process instead of a guarded child process (for debugging)
     #[arg(long, hide = true)]
     pub no_isolate: bool,
@@ -78,6 +81,9 @@ pub struct ConsolidateArgs {
     /// Ausgabe: die Kreis-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Nur dieses Berichtsjahr
     #[arg(long)]
     pub year: Option<i32>,
@@ -116,6 +122,9 @@ pub struct AuditArgs {
     /// Ausgabe: die Controlling-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Das Berichtsjahr (Standard: das einzige Jahr der Daten)
     #[arg(long)]
     pub year: Option<i32>,
@@ -173,4 +182,8 @@ pub struct CheckFileArgs {
     pub annotate_out: Option<PathBuf>,
     #[arg(long)]
     pub check_date: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub only_submissions: bool,
 }

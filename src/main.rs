@@ -50,6 +50,8 @@ fn run(cli: Cli) -> miette::Result<i32> {
                     check_date: args
                         .check_date
                         .unwrap_or_else(sozialraum::cmd::check::check_date),
+                    replace: args.force,
+                    only_submissions: args.only_submissions,
                 });
             Ok(isolate::child_main(
                 &args.path,

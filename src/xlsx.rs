@@ -9,15 +9,108 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook};
 use thiserror::Error;
 
 use crate::finding::Severity;
+use crate::i18n::{t, Lang};
+use crate::read::sniff::OwnOutput;
 
 #[derive(Debug, Error)]
 pub enum WriteError {
     #[error("{path}: die Ausgabe wäre die Eingabedatei selbst; Eingaben werden nie überschrieben")]
     SameAsInput { path: String },
+    #[error("{path}: die Datei gibt es schon; sie wird nicht ersetzt")]
+    Exists { path: String },
+    #[error("{path}: die Ausgabe ist eine .xlsx-Arbeitsmappe und braucht die Endung .xlsx")]
+    NotXlsx { path: String },
     #[error("{path}: kann nicht geschrieben werden: {message}")]
-    Io { path: String, message: String },
+    Io {
+        path: String,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
     #[error("Arbeitsmappe kann nicht erzeugt werden: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+impl WriteError {
+    fn io(path: &Path, e: &std::io::Error) -> WriteError {
+        WriteError::Io {
+            path: path.display().to_string(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The message in the user's language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            WriteError::SameAsInput { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "die Ausgabe wäre eine Eingabedatei; Eingaben werden nie überschrieben, auch nicht mit --force",
+                    "the output would be an input file; inputs are never overwritten, not even with --force"
+                )
+            ),
+            WriteError::Exists { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "die Datei gibt es schon; sie wird nicht ersetzt",
+                    "the file exists; it is not replaced"
+                )
+            ),
+            WriteError::NotXlsx { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "geschrieben wird eine .xlsx-Arbeitsmappe; der Name muss auf .xlsx enden",
+                    "the output is an .xlsx workbook; its name must end in .xlsx"
+                )
+            ),
+            WriteError::Io {
+                path,
+                kind,
+                message,
+            } => format!(
+                "{path}: {} ({})",
+                t(lang, "kann nicht geschrieben werden", "cannot be written"),
+                crate::i18n::io_kind(lang, *kind).unwrap_or(message)
+            ),
+            WriteError::Xlsx(e) => format!(
+                "{}: {e}",
+                t(lang, "Arbeitsmappe kann nicht erzeugt werden", "workbook cannot be created")
+            ),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn help(&self, lang: Lang) -> Option<&'static str> {
+        match self {
+            WriteError::SameAsInput { .. } => Some(t(
+                lang,
+                "Einen anderen Ausgabenamen wählen.",
+                "Choose another output name.",
+            )),
+            WriteError::Exists { .. } => Some(t(
+                lang,
+                "Einen anderen Namen wählen, die Datei vorher verschieben, oder --force, um sie zu ersetzen.",
+                "Choose another name, move the file first, or give --force to replace it.",
+            )),
+            WriteError::NotXlsx { .. } => Some(t(
+                lang,
+                "z. B. Kreis_2026-Q3.xlsx",
+                "e.g. Kreis_2026-Q3.xlsx",
+            )),
+            _ => None,
+        }
+    }
+
+    /// The error as the diagnostic a command ends with (exit code 2).
+    pub fn report(&self, lang: Lang) -> miette::Report {
+        match self.help(lang) {
+            Some(help) => miette::miette!(help = help, "{}", self.message(lang)),
+            None => miette::miette!("{}", self.message(lang)),
+        }
+    }
 }
 
 /// Fill colours: red for errors, yellow for warnings, light blue for infos.
@@ -98,23 +191,58 @@ pub fn internal_link(sheet: &str, a1: &str) -> String {
     format!("internal:'{}'!{}", sheet.replace('\'', "''"), a1)
 }
 
-/// Document properties with a fixed creation date, so equal inputs give equal bytes.
-pub fn properties(title: &str, created: chrono::NaiveDateTime) -> DocProperties {
+/// Document properties with a fixed creation date, so equal inputs give equal
+/// bytes, and the custom property that tells our own outputs from submissions
+/// when they land in a folder that is scanned again.
+pub fn properties(title: &str, created: chrono::NaiveDateTime, kind: OwnOutput) -> DocProperties {
     DocProperties::new()
         .set_title(title)
         .set_author("sozialraum")
         .set_creation_datetime(&created)
+        .set_custom_property(OwnOutput::PROPERTY, kind.as_str())
+}
+
+/// Whether two paths name the same file (also through `..`, links, or a path
+/// that does not exist yet).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    absolute(a) == absolute(b)
 }
 
 /// Refuses an output that is one of the inputs.
 pub fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
-    let out_abs = absolute(out);
-    for i in inputs {
-        if absolute(i) == out_abs {
-            return Err(WriteError::SameAsInput {
-                path: out.display().to_string(),
-            });
-        }
+    if inputs.iter().any(|i| same_file(i, out)) {
+        return Err(WriteError::SameAsInput {
+            path: out.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Everything an output must pass before any work starts: never an input
+/// (not even with `--force`), named `.xlsx` (what we write), and no existing
+/// file replaced unless `force`.
+pub fn guard_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<(), WriteError> {
+    refuse_overwrite(out, inputs)?;
+    let xlsx = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !xlsx {
+        return Err(WriteError::NotXlsx {
+            path: out.display().to_string(),
+        });
+    }
+    if out.is_dir() {
+        return Err(WriteError::Io {
+            path: out.display().to_string(),
+            kind: std::io::ErrorKind::IsADirectory,
+            message: "is a directory".into(),
+        });
+    }
+    if !force && (out.exists() || out.symlink_metadata().is_ok()) {
+        return Err(WriteError::Exists {
+            path: out.display().to_string(),
+        });
     }
     Ok(())
 }
@@ -134,12 +262,13 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Saves a workbook through a temporary file in the target folder and a
-/// rename, so a reader never sees a half-written file.
-pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
+/// rename, so a reader never sees a half-written file. Without `replace`, a
+/// file that appeared at `out` meanwhile is left as it is (an error).
+pub fn save_atomic(wb: &mut Workbook, out: &Path, replace: bool) -> Result<(), WriteError> {
     // Fast compression: the files are a little larger, written several times faster.
     wb.set_zip_compression_level(1);
     let bytes = wb.save_to_buffer()?;
-    write_atomic(out, &bytes)
+    write_atomic(out, &bytes, replace)
 }
 
 /// The temporary file an output is written to before the rename: in the
@@ -156,25 +285,47 @@ pub fn temp_path(out: &Path, pid: u32) -> PathBuf {
     dir.join(format!(".{name}.tmp-{pid}"))
 }
 
-pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |e: std::io::Error| WriteError::Io {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    };
+pub fn write_atomic(out: &Path, bytes: &[u8], replace: bool) -> Result<(), WriteError> {
     let tmp = temp_path(out, std::process::id());
     crate::interrupt::register_temp(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, out)
+        place(&tmp, out, replace)
     })();
     crate::interrupt::unregister_temp(&tmp);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(WriteError::Exists {
+                path: out.display().to_string(),
+            });
+        }
+        return Err(WriteError::io(out, &e));
     }
     Ok(())
+}
+
+/// Moves the finished temporary file to its name. Without `replace` a hard
+/// link does it, which fails on an existing name instead of replacing it (no
+/// window between a check and the rename); filesystems without hard links get
+/// the check and the rename.
+fn place(tmp: &Path, out: &Path, replace: bool) -> std::io::Result<()> {
+    if replace {
+        return std::fs::rename(tmp, out);
+    }
+    match std::fs::hard_link(tmp, out) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(tmp);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if out.symlink_metadata().is_ok() => {
+            Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        }
+        Err(_) => std::fs::rename(tmp, out),
+    }
 }
 
 /// The columns of a findings table, as the JSON finding names them.

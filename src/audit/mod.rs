@@ -949,10 +949,11 @@ struct JsonDoc<'a> {
     quarters: &'a [u8],
     rows: Vec<JsonRow<'a>>,
     findings: &'a [Finding],
+    skipped: &'a [crate::finding::Skipped],
 }
 
 /// The `audit --format json` document of `rules.md`.
-pub fn json_document(a: &Audit) -> String {
+pub fn json_document(a: &Audit, skipped: &[crate::finding::Skipped]) -> String {
     let doc = JsonDoc {
         year: a.period.year,
         quarters: &a.period.quarters,
@@ -972,6 +973,7 @@ pub fn json_document(a: &Audit) -> String {
             })
             .collect(),
         findings: &a.findings,
+        skipped,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }

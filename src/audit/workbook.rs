@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
     Worksheet,
 };
 
+use crate::read::sniff::OwnOutput;
 use crate::audit::{Audit, BudgetStatus, Line, Scope, PAIR_CATEGORY};
 use crate::config::Config;
 use crate::consolidate::workbook::category_label;
@@ -116,7 +117,7 @@ pub fn build(a: &Audit, cfg: &Config, plan_path: &str, lang: Lang) -> Result<Wor
         t(lang, "Controlling", "Controlling"),
         a.period.label()
     );
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::ControllingWorkbook));
     let f = formats();
     let mut names = SheetNames::new();
     let [n_dev, n_charts, n_figures, n_findings] = sheet_names(lang).map(|n| names.reserve(n));

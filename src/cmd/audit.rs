@@ -32,12 +32,12 @@ pub fn run(
     config_path: Option<&Path>,
 ) -> miette::Result<i32> {
     let quarters = parse_quarters(args.quarters.as_deref())?;
-    let inputs = collect_inputs(args, lang)?;
+    let mut inputs = collect_inputs(args, lang)?;
     if inputs.submissions.is_empty() && inputs.districts.is_empty() {
-        return Err(miette::miette!(
-            help = "Meldungen (.xlsx .xlsm .xlsb .xls .ods) oder eine Kreis-Arbeitsmappe von `sozialraum consolidate` angeben",
-            "Keine Eingabedateien gefunden in: {}",
-            args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        return Err(super::inputs::nothing_to_do(
+            &args.inputs,
+            &inputs.skipped,
+            lang,
         ));
     }
     let mut plan = budget::read(&args.budget, &args.budget.display().to_string(), cfg, lang)
@@ -49,14 +49,16 @@ pub fn run(
         })?;
 
     let ledger = if inputs.districts.is_empty() {
+        let submissions = std::mem::take(&mut inputs.submissions);
         from_submissions(
-            &inputs.submissions,
+            submissions,
+            &mut inputs.skipped,
             args,
             cfg,
             lang,
             config_path,
             quarters.clone(),
-        )
+        )?
     } else {
         from_districts(&inputs.districts, cfg, lang)?
     };
@@ -68,12 +70,12 @@ pub fn run(
     let mut written = None;
     if let Some(out) = &args.output {
         let mut wb = audit::workbook::build(&a, cfg, &plan.path, lang)
-            .map_err(|e| miette::miette!("{e}"))?;
-        crate::xlsx::save_atomic(&mut wb, out).map_err(|e| miette::miette!("{e}"))?;
+            .map_err(|e| e.report(lang))?;
+        crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
         written = Some(out.display().to_string());
     }
     match args.format {
-        OutputFormat::Json => println!("{}", audit::json_document(&a)),
+        OutputFormat::Json => println!("{}", audit::json_document(&a, &inputs.skipped)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!(
@@ -105,15 +107,14 @@ fn parse_quarters(range: Option<&str>) -> miette::Result<Option<Vec<u8>>> {
 
 #[derive(Debug, Default)]
 struct Inputs {
-    submissions: Vec<PathBuf>,
+    submissions: Vec<super::inputs::Input>,
     districts: Vec<PathBuf>,
     /// Files found in folders and left out, with the reason.
-    skipped: Vec<(PathBuf, &'static str)>,
+    skipped: Vec<Skipped>,
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    crate::xlsx::refuse_overwrite(a, &[b.to_path_buf()]).is_err()
-}
+use crate::finding::Skipped;
+use crate::xlsx::same_file;
 
 /// Expands folders and sorts the files: submissions, district workbooks, our
 /// own controlling workbooks (never inputs). The budget plan and the output,
@@ -122,35 +123,52 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
     let mut inputs = Inputs::default();
     let mut explicit_districts = false;
     let mut found_districts = Vec::new();
-    for input in &args.inputs {
-        let files = super::expand_inputs(std::slice::from_ref(input))
-            .map_err(|e| miette::miette!("{e}"))?;
-        let in_folder = input.is_dir();
-        for file in files {
-            if same_file(&file, &args.budget) {
-                if !in_folder {
-                    return Err(miette::miette!(
-                        help = "Der Budgetplan gehört nach --budget",
-                        "{} ist der Budgetplan, keine Meldung",
-                        file.display()
-                    ));
-                }
+    let gathered = super::inputs::gather(&args.inputs, lang)?;
+    inputs.skipped = gathered.skipped;
+    for input in gathered.files {
+        let file = input.path.clone();
+        if same_file(&file, &args.budget) {
+            if !input.scanned {
+                return Err(miette::miette!(
+                    help = t(
+                        lang,
+                        "Der Budgetplan gehört nach --budget",
+                        "The budget plan goes after --budget"
+                    ),
+                    "{} {}",
+                    file.display(),
+                    t(
+                        lang,
+                        "ist der Budgetplan, keine Meldung",
+                        "is the budget plan, not a submission"
+                    )
+                ));
+            }
+            continue;
+        }
+        if input.scanned && args.output.as_deref().is_some_and(|o| same_file(&file, o)) {
+            // The output's own place: checked below like any output.
+            if district::classify(&file) != InputKind::Submission {
                 continue;
             }
-            match district::classify(&file) {
-                InputKind::Controlling => {
-                    inputs.skipped.push((
-                        file,
+        }
+        match district::classify(&file) {
+            InputKind::Controlling => {
+                inputs.skipped.push(Skipped {
+                    path: file.display().to_string(),
+                    reason: format!(
+                        "{}, {}",
                         t(lang, "Controlling-Arbeitsmappe", "controlling workbook"),
-                    ));
-                }
-                InputKind::District if in_folder => found_districts.push(file),
-                InputKind::District => {
-                    explicit_districts = true;
-                    inputs.districts.push(file);
-                }
-                InputKind::Submission => inputs.submissions.push(file),
+                        t(lang, "von sozialraum geschrieben", "written by sozialraum")
+                    ),
+                });
             }
+            InputKind::District if input.scanned => found_districts.push(file),
+            InputKind::District => {
+                explicit_districts = true;
+                inputs.districts.push(file);
+            }
+            InputKind::Submission => inputs.submissions.push(input),
         }
     }
     if explicit_districts && !inputs.submissions.is_empty() {
@@ -164,37 +182,40 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
         inputs.districts.extend(found_districts);
     } else {
         for f in found_districts {
-            inputs.skipped.push((
-                f,
-                t(
+            inputs.skipped.push(Skipped {
+                path: f.display().to_string(),
+                reason: t(
                     lang,
                     "Kreis-Arbeitsmappe neben Meldungen",
                     "district workbook next to submissions",
-                ),
-            ));
+                )
+                .to_string(),
+            });
         }
     }
+    inputs.skipped.sort();
     if let Some(out) = &args.output {
         let mut guarded: Vec<PathBuf> = inputs
             .submissions
             .iter()
-            .chain(inputs.districts.iter())
-            .cloned()
+            .map(|i| i.path.clone())
+            .chain(inputs.districts.iter().cloned())
             .collect();
         guarded.push(args.budget.clone());
-        crate::xlsx::refuse_overwrite(out, &guarded).map_err(|e| miette::miette!("{e}"))?;
+        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
     }
     Ok(inputs)
 }
 
 fn from_submissions(
-    files: &[PathBuf],
+    inputs: Vec<super::inputs::Input>,
+    skipped: &mut Vec<Skipped>,
     args: &AuditArgs,
     cfg: &Config,
     lang: Lang,
     config_path: Option<&Path>,
     quarters: Option<Vec<u8>>,
-) -> Ledger {
+) -> miette::Result<Ledger> {
     if let Some(n) = args.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -206,8 +227,9 @@ fn from_submissions(
     };
     let progress =
         !args.quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
+    let files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let outcomes = super::check_all(
-        files,
+        &files,
         cfg,
         Options {
             lang,
@@ -221,8 +243,31 @@ fn from_submissions(
         quarters,
         prefer_newest: false,
     };
+    let (_, outcomes) = super::inputs::set_aside(inputs, outcomes, skipped, lang);
+    if outcomes.is_empty() {
+        return Err(super::inputs::nothing_to_do(&args.inputs, skipped, lang));
+    }
     let c = consolidate::consolidate(outcomes, cfg, &opts, lang);
-    audit::ledger_from_consolidation(&c, cfg)
+    if !c
+        .sources
+        .iter()
+        .any(|s| s.status != consolidate::Status::Excluded)
+    {
+        return Err(miette::miette!(
+            help = t(
+                lang,
+                "--year und --quarters prüfen",
+                "check --year and --quarters"
+            ),
+            "{}",
+            t(
+                lang,
+                "Keine Meldung im gewählten Zeitraum; nichts geschrieben",
+                "No submission in the chosen period; nothing written"
+            )
+        ));
+    }
+    Ok(audit::ledger_from_consolidation(&c, cfg))
 }
 
 /// District workbooks; two of them must not hold the same provider and quarter.
@@ -323,7 +368,7 @@ fn human(
     cfg: &Config,
     lang: Lang,
     color: bool,
-    skipped: &[(PathBuf, &str)],
+    skipped: &[Skipped],
     written: Option<&str>,
 ) -> String {
     use std::fmt::Write;
@@ -432,14 +477,7 @@ fn human(
             f.message
         );
     }
-    for (p, why) in skipped {
-        let _ = writeln!(
-            s,
-            "{} {} ({why})",
-            t(lang, "Nicht ausgewertet:", "Not audited:"),
-            p.display()
-        );
-    }
+    s.push_str(&super::inputs::skipped_lines(skipped, lang));
     if let Some(p) = written {
         let _ = writeln!(s, "\n{} {p}", t(lang, "Geschrieben:", "Written:"));
     }

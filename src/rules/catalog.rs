@@ -93,6 +93,26 @@ codes! {
         en: "The file is a budget plan (sheet \"{sheet}\"), not a quarterly submission.",
         hint_de: "Budgetpläne prüft `sozialraum audit --budget DATEI`.",
         hint_en: "Budget plans are checked by `sozialraum audit --budget FILE`.";
+    /// Die Datei wurde von `sozialraum` selbst geschrieben (Kreis- oder Controlling-Arbeitsmappe, erkannt an
+    /// der Dokumenteigenschaft `sozialraum-Art`); sie ist keine Meldung und wird nicht als solche gelesen.
+    /// In einem durchsuchten Ordner wird sie übersprungen und genannt.
+    /// English: the file was written by `sozialraum` itself (district or controlling workbook, recognised by
+    /// the document property `sozialraum-Art`); it is not a submission and is not read as one.
+    FileOwnOutput = "FILE-OWN-OUTPUT", File, Info,
+        de: "Die Datei ist eine von sozialraum geschriebene {reading}, keine Meldung; sie wird nicht ausgewertet.",
+        en: "The file is a {reading} written by sozialraum, not a submission; it is not evaluated.",
+        hint_de: "Kreis-Arbeitsmappen wertet `sozialraum audit` aus.",
+        hint_en: "District workbooks are read by `sozialraum audit`.";
+    /// Die Datei ist eine kommentierte Kopie (`check --annotate`); ihr Blatt mit dem Prüfbericht wird nicht
+    /// geprüft, die übrigen Blätter wie eine Meldung. In einem durchsuchten Ordner wird sie übersprungen,
+    /// damit keine Meldung doppelt zählt.
+    /// English: the file is an annotated copy (`check --annotate`); its check-report sheet is not checked, the
+    /// other sheets are checked as a submission. In a scanned folder it is skipped so that nothing counts twice.
+    FileAnnotatedCopy = "FILE-ANNOTATED-COPY", File, Info,
+        de: "Die Datei ist eine kommentierte Kopie; das Blatt „{sheet}“ (Prüfbericht) wird nicht geprüft.",
+        en: "The file is an annotated copy; the sheet \"{sheet}\" (check report) is not checked.",
+        hint_de: "",
+        hint_en: "";
     /// Ein Pflichtblatt (`Deckblatt`, `Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`) fehlt.
     /// English: a required sheet is missing.
     SheetMissing = "SHEET-MISSING", Sheet, Error,

@@ -15,6 +15,7 @@ use rust_xlsxwriter::{
     DataValidationRule, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
+use crate::read::sniff::OwnOutput;
 use crate::config::{
     Column, Config, DateBound, EnumSet, FieldType, Provider, ReferenceKind, RowRule, Sheet,
     SheetKind,
@@ -43,7 +44,7 @@ pub fn build(cfg: &Config, req: &Request) -> Result<Option<Workbook>, XlsxError>
         req.provider.id, req.year, req.quarter, cfg.district.name
     );
     let created = start.and_hms_opt(0, 0, 0).unwrap_or_default();
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::Template));
     let quarter = Quarter { start, end };
     for sheet in &cfg.sheets {
         let ws = wb.add_worksheet();
