@@ -15,6 +15,15 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Messages wrap on a terminal; for a script or a log they stay one line each.
+    let _ = miette::set_hook(Box::new(|_| {
+        use std::io::IsTerminal;
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .wrap_lines(std::io::stderr().is_terminal())
+                .build(),
+        )
+    }));
     let _ = ctrlc::set_handler(|| {
         sozialraum::interrupt::cleanup();
         std::process::exit(130);
