@@ -46,15 +46,35 @@ pub fn quarter_label(year: i32, q: u8) -> String {
 pub fn io_kind(lang: Lang, kind: std::io::ErrorKind) -> Option<&'static str> {
     use std::io::ErrorKind::*;
     Some(match kind {
-        NotFound => t(lang, "Datei oder Ordner nicht gefunden", "file or folder not found"),
+        NotFound => t(
+            lang,
+            "Datei oder Ordner nicht gefunden",
+            "file or folder not found",
+        ),
         PermissionDenied => t(lang, "keine Berechtigung", "permission denied"),
         AlreadyExists => t(lang, "die Datei gibt es schon", "the file exists"),
-        IsADirectory => t(lang, "ist ein Ordner, keine Datei", "is a folder, not a file"),
+        IsADirectory => t(
+            lang,
+            "ist ein Ordner, keine Datei",
+            "is a folder, not a file",
+        ),
         NotADirectory => t(lang, "ist kein Ordner", "is not a folder"),
-        StorageFull => t(lang, "kein Platz mehr auf dem Datenträger", "no space left on the drive"),
-        ReadOnlyFilesystem => t(lang, "der Datenträger ist schreibgeschützt", "the drive is read-only"),
+        StorageFull => t(
+            lang,
+            "kein Platz mehr auf dem Datenträger",
+            "no space left on the drive",
+        ),
+        ReadOnlyFilesystem => t(
+            lang,
+            "der Datenträger ist schreibgeschützt",
+            "the drive is read-only",
+        ),
         InvalidFilename => t(lang, "ungültiger Dateiname", "invalid file name"),
-        ResourceBusy => t(lang, "die Datei ist gerade in Benutzung", "the file is in use"),
+        ResourceBusy => t(
+            lang,
+            "die Datei ist gerade in Benutzung",
+            "the file is in use",
+        ),
         CrossesDevices => t(
             lang,
             "Umbenennen über Laufwerksgrenzen nicht möglich",

@@ -9,10 +9,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::coerce::text::header_key;
 use crate::config::{Config, SheetKind};
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
-use crate::coerce::text::header_key;
 use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, RawCell, ReadError, Workbook};
 use crate::rules::catalog::Code;
@@ -291,13 +291,20 @@ fn read_sheets<R: Read + Seek>(
         Some(OwnOutput::AnnotatedCopy) => wb
             .sheets
             .iter()
-            .filter(|s| REPORT_SHEETS.iter().any(|r| header_key(r) == header_key(&s.name)))
+            .filter(|s| {
+                REPORT_SHEETS
+                    .iter()
+                    .any(|r| header_key(r) == header_key(&s.name))
+            })
             .map(|s| s.name.clone())
             .collect(),
         _ => Vec::new(),
     };
     for name in &report_sheets {
-        let f = ctx.make(Code::FileAnnotatedCopy).sheet(name.clone()).build();
+        let f = ctx
+            .make(Code::FileAnnotatedCopy)
+            .sheet(name.clone())
+            .build();
         ctx.push(f);
     }
 
@@ -322,7 +329,11 @@ fn read_sheets<R: Read + Seek>(
     }
     // Which workbook sheet is which configured sheet.
     let mut assigned: HashMap<&str, String> = HashMap::new();
-    for info in wb.sheets.iter().filter(|s| !report_sheets.contains(&s.name)) {
+    for info in wb
+        .sheets
+        .iter()
+        .filter(|s| !report_sheets.contains(&s.name))
+    {
         match cfg
             .sheets
             .iter()

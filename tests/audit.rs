@@ -802,7 +802,10 @@ fn the_json_document_follows_rules_md() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, vec!["findings", "quarters", "rows", "skipped", "year"]);
+    assert_eq!(
+        keys,
+        vec!["findings", "quarters", "rows", "skipped", "year"]
+    );
     let text = audit::json_document(&a, &[]);
     let at = |k: &str| text.find(&format!("\"{k}\":")).expect("key");
     assert!(

@@ -11,12 +11,12 @@ use rust_xlsxwriter::{
     Worksheet,
 };
 
-use crate::read::sniff::OwnOutput;
 use crate::audit::{Audit, BudgetStatus, Line, Scope, PAIR_CATEGORY};
 use crate::config::Config;
 use crate::consolidate::workbook::category_label;
 use crate::finding::Severity;
 use crate::i18n::{quarter_label, t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::xlsx::{self, SheetNames, WriteError};
 
 const MONEY: &str = "#,##0.00 \"€\"";
@@ -117,7 +117,11 @@ pub fn build(a: &Audit, cfg: &Config, plan_path: &str, lang: Lang) -> Result<Wor
         t(lang, "Controlling", "Controlling"),
         a.period.label()
     );
-    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::ControllingWorkbook));
+    wb.set_properties(&xlsx::properties(
+        &title,
+        created,
+        OwnOutput::ControllingWorkbook,
+    ));
     let f = formats();
     let mut names = SheetNames::new();
     let [n_dev, n_charts, n_figures, n_findings] = sheet_names(lang).map(|n| names.reserve(n));

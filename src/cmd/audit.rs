@@ -69,8 +69,8 @@ pub fn run(
 
     let mut written = None;
     if let Some(out) = &args.output {
-        let mut wb = audit::workbook::build(&a, cfg, &plan.path, lang)
-            .map_err(|e| e.report(lang))?;
+        let mut wb =
+            audit::workbook::build(&a, cfg, &plan.path, lang).map_err(|e| e.report(lang))?;
         crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
         written = Some(out.display().to_string());
     }

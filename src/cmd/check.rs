@@ -232,8 +232,7 @@ fn finish_annotations(
                     lang,
                     formats: None,
                 };
-                annotate_render::write(&req, cfg, &t.out, t.replace)
-                    .map_err(|e| e.report(lang))?;
+                annotate_render::write(&req, cfg, &t.out, t.replace).map_err(|e| e.report(lang))?;
                 written.push(t.out.clone());
             }
         }

@@ -28,9 +28,17 @@ pub fn run(
 ) -> miette::Result<i32> {
     if args.output.is_none() && args.format != OutputFormat::Json {
         return Err(miette::miette!(
-            help = t(lang, "z. B. -o Kreis_2026-Q3.xlsx", "e.g. -o Kreis_2026-Q3.xlsx"),
+            help = t(
+                lang,
+                "z. B. -o Kreis_2026-Q3.xlsx",
+                "e.g. -o Kreis_2026-Q3.xlsx"
+            ),
             "{}",
-            t(lang, "Die Ausgabedatei fehlt (-o)", "The output file is missing (-o)")
+            t(
+                lang,
+                "Die Ausgabedatei fehlt (-o)",
+                "The output file is missing (-o)"
+            )
         ));
     }
     let quarters = parse_quarters(args, lang)?;
@@ -109,10 +117,7 @@ pub fn run(
     }
     match args.format {
         OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped)),
-        OutputFormat::Human => print!(
-            "{}",
-            human(&c, lang, written.as_deref(), refuse, &skipped)
-        ),
+        OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
     Ok(if c.has_errors() { 1 } else { 0 })
 }

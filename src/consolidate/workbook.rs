@@ -7,11 +7,11 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use crate::read::sniff::OwnOutput;
 use crate::config::{ChargeTo, Config, FieldType};
 use crate::consolidate::{Consolidation, RowStatus, Status};
 use crate::finding::Finding;
 use crate::i18n::{t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::rules::table::CellData;
 use crate::xlsx::{self, SheetNames, WriteError};
 
@@ -71,7 +71,11 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
         cfg.district.name,
         t(lang, "Konsolidierung", "Consolidation")
     );
-    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::DistrictWorkbook));
+    wb.set_properties(&xlsx::properties(
+        &title,
+        created,
+        OwnOutput::DistrictWorkbook,
+    ));
     let f = formats();
     let mut names = SheetNames::new();
     let mut overview = overview(

@@ -111,13 +111,21 @@ pub enum NotSpreadsheet {
 impl NotSpreadsheet {
     pub fn describe(self, lang: Lang) -> &'static str {
         match self {
-            NotSpreadsheet::Word => t(lang, "ein Word-Dokument, keine Tabelle", "a Word document, not a spreadsheet"),
+            NotSpreadsheet::Word => t(
+                lang,
+                "ein Word-Dokument, keine Tabelle",
+                "a Word document, not a spreadsheet",
+            ),
             NotSpreadsheet::PowerPoint => t(
                 lang,
                 "eine PowerPoint-Präsentation, keine Tabelle",
                 "a PowerPoint presentation, not a spreadsheet",
             ),
-            NotSpreadsheet::Pdf => t(lang, "eine PDF-Datei, keine Tabelle", "a PDF file, not a spreadsheet"),
+            NotSpreadsheet::Pdf => t(
+                lang,
+                "eine PDF-Datei, keine Tabelle",
+                "a PDF file, not a spreadsheet",
+            ),
             NotSpreadsheet::Markup => t(
                 lang,
                 "eine XML/HTML-Datei, keine Excel-Arbeitsmappe",
@@ -128,7 +136,11 @@ impl NotSpreadsheet {
                 "eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe",
                 "a text file (e.g. CSV), not an Excel workbook",
             ),
-            NotSpreadsheet::Zip => t(lang, "ein ZIP-Archiv ohne Arbeitsmappe", "a zip archive without a workbook"),
+            NotSpreadsheet::Zip => t(
+                lang,
+                "ein ZIP-Archiv ohne Arbeitsmappe",
+                "a zip archive without a workbook",
+            ),
             NotSpreadsheet::Ole => t(
                 lang,
                 "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei",
@@ -149,9 +161,9 @@ impl NotSpreadsheet {
         } else if head.starts_with(b"<?xml") || head.starts_with(b"<") {
             NotSpreadsheet::Markup
         } else if !head.is_empty()
-            && head
-                .iter()
-                .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b',')
+            && head.iter().all(|b| {
+                b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b','
+            })
         {
             NotSpreadsheet::Text
         } else {

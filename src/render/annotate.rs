@@ -11,11 +11,11 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{Format, FormatAlign, Formula, Note, Url, Workbook, Worksheet};
 
-use crate::read::sniff::OwnOutput;
 use crate::coerce;
 use crate::config::Config;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{severity_word, t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};
 

@@ -15,11 +15,11 @@ use rust_xlsxwriter::{
     DataValidationRule, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
-use crate::read::sniff::OwnOutput;
 use crate::config::{
     Column, Config, DateBound, EnumSet, FieldType, Provider, ReferenceKind, RowRule, Sheet,
     SheetKind,
 };
+use crate::read::sniff::OwnOutput;
 use crate::rules::quarter_bounds;
 use crate::xlsx;
 
