@@ -105,3 +105,27 @@ pub fn count(lang: Lang, n: usize, severity: crate::finding::Severity) -> String
     };
     format!("{n} {word}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(count(Lang::De, 1, Severity::Warning), "1 Warnung");
+        assert_eq!(count(Lang::De, 2, Severity::Warning), "2 Warnungen");
+        assert_eq!(count(Lang::De, 1, Severity::Info), "1 Hinweis");
+        assert_eq!(count(Lang::De, 0, Severity::Info), "0 Hinweise");
+        assert_eq!(count(Lang::De, 1, Severity::Error), "1 Fehler");
+        assert_eq!(count(Lang::En, 1, Severity::Error), "1 error");
+        assert_eq!(count(Lang::En, 3, Severity::Error), "3 errors");
+    }
+
+    #[test]
+    fn operating_system_errors_are_words() {
+        let e = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(io_error(Lang::De, &e), "Datei oder Ordner nicht gefunden");
+        assert_eq!(io_error(Lang::En, &e), "file or folder not found");
+    }
+}

@@ -483,3 +483,64 @@ fn a_filled_in_template_is_read_as_the_submission_it_is() {
     assert_eq!(skipped(&doc), vec![]);
     assert_eq!(doc["files"][0]["provider"], "T03");
 }
+
+#[test]
+fn command_line_mistakes_are_explained_in_the_chosen_language() {
+    let r = run(&[&"check", &"--frmat", &"json", &"x.xlsx"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("Unbekannte Angabe „--frmat“") && r.stderr.contains("„--format“"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("unexpected argument"), "{}", r.stderr);
+    let r = run(&[&"--lang", &"en", &"check", &"--frmat", &"json", &"x.xlsx"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unexpected argument"), "{}", r.stderr);
+    let r = run(&[
+        &"template",
+        &"--provider",
+        &"T01",
+        &"--year",
+        &"2001",
+        &"--quarter",
+        &"3",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("erlaubt sind 2005 bis 2100"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[&"chek", &"x.xlsx"]);
+    assert!(
+        r.stderr.contains("Unbekannter Befehl „chek“") && !r.stderr.contains("__check-file"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[&"check", &"--help"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("Aufruf: sozialraum check [OPTIONEN]")
+            && r.stdout.contains("Optionen:")
+            && r.stdout.contains("[Standard: human]")
+            && !r.stdout.contains("Usage:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn counts_are_singular_and_plural_in_the_terminal() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut s = common::Submission::valid("T01", 2026, 3);
+    let cell = s.cell_of("Fallarbeit", "Sozialraum", 2);
+    s.set("Fallarbeit", &cell, "Achm");
+    let path = s.write(tmp.path());
+    let r = run(&[&"check", &path]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("1 Fehler, 0 Warnungen"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 Datei geprüft"), "{}", r.stdout);
+    let r = run(&[&"--lang", &"en", &"check", &path]);
+    assert!(r.stdout.contains("1 error, 0 warnings"), "{}", r.stdout);
+}

@@ -450,11 +450,11 @@ fn human(
     let infos = a.findings.len() - errors - warnings;
     let _ = writeln!(
         s,
-        "\n{} {errors} {}, {warnings} {}, {infos} {}",
+        "\n{} {}, {}, {}",
         t(lang, "Befunde:", "Findings:"),
-        t(lang, "Fehler", "errors"),
-        t(lang, "Warnungen", "warnings"),
-        t(lang, "Hinweise", "infos")
+        crate::i18n::count(lang, errors, crate::finding::Severity::Error),
+        crate::i18n::count(lang, warnings, crate::finding::Severity::Warning),
+        crate::i18n::count(lang, infos, crate::finding::Severity::Info)
     );
     for f in &a.findings {
         let code = match f.severity {
