@@ -544,3 +544,41 @@ fn counts_are_singular_and_plural_in_the_terminal() {
     let r = run(&[&"--lang", &"en", &"check", &path]);
     assert!(r.stdout.contains("1 error, 0 warnings"), "{}", r.stdout);
 }
+
+#[test]
+fn annotating_a_folder_into_itself_twice_replaces_only_our_copies() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let folder = tmp.path().join("eingang");
+    let samples = copy_samples(&folder);
+    let r = run(&[&"check", &folder, &"--annotate-dir", &folder]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let copies = std::fs::read_dir(&folder).expect("dir").count();
+    assert_eq!(copies, 2 * samples.len());
+    // Again: the copies exist; only --force replaces them, and no copy of a copy appears.
+    let r = run(&[&"check", &folder, &"--annotate-dir", &folder]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let r = run(&[&"check", &folder, &"--annotate-dir", &folder, &"--force"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let names: Vec<String> = std::fs::read_dir(&folder)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names.len(), 2 * samples.len(), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.contains("geprüft_geprüft")),
+        "{names:?}"
+    );
+    // A submission at an output's place is an input, --force or not.
+    let one = &samples[0];
+    let stem = one.file_stem().expect("stem").to_string_lossy().to_string();
+    let other = folder.join("andere");
+    std::fs::create_dir(&other).expect("mkdir");
+    std::fs::copy(one, other.join(format!("{stem}_geprüft.xlsx"))).expect("copy");
+    let r = run(&[&"check", one, &other, &"--annotate-dir", &other, &"--force"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(
+        std::fs::read(other.join(format!("{stem}_geprüft.xlsx"))).expect("read"),
+        std::fs::read(one).expect("read")
+    );
+}

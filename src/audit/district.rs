@@ -61,7 +61,10 @@ pub enum DistrictError {
 /// Tells a submission from our own outputs: by the document property every
 /// workbook we write carries, else (workbooks of earlier versions) by the sheet names.
 pub fn classify(path: &Path) -> InputKind {
-    match std::panic::catch_unwind(|| own_output(path)).ok().flatten() {
+    match std::panic::catch_unwind(|| crate::read::sniff::own_output_of_file(path))
+        .ok()
+        .flatten()
+    {
         Some(crate::read::sniff::OwnOutput::ControllingWorkbook) => return InputKind::Controlling,
         Some(crate::read::sniff::OwnOutput::DistrictWorkbook) => return InputKind::District,
         _ => {}
@@ -84,19 +87,6 @@ pub fn classify(path: &Path) -> InputKind {
     } else {
         InputKind::Submission
     }
-}
-
-/// The kind of our own output an xlsx file is, from its document property.
-fn own_output(path: &Path) -> Option<crate::read::sniff::OwnOutput> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut magic = [0u8; 4];
-    file.read_exact(&mut magic).ok()?;
-    if &magic != b"PK\x03\x04" {
-        return None;
-    }
-    file.rewind().ok()?;
-    let mut zip = zip::ZipArchive::new(file).ok()?;
-    crate::read::sniff::own_output(&mut zip)
 }
 
 /// The sheet names of an xlsx file, from `xl/workbook.xml`; `None` for anything else.

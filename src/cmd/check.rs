@@ -15,6 +15,7 @@ use crate::finding::{FileReport, Skipped};
 use crate::i18n::{t, Lang};
 use crate::pipeline::{FileOutcome, Options};
 use crate::read::isolate::{self, AnnotateTarget, Isolation};
+use crate::read::sniff;
 use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::render::{json, terminal};
 
@@ -191,7 +192,22 @@ fn annotate_targets(
         (None, None) => vec![None; files.len()],
     };
     for out in outs.iter().flatten() {
-        crate::xlsx::guard_output(out, &files, args.force).map_err(|e| e.report(lang))?;
+        // An annotated copy of an earlier run found in the scanned folder is
+        // no input: it may be replaced (with --force) by the new copy.
+        let earlier_copy = |i: &Input| {
+            i.scanned
+                && crate::xlsx::same_file(&i.path, out)
+                && std::panic::catch_unwind(|| sniff::own_output_of_file(&i.path))
+                    .ok()
+                    .flatten()
+                    == Some(sniff::OwnOutput::AnnotatedCopy)
+        };
+        let guarded: Vec<PathBuf> = inputs
+            .iter()
+            .filter(|i| !earlier_copy(i))
+            .map(|i| i.path.clone())
+            .collect();
+        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
     }
     Ok(outs
         .into_iter()

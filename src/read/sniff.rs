@@ -492,6 +492,20 @@ fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
     text.contains("fullCalcOnLoad=\"1\"") || text.contains("fullCalcOnLoad=\"true\"")
 }
 
+/// The kind of our own output the file at `path` is: a look at its zip
+/// directory and one small part, bounded, for decisions before the guarded check.
+pub fn own_output_of_file(path: &std::path::Path) -> Option<OwnOutput> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut magic = [0u8; 4];
+    file.read_exact(&mut magic).ok()?;
+    if &magic != b"PK\x03\x04" {
+        return None;
+    }
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    own_output(&mut zip)
+}
+
 /// The kind of workbook this tool wrote, from `docProps/custom.xml`
 /// (`None` for every workbook someone else wrote).
 pub fn own_output<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Option<OwnOutput> {
