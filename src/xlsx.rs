@@ -53,7 +53,7 @@ pub struct ColumnWidths {
 /// Excel's width unit is one digit of the default font; bold headers and
 /// capitals run a little wider, so every count gets a margin.
 const CHAR_FACTOR: f64 = 1.15;
-const PADDING: f64 = 2.0;
+const PADDING: f64 = 3.0;
 const LINE_HEIGHT: f64 = 15.0;
 
 impl ColumnWidths {

@@ -110,8 +110,8 @@ struct Cell3 {
     hours: Decimal,
 }
 
-/// The widths of money, hours and count cells as the reader sees them.
-fn money_shown(d: Decimal) -> String {
+/// A money cell as the reader sees it (for its column's width).
+pub fn money_shown(d: Decimal) -> String {
     format!("{} €", crate::coerce::show_money(d, Lang::De))
 }
 
