@@ -519,3 +519,17 @@ fn truncate(s: &str, n: usize) -> String {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_its_own_terminal_colour() {
+        let codes: BTreeSet<&str> = crate::audit::workbook::STATUSES
+            .iter()
+            .map(|(s, d)| status_color(*s, *d))
+            .collect();
+        assert_eq!(codes.len(), crate::audit::workbook::STATUSES.len());
+    }
+}
