@@ -130,6 +130,127 @@ pub fn header_format() -> Format {
         .set_text_wrap()
 }
 
+/// Column widths taken from the longest value written to each column (as
+/// the reader sees it), and header rows that wrap at word boundaries: each
+/// column is at least as wide as the longest word of its header, and the
+/// header row is as high as its most wrapped header needs. Deterministic:
+/// the same values give the same widths.
+#[derive(Debug, Default, Clone)]
+pub struct ColumnWidths {
+    chars: Vec<usize>,
+    headers: Vec<(u32, u16, String)>,
+    /// Columns whose content must never be cut (references, keys): their own maximum.
+    max_of: Vec<(u16, f64)>,
+}
+
+/// Excel's width unit is one digit of the default font; bold headers and
+/// capitals run a little wider, so every count gets a margin.
+const CHAR_FACTOR: f64 = 1.15;
+const PADDING: f64 = 3.0;
+const LINE_HEIGHT: f64 = 15.0;
+
+impl ColumnWidths {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&mut self, col: u16) -> &mut usize {
+        let i = usize::from(col);
+        if self.chars.len() <= i {
+            self.chars.resize(i + 1, 0);
+        }
+        &mut self.chars[i]
+    }
+
+    /// A value shown in `col` (its longest line).
+    pub fn fit(&mut self, col: u16, shown: &str) {
+        let n = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        self.fit_len(col, n);
+    }
+
+    pub fn fit_len(&mut self, col: u16, n: usize) {
+        let slot = self.slot(col);
+        *slot = (*slot).max(n);
+    }
+
+    /// Writes a header cell (the format should wrap); the column gets at least its longest word.
+    pub fn header(
+        &mut self,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        row: u32,
+        col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<(), WriteError> {
+        ws.write_string_with_format(row, col, text, format)?;
+        let longest = text
+            .split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
+        self.fit_len(col, longest);
+        self.headers.push((row, col, text.to_string()));
+        Ok(())
+    }
+
+    /// Lets `col` grow to `max` instead of the sheet's maximum.
+    pub fn allow(&mut self, col: u16, max: f64) {
+        self.max_of.push((col, max));
+    }
+
+    /// The width of `col` in Excel units, between `min` and `max`.
+    pub fn width(&self, col: u16, min: f64, max: f64) -> f64 {
+        let max = self
+            .max_of
+            .iter()
+            .rev()
+            .find(|(c, _)| *c == col)
+            .map_or(max, |(_, m)| m.max(min));
+        let n = self.chars.get(usize::from(col)).copied().unwrap_or(0);
+        let w = (n as f64 * CHAR_FACTOR + PADDING).clamp(min, max);
+        (w * 4.0).ceil() / 4.0
+    }
+
+    /// Sets every column's width (`min`..=`max`) and the height of the header rows.
+    pub fn apply(
+        &self,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        min: f64,
+        max: f64,
+    ) -> Result<(), WriteError> {
+        for col in 0..self.chars.len() {
+            let col = col as u16;
+            ws.set_column_width(col, self.width(col, min, max))?;
+        }
+        let mut lines: std::collections::BTreeMap<u32, usize> = Default::default();
+        for (row, col, text) in &self.headers {
+            let room = ((self.width(*col, min, max) - PADDING) / CHAR_FACTOR).floor() as usize;
+            let n = wrapped_lines(text, room.max(1));
+            let slot = lines.entry(*row).or_default();
+            *slot = (*slot).max(n);
+        }
+        for (row, n) in lines {
+            ws.set_row_height(row, LINE_HEIGHT * n.max(1) as f64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Lines a text takes when wrapped at spaces into `room` characters.
+pub fn wrapped_lines(text: &str, room: usize) -> usize {
+    let mut lines = 0;
+    let mut used = 0;
+    for w in text.split_whitespace().map(|w| w.chars().count()) {
+        if lines == 0 || used + 1 + w > room {
+            lines += 1;
+            used = w;
+        } else {
+            used += 1 + w;
+        }
+    }
+    lines.max(1)
+}
+
 /// Makes sheet names valid and unique for Excel (≤ 31 characters, none of
 /// `[]:*?/\`, no leading/trailing apostrophe, unique ignoring case).
 pub struct SheetNames {
@@ -404,5 +525,18 @@ mod tests {
         assert_eq!(n.reserve("'x'"), "x");
         let long = n.reserve(&"L".repeat(40));
         assert_eq!(long.chars().count(), 31);
+    }
+
+    #[test]
+    fn headers_wrap_at_spaces_and_columns_fit_their_longest_value() {
+        assert_eq!(wrapped_lines("Budget anteilig", 15), 1);
+        assert_eq!(wrapped_lines("Budget anteilig", 10), 2);
+        assert_eq!(wrapped_lines("Gebucht auf Sozialraum", 11), 2);
+        let mut w = ColumnWidths::new();
+        w.fit(0, "T01_2026-Q3.xlsx:Fallarbeit!12");
+        w.fit(1, "x");
+        assert!(w.width(0, 8.0, 60.0) >= 30.0 * CHAR_FACTOR);
+        assert_eq!(w.width(1, 8.0, 60.0), 8.0);
+        assert_eq!(w.width(2, 8.0, 60.0), 8.0);
     }
 }

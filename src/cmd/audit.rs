@@ -9,7 +9,8 @@
 //!
 //! Exit code 0: no error finding; 1: an error finding (an overspending alert,
 //! spending without a budget, a budget plan error, a file that could not be
-//! included); 2: the job could not be done.
+//! included) or an input file with errors (as `check` would fail it); 2: the
+//! job could not be done.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
@@ -296,6 +297,7 @@ fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result
         ledger.entries.extend(part.entries);
         ledger.findings.extend(part.findings);
         ledger.period.extend(part.period);
+        ledger.sources.extend(part.sources);
     }
     ledger.period.sort();
     ledger.period.dedup();
@@ -410,12 +412,8 @@ fn human(
         } else {
             category_label(lang, &l.category)
         };
-        let code = match l.status {
-            BudgetStatus::Ok => "32",
-            BudgetStatus::Warning => "33",
-            BudgetStatus::Alert => "1;31",
-        };
-        let mut status = l.status.label(lang).to_string();
+        let code = status_color(l.status, l.direction());
+        let mut status = l.status_label(lang);
         if let Some(p) = &l.covered_by {
             status.push_str(&format!(
                 " ({} {p})",
@@ -448,6 +446,7 @@ fn human(
         .filter(|f| f.severity == crate::finding::Severity::Warning)
         .count();
     let infos = a.findings.len() - errors - warnings;
+    s.push_str(&inputs_summary(a, lang, color));
     let _ = writeln!(
         s,
         "\n{} {}, {}, {}",
@@ -484,6 +483,71 @@ fn human(
     s
 }
 
+/// ANSI colours of a status: green ok; orange and red over, blue and bold blue under.
+fn status_color(status: BudgetStatus, direction: Option<audit::Direction>) -> &'static str {
+    use audit::Direction::{Over, Under};
+    match (status, direction) {
+        (BudgetStatus::Ok, _) => "32",
+        (BudgetStatus::Warning, Some(Under)) => "36",
+        (BudgetStatus::Alert, Some(Under)) => "1;34",
+        (BudgetStatus::Warning, Some(Over) | None) => "38;5;208",
+        (BudgetStatus::Alert, Some(Over) | None) => "1;31",
+    }
+}
+
+/// How many input files carry errors and warnings, and which: the audit's
+/// figures are only as good as its inputs.
+fn inputs_summary(a: &Audit, lang: Lang, color: bool) -> String {
+    use std::fmt::Write;
+    let i = &a.inputs;
+    let mut s = String::new();
+    let line = match lang {
+        Lang::De => format!(
+            "Eingaben: {} Dateien, {} mit Fehlern ({} Fehler), {} mit Warnungen ({} Warnungen)",
+            i.files, i.with_errors, i.errors, i.with_warnings, i.warnings
+        ),
+        Lang::En => format!(
+            "Inputs: {} files, {} with errors ({} errors), {} with warnings ({} warnings)",
+            i.files, i.with_errors, i.errors, i.with_warnings, i.warnings
+        ),
+    };
+    let code = if i.with_errors > 0 {
+        "1;31"
+    } else if i.with_warnings > 0 {
+        "1;33"
+    } else {
+        "32"
+    };
+    let _ = writeln!(s, "\n{}", paint(color, code, &line));
+    for l in a
+        .sources
+        .iter()
+        .filter(|l| l.is_input() && (l.errors > 0 || l.warnings > 0))
+    {
+        let _ = writeln!(
+            s,
+            "  {}: {} {}, {} {}",
+            l.path,
+            l.errors,
+            t(lang, "Fehler", "errors"),
+            l.warnings,
+            t(lang, "Warnungen", "warnings")
+        );
+    }
+    if i.with_errors > 0 {
+        let _ = writeln!(
+            s,
+            "  {}",
+            t(
+                lang,
+                "Die Zahlen enthalten Meldungen mit Fehlern; `sozialraum check DATEI` zeigt jede Zelle.",
+                "The figures include submissions with errors; `sozialraum check FILE` shows every cell."
+            )
+        );
+    }
+    s
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -491,5 +555,19 @@ fn truncate(s: &str, n: usize) -> String {
         let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_its_own_terminal_colour() {
+        let codes: BTreeSet<&str> = crate::audit::workbook::STATUSES
+            .iter()
+            .map(|(s, d)| status_color(*s, *d))
+            .collect();
+        assert_eq!(codes.len(), crate::audit::workbook::STATUSES.len());
     }
 }
