@@ -103,14 +103,30 @@ fn walk(dir: &Path, lang: Lang, g: &mut Gathered) {
                 reason: t(lang, "leere Datei", "empty file").into(),
             }),
             Ok(h) => g.skipped.push(Skipped {
+                reason: no_spreadsheet(&p, NotSpreadsheet::of_head(&h), lang),
                 path: p.display().to_string(),
-                reason: NotSpreadsheet::of_head(&h).describe(lang).into(),
             }),
             Err(e) => g.skipped.push(Skipped {
                 path: p.display().to_string(),
                 reason: crate::i18n::io_error(lang, &e),
             }),
         }
+    }
+}
+
+/// Why a file of a folder is no spreadsheet, with its extension where the
+/// bytes alone say little (a text file may be a CSV or a README).
+fn no_spreadsheet(p: &Path, what: NotSpreadsheet, lang: Lang) -> String {
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match what {
+        NotSpreadsheet::Text | NotSpreadsheet::Unknown if !ext.is_empty() => match lang {
+            Lang::De => format!("eine .{ext}-Datei, keine Tabelle"),
+            Lang::En => format!("a .{ext} file, not a spreadsheet"),
+        },
+        _ => what.describe(lang).into(),
     }
 }
 
