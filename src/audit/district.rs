@@ -60,6 +60,18 @@ pub enum DistrictError {
     NoDetailSheets { path: String, expected: String },
 }
 
+impl DistrictError {
+    /// The message in the user's language (`Display` is German).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (DistrictError::NoDetailSheets { path, expected }, Lang::En) => format!(
+                "{path}: none of the sheets {expected} found; is this a district workbook written by `sozialraum consolidate`?"
+            ),
+            _ => self.to_string(),
+        }
+    }
+}
+
 /// Tells a submission from our own outputs: by the document property every
 /// workbook we write carries, else (workbooks of earlier versions) by the sheet names.
 pub fn classify(path: &Path) -> InputKind {

@@ -32,7 +32,7 @@ pub fn run(
     lang: Lang,
     config_path: Option<&Path>,
 ) -> miette::Result<i32> {
-    let quarters = parse_quarters(args.quarters.as_deref())?;
+    let quarters = parse_quarters(args.quarters.as_deref(), lang)?;
     let mut inputs = collect_inputs(args, lang)?;
     if inputs.submissions.is_empty() && inputs.districts.is_empty() {
         return Err(super::inputs::nothing_to_do(
@@ -44,8 +44,13 @@ pub fn run(
     let mut plan = budget::read(&args.budget, &args.budget.display().to_string(), cfg, lang)
         .map_err(|e| {
             miette::miette!(
-                help = "Blatt „Budgetplan“ mit den Spalten Jahr, Sozialraum, Kategorie, Budget",
-                "{e}"
+                help = t(
+                    lang,
+                    "Blatt „Budgetplan“ mit den Spalten Jahr, Sozialraum, Kategorie, Budget",
+                    "Sheet \"Budgetplan\" with the columns Jahr, Sozialraum, Kategorie, Budget"
+                ),
+                "{}",
+                e.message(lang)
             )
         })?;
 
@@ -63,9 +68,14 @@ pub fn run(
     } else {
         from_districts(&inputs.districts, cfg, lang)?
     };
-    let period = choose_period(&ledger, args.year, quarters)?;
-    plan.require_year(period.year, cfg, lang)
-        .map_err(|e| miette::miette!(help = "--year wählt das Jahr", "{e}"))?;
+    let period = choose_period(&ledger, args.year, quarters, lang)?;
+    plan.require_year(period.year, cfg, lang).map_err(|e| {
+        miette::miette!(
+            help = t(lang, "--year wählt das Jahr", "--year chooses the year"),
+            "{}",
+            e.message(lang)
+        )
+    })?;
     let a = audit::audit(&ledger, &plan, cfg, &period, lang);
 
     let mut written = None;
@@ -89,12 +99,13 @@ pub fn run(
 }
 
 /// `1-3`, `2`, `1–4`.
-fn parse_quarters(range: Option<&str>) -> miette::Result<Option<Vec<u8>>> {
+fn parse_quarters(range: Option<&str>, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
     let Some(range) = range else { return Ok(None) };
     let bad = || {
         miette::miette!(
-            help = "z. B. --quarters 1-3",
-            "Ungültiger Quartalsbereich „{range}“"
+            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
+            "{} „{range}“",
+            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
         )
     };
     let (a, b) = range.split_once(['-', '–']).unwrap_or((range, range));
@@ -174,8 +185,17 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
     }
     if explicit_districts && !inputs.submissions.is_empty() {
         return Err(miette::miette!(
-            help = "Entweder die Kreis-Arbeitsmappe oder die Meldungen angeben, nicht beides: sonst zählte alles doppelt",
-            "Kreis-Arbeitsmappe und Meldungen gemischt: {}",
+            help = t(
+                lang,
+                "Entweder die Kreis-Arbeitsmappe oder die Meldungen angeben, nicht beides: sonst zählte alles doppelt",
+                "Give either the district workbook or the submissions, not both: everything would count twice"
+            ),
+            "{}: {}",
+            t(
+                lang,
+                "Kreis-Arbeitsmappe und Meldungen gemischt",
+                "District workbook and submissions mixed"
+            ),
             inputs.districts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
@@ -277,7 +297,8 @@ fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result
     let mut owner: BTreeMap<(String, i32, u8), String> = BTreeMap::new();
     for file in files {
         let shown = file.display().to_string();
-        let part = district::read(file, &shown, cfg, lang).map_err(|e| miette::miette!("{e}"))?;
+        let part = district::read(file, &shown, cfg, lang)
+            .map_err(|e| miette::miette!("{}", e.message(lang)))?;
         let keys: BTreeSet<(String, i32, u8)> = part
             .entries
             .iter()
@@ -286,11 +307,17 @@ fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result
         for k in keys {
             if let Some(other) = owner.insert(k.clone(), shown.clone()) {
                 return Err(miette::miette!(
-                    help = "Jede Meldung darf nur einmal zählen",
-                    "{} {}-Q{} steht in {other} und in {shown}",
+                    help = t(
+                        lang,
+                        "Jede Meldung darf nur einmal zählen",
+                        "Every submission may count only once"
+                    ),
+                    "{} {}-Q{} {} {other} {} {shown}",
                     k.0,
                     k.1,
-                    k.2
+                    k.2,
+                    t(lang, "steht in", "is in"),
+                    t(lang, "und in", "and in")
                 ));
             }
         }
@@ -308,6 +335,7 @@ fn choose_period(
     ledger: &Ledger,
     year: Option<i32>,
     quarters: Option<Vec<u8>>,
+    lang: Lang,
 ) -> miette::Result<Period> {
     let years = ledger.years();
     let year = match year {
@@ -316,8 +344,17 @@ fn choose_period(
             (Some(y), 1) => *y,
             (None, _) => {
                 return Err(miette::miette!(
-                    help = "Sind die Meldungen lesbar? `sozialraum check` zeigt es.",
-                    "Keine auswertbaren Meldungen gefunden"
+                    help = t(
+                        lang,
+                        "Sind die Meldungen lesbar? `sozialraum check` zeigt es.",
+                        "Are the submissions readable? `sozialraum check` tells."
+                    ),
+                    "{}",
+                    t(
+                        lang,
+                        "Keine auswertbaren Meldungen gefunden",
+                        "No submissions that could be evaluated"
+                    )
                 ))
             }
             _ => {
@@ -327,8 +364,14 @@ fn choose_period(
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(miette::miette!(
-                    help = "z. B. --year 2026",
-                    "Die Daten umfassen mehrere Jahre ({list}); bitte eines wählen"
+                    help = t(lang, "z. B. --year 2026", "e.g. --year 2026"),
+                    "{} ({list}); {}",
+                    t(
+                        lang,
+                        "Die Daten umfassen mehrere Jahre",
+                        "The data span several years"
+                    ),
+                    t(lang, "bitte eines wählen", "please choose one")
                 ));
             }
         },
@@ -346,8 +389,17 @@ fn choose_period(
     };
     if quarters.is_empty() {
         return Err(miette::miette!(
-            help = "--year und --quarters prüfen",
-            "Keine Meldungen für {year} gefunden"
+            help = t(
+                lang,
+                "--year und --quarters prüfen",
+                "check --year and --quarters"
+            ),
+            "{} {year}",
+            t(
+                lang,
+                "Keine Meldungen gefunden für",
+                "No submissions found for"
+            )
         ));
     }
     Ok(Period { year, quarters })
