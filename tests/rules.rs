@@ -651,6 +651,35 @@ fn range_rule() {
     );
 }
 
+/// Amounts in messages are money in both languages (`-120,00 €`, `-120.00 €`),
+/// never bare numbers such as `-120`.
+#[test]
+fn money_in_messages_is_shown_as_money() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Milieuarbeit", "E3", -120);
+    let mut batch = Batch::new();
+    batch.add("negative", &s);
+    for (lang, want) in [("de", "-120,00 €"), ("en", "-120.00 €")] {
+        let (_, doc) = check_json(&batch.paths, &["--lang", lang]);
+        let r = FileReport::first(&doc);
+        let f = r
+            .expect_one(&expect(
+                "RANGE-NUMBER",
+                "range",
+                "error",
+                Some("Milieuarbeit"),
+                Some("E3"),
+            ))
+            .unwrap();
+        let msg = f["message"].as_str().unwrap();
+        assert!(msg.contains(want), "[{lang}] {msg}");
+        assert_eq!(
+            f["value"], "-120.00",
+            "the machine value stays a JSON amount"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ pattern
 
 #[test]

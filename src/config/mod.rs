@@ -553,7 +553,17 @@ impl Config {
         self.county_keys.contains(&match_key(written))
     }
 
+    /// Recognises a help type as written, also with the law's name after it
+    /// (`§ 31 SGB VIII`); `help_type_as_written` tells the two apart.
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
+        self.help_type_as_written(written).or_else(|| {
+            crate::coerce::text::strip_law_name(written)
+                .and_then(|head| self.help_type_as_written(head))
+        })
+    }
+
+    /// Recognises a help type written as its name or an alias.
+    pub fn help_type_as_written(&self, written: &str) -> Option<HelpMatch<'_>> {
         let hit = match self.help_exact.get(written) {
             Some(h) => h,
             None => self.help_keys.get(&match_key(written))?,
@@ -612,6 +622,10 @@ mod tests {
             matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
         );
         assert!(matches!(c.help_type("§34"), Some(HelpMatch::Excluded(_))));
+        assert!(
+            matches!(c.help_type("§ 27 Abs. 2 SGB VIII"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
+        );
+        assert!(c.help_type_as_written("§ 31 SGB VIII").is_none());
         assert!(c.is_forbidden_header("Vorname"));
         assert!(c.is_forbidden_header("Geburtsdatum des Kindes"));
         assert!(!c.is_forbidden_header("Fall-ID"));

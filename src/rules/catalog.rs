@@ -177,15 +177,19 @@ codes! {
         en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
         hint_de: "",
         hint_en: "";
-    /// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?).
-    /// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?).
+    /// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?;
+    /// ein Datum ohne Jahr wie `1.4.` im Berichtsjahr des Deckblatts).
+    /// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?;
+    /// a date without a year such as `1.4.` in the cover's reporting year).
     TypeAmbiguous = "TYPE-AMBIGUOUS", Type, Warning,
         de: "„{value}“ ist mehrdeutig und wurde als {reading} gelesen.",
         en: "\"{value}\" is ambiguous and was read as {reading}.",
         hint_de: "Bitte eindeutig schreiben, z. B. als Zahl statt als Text oder mit Komma als Dezimalzeichen.",
         hint_en: "Write it unambiguously, e.g. as a number instead of text or with a decimal comma.";
-    /// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text, Datum als Text oder Seriennummer).
-    /// English: a value was read from another representation (number as text, date as text or serial number).
+    /// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text wie `1.450,-` oder `€ 608,00`, Stunden mit Einheit
+    /// wie `10 Std.`, Datum als Text oder Seriennummer, Hilfeart mit Gesetzesname wie `§ 31 SGB VIII`).
+    /// English: a value was read from another representation (number as text such as `1.450,-` or `€ 608,00`, hours with a
+    /// unit such as `10 Std.`, date as text or serial number, help type with the law's name such as `§ 31 SGB VIII`).
     TypeConverted = "TYPE-CONVERTED", Type, Info,
         de: "„{value}“ wurde als {reading} gelesen.",
         en: "\"{value}\" was read as {reading}.",
