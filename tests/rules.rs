@@ -970,6 +970,142 @@ fn total_rule() {
     );
 }
 
+/// One cause, one finding: a `Gesamt` that adds up the three lines above it
+/// is right even when one of those lines is wrong; the line carries the error.
+#[test]
+fn total_sheet_gesamt_that_adds_up_its_lines_is_no_second_error() {
+    let mut batch = Batch::new();
+    let mut s = Submission::valid("T01", 2026, 3);
+    let fall = s.column_sum("Fallarbeit", "Kosten");
+    s.with_summen();
+    let total = match s.get("Summen", "B6") {
+        Some(Cell::Formula {
+            result: Some(r), ..
+        }) => r.parse::<f64>().unwrap(),
+        other => panic!("B6: {other:?}"),
+    };
+    s.set("Summen", "B3", fall + 100.0)
+        .set("Summen", "B6", total + 100.0);
+    batch.add("lines-add-up", &s);
+    // The control: a Gesamt that matches neither its lines nor the data.
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.with_summen()
+        .set("Summen", "B3", fall + 100.0)
+        .set("Summen", "B6", total + 50.0);
+    batch.add("gesamt-wrong-too", &s);
+    let [one, two] = batch.check().try_into().unwrap();
+    one.expect_one(&expect(
+        "TOTAL-SHEET",
+        "total",
+        "error",
+        Some("Summen"),
+        Some("B3"),
+    ))
+    .unwrap();
+    assert_eq!(
+        one.find("TOTAL-SHEET", None, None).len(),
+        1,
+        "{}",
+        one.dump()
+    );
+    assert_eq!(one.errors(), 1, "{}", one.dump());
+    for cell in ["B3", "B6"] {
+        two.expect_one(&expect(
+            "TOTAL-SHEET",
+            "total",
+            "error",
+            Some("Summen"),
+            Some(cell),
+        ))
+        .unwrap();
+    }
+}
+
+/// A formula without a result among the data is not silently a zero in a
+/// total: the totals difference names the cell.
+#[test]
+fn totals_difference_names_a_formula_without_result() {
+    let mut batch = Batch::new();
+    // A totals row stating the real sum; H4's formula was never calculated.
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.add_totals_row("Fallarbeit", &["Kosten"]);
+    s.formula("Fallarbeit", "H4", "=F4*G4", None);
+    s.strip_formula_results = true;
+    batch.add("totals-row", &s);
+    // The Summen sheet (plain amounts) stating the real sums.
+    let mut s = Submission::valid("T01", 2026, 3);
+    let fall = s.column_sum("Fallarbeit", "Kosten");
+    s.with_summen();
+    let stated: Vec<f64> = (3..=6)
+        .map(|r| match s.get("Summen", &format!("B{r}")) {
+            Some(Cell::Formula {
+                result: Some(v), ..
+            }) => v.parse().unwrap(),
+            other => panic!("B{r}: {other:?}"),
+        })
+        .collect();
+    for (i, v) in stated.iter().enumerate() {
+        s.set("Summen", &format!("B{}", i + 3), *v);
+    }
+    assert_eq!(stated[0], fall);
+    s.formula("Fallarbeit", "H4", "=F4*G4", None);
+    s.strip_formula_results = true;
+    batch.add("summen", &s);
+    for (lang, row_note, sheet_note) in [
+        (
+            "de",
+            "enthält H4, eine Formel ohne Ergebnis",
+            "enthält Fallarbeit!H4, eine Formel ohne Ergebnis",
+        ),
+        (
+            "en",
+            "includes H4, a formula without a result",
+            "includes Fallarbeit!H4, a formula without a result",
+        ),
+    ] {
+        let (_, doc) = check_json(&batch.paths, &["--lang", lang]);
+        let row = FileReport::by_path(&doc, &format!("totals-row/{}", s.file_name()));
+        let f = row
+            .expect_one(&expect("TOTAL-ROW", "total", "error", FALL, Some("H7")))
+            .unwrap();
+        assert!(
+            f["message"].as_str().unwrap().contains(row_note),
+            "{}",
+            f["message"]
+        );
+        row.expect_one(&expect(
+            "FORMULA-NO-VALUE",
+            "formula",
+            "error",
+            FALL,
+            Some("H4"),
+        ))
+        .unwrap();
+        let sheet = FileReport::by_path(&doc, &format!("summen/{}", s.file_name()));
+        let f = sheet
+            .expect_one(&expect(
+                "TOTAL-SHEET",
+                "total",
+                "error",
+                Some("Summen"),
+                Some("B3"),
+            ))
+            .unwrap();
+        assert!(
+            f["message"].as_str().unwrap().contains(sheet_note),
+            "{}",
+            f["message"]
+        );
+        // Gesamt adds up its lines: the one difference is reported once.
+        assert_eq!(
+            sheet.find("TOTAL-SHEET", None, None).len(),
+            1,
+            "{}",
+            sheet.dump()
+        );
+    }
+}
+
 // ------------------------------------------------------------------ assignment
 
 #[test]

@@ -310,15 +310,15 @@ codes! {
     /// Eine Summenzeile stimmt nicht mit der Summe der Datenzeilen darüber überein.
     /// English: a totals row does not equal the sum of the data rows above it.
     TotalRow = "TOTAL-ROW", Total, Error,
-        de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}).",
-        en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}).",
+        de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}){note}.",
+        en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}){note}.",
         hint_de: "Summe über alle Datenzeilen oberhalb der Summenzeile.",
         hint_en: "The sum over all data rows above the totals row.";
     /// Ein Betrag im Blatt `Summen` stimmt nicht mit den Daten überein (Abweichung über 0,005 €).
     /// English: an amount in the `Summen` sheet does not match the data (difference above 0.005 €).
     TotalSheet = "TOTAL-SHEET", Total, Error,
-        de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €).",
-        en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €).",
+        de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €){note}.",
+        en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €){note}.",
         hint_de: "Die Summen werden aus den Datenzeilen der Blätter gebildet (ohne Summenzeilen).",
         hint_en: "Totals are formed from the sheets' data rows (without totals rows).";
     /// Ein Fall liegt außerhalb der Sozialräume des Trägers, ohne dass `Abweichende Zuständigkeit` = ja gesetzt ist.
@@ -661,6 +661,45 @@ impl FindingBuilder {
             hint: if hint.is_empty() { None } else { Some(hint) },
             path: None,
         }
+    }
+}
+
+/// The `{note}` of a totals difference: the data cells holding a formula
+/// without a result, which the sum could not count (empty when there are none).
+pub fn no_result_note(n: &crate::rules::table::NoResult, lang: Lang) -> String {
+    use crate::i18n::t;
+    if n.count == 0 {
+        return String::new();
+    }
+    let mut cells = n.first.join(", ");
+    let more = n.count.saturating_sub(n.first.len() as u64);
+    if more > 0 {
+        cells.push_str(&format!(
+            "{} {more} {}",
+            t(lang, " und", " and"),
+            t(lang, "weitere", "more")
+        ));
+    }
+    if n.count == 1 {
+        format!(
+            "{} {cells}{}",
+            t(lang, "; enthält", "; includes"),
+            t(
+                lang,
+                ", eine Formel ohne Ergebnis (nicht mitgezählt)",
+                ", a formula without a result (not counted)"
+            )
+        )
+    } else {
+        format!(
+            "{} {cells}{}",
+            t(lang, "; enthält", "; includes"),
+            t(
+                lang,
+                ", Formeln ohne Ergebnis (nicht mitgezählt)",
+                ", formulas without a result (not counted)"
+            )
+        )
     }
 }
 
