@@ -1219,6 +1219,122 @@ fn privacy_rule() {
     );
 }
 
+/// Names, not only dates: after a relation word or a form of address, and a
+/// bare first name followed by a capitalised word; common nouns after a
+/// relation word stay allowed.
+#[test]
+fn privacy_rule_catches_names() {
+    let bemerkung = |name: &'static str, text: &'static str| (name, text);
+    let suspects = [
+        bemerkung("relation word with a colon", "Mutter: Sabine Krüger"),
+        bemerkung("relation word and a title", "Vater Herr Kowalski kommt mit"),
+        bemerkung("child's first name", "Kind: Lea"),
+        bemerkung("a bare full name", "Sabine Krüger"),
+        bemerkung("a Turkish name in a sentence", "Gespräch mit Mehmet Yılmaz"),
+        bemerkung("KM and a Polish first name", "KM Katarzyna"),
+    ];
+    let allowed = [
+        bemerkung("Mutter-Kind-Gruppe", "Teilnahme an der Mutter-Kind-Gruppe"),
+        bemerkung("Kind in Obhut", "Kind in Obhut genommen"),
+        bemerkung("Vater nimmt teil", "Vater nimmt teil"),
+        bemerkung("Herr der Lage", "Familie ist wieder Herr der Lage"),
+        bemerkung(
+            "noun after a relation word",
+            "Mutter Termin abgesagt, Vater Sorgerecht",
+        ),
+        bemerkung("abbreviations", "Hilfeplangespräch mit KM und KV"),
+    ];
+    let mut batch = Batch::new();
+    for (name, text) in suspects.iter().chain(allowed.iter()) {
+        let mut s = Submission::valid("T01", 2026, 3);
+        // In Bemerkung, and in Begründung of a marked out-of-area case.
+        s.set("Fallarbeit", "K2", *text)
+            .set("Fallarbeit", "B3", "Verden")
+            .set("Fallarbeit", "I3", "ja")
+            .set("Fallarbeit", "J3", format!("Umzug; {text}").as_str());
+        batch.add(name, &s);
+    }
+    let reports = batch.check();
+    let mut problems = Vec::new();
+    for ((name, text), r) in suspects.iter().zip(&reports) {
+        for cell in ["K2", "J3"] {
+            match r.expect_one(&expect(
+                "PRIVACY-VALUE",
+                "privacy",
+                "warning",
+                FALL,
+                Some(cell),
+            )) {
+                Ok(f) => {
+                    if !f["value"].is_null() || f["message"].as_str().unwrap().contains(text) {
+                        problems.push(format!("[{name}] {cell} echoes the value: {f}"));
+                    }
+                }
+                Err(e) => problems.push(format!("[{name}] {cell}: {e}")),
+            }
+        }
+    }
+    for ((name, _), r) in allowed.iter().zip(reports.iter().skip(suspects.len())) {
+        if r.has("privacy") || r.errors() != 0 {
+            problems.push(format!("[{name}] expected nothing:\n{}", r.dump()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A privacy pattern that does not compile stops the run (exit 2) with the
+/// place in the configuration; the rule is never silently switched off.
+#[test]
+fn privacy_pattern_that_does_not_compile_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = Submission::valid("T01", 2026, 3).write(dir.path());
+    let verden =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/verden.toml"))
+            .unwrap();
+    let bad = verden.replacen(
+        "birth_date_min_years = 3",
+        "birth_date_min_years = 3\npatterns = ['KD-(\\d{6}']",
+        1,
+    );
+    assert_ne!(bad, verden);
+    let cfg = dir.path().join("bad-privacy.toml");
+    std::fs::write(&cfg, &bad).unwrap();
+    let out = sozialraum()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["check", "--format", "json"])
+        .arg(&clean)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "no report: {stderr}");
+    assert!(stderr.contains("privacy"), "{stderr}");
+    assert!(stderr.contains("KD-("), "shows the pattern: {stderr}");
+    // The same pattern, closed, loads and is looked for.
+    let good = verden.replacen(
+        "birth_date_min_years = 3",
+        "birth_date_min_years = 3\npatterns = ['KD-\\d{6}']",
+        1,
+    );
+    std::fs::write(&cfg, &good).unwrap();
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Fallarbeit", "K2", "Akte KD-123456");
+    let sub = tempfile::tempdir().unwrap();
+    let path = s.write(sub.path());
+    let (code, doc) = check_json(&[&path], &["--config", cfg.to_str().unwrap()]);
+    let r = FileReport::first(&doc);
+    assert_eq!(code, 0, "{}", r.dump());
+    r.expect_one(&expect(
+        "PRIVACY-VALUE",
+        "privacy",
+        "warning",
+        FALL,
+        Some("K2"),
+    ))
+    .unwrap();
+}
+
 #[test]
 fn privacy_findings_never_echo_the_value() {
     let mut s = Submission::valid("T01", 2026, 3);

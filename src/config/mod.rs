@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod model;
+pub mod privacy;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 use crate::coerce::text::{header_key, match_key};
 pub use model::*;
+use privacy::{PatternError, PrivacyPatterns};
 
 /// The shipped configuration for Landkreis Verden.
 pub const VERDEN_TOML: &str = include_str!("../../schemas/verden.toml");
@@ -146,6 +148,8 @@ pub struct Config {
     pub providers: Vec<Provider>,
     pub sheets: Vec<Sheet>,
     pub budget: Option<BudgetDef>,
+    /// The privacy rule's patterns, compiled at load (a bad one is an error here).
+    pub privacy_patterns: PrivacyPatterns,
     forbidden_header_keys: Vec<String>,
     /// Per cut (same order as `cuts`): match key → (Sozialraum, how it was written).
     area_keys: Vec<HashMap<String, (String, Via)>>,
@@ -410,6 +414,27 @@ impl Config {
             ));
         }
 
+        let configured: Vec<String> = raw
+            .privacy
+            .patterns
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect();
+        let privacy_patterns = PrivacyPatterns::compile(&configured).map_err(|e| match e {
+            PatternError::Configured(i, e) => invalid(
+                "ungültiges Muster in [privacy] patterns: die Datenschutzprüfung kann so nicht laufen"
+                    .into(),
+                raw.privacy.patterns.get(i).map(|p| p.span()),
+                "hier",
+                Some(e.to_string()),
+            ),
+            PatternError::BuiltIn(e) => invalid(
+                "ein eingebautes Muster der Datenschutzprüfung lässt sich nicht übersetzen".into(),
+                None,
+                "",
+                Some(e.to_string()),
+            ),
+        })?;
         let forbidden_header_keys = raw
             .privacy
             .forbidden_headers
@@ -491,6 +516,7 @@ impl Config {
             providers: raw.providers,
             sheets,
             budget: raw.budget,
+            privacy_patterns,
             forbidden_header_keys,
             area_keys,
             help_keys,

@@ -113,10 +113,11 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
 fn privacy_suspect(ctx: &Ctx, text: &str, is_key: bool) -> Option<&'static str> {
     let year = ctx.cover.year;
     let min = ctx.cfg.privacy.birth_date_min_years;
+    let patterns = &ctx.cfg.privacy_patterns;
     if is_key {
-        privacy::suspect_key(text, year, min, ctx.lang)
+        privacy::suspect_key(patterns, text, year, min, ctx.lang)
     } else {
-        privacy::suspect_text(text, year, min, ctx.lang)
+        privacy::suspect_text(patterns, text, year, min, ctx.lang)
     }
 }
 
