@@ -318,7 +318,7 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
     use crate::i18n::t;
     let show = |d: Decimal| {
         if ty == FieldType::Money {
-            show_money(d, lang)
+            format!("{} €", show_money(d, lang))
         } else {
             show_dec(d, lang)
         }
@@ -355,7 +355,12 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
                         "{} ({} {})",
                         show(d),
                         t(lang, "nicht", "not"),
-                        show_dec(other, lang)
+                        // Not rounded: the other reading may have more places (`1,234`).
+                        if ty == FieldType::Money {
+                            format!("{} €", show_dec(other, lang))
+                        } else {
+                            show_dec(other, lang)
+                        }
                     ),
                 },
             };
@@ -458,6 +463,16 @@ mod tests {
             c(Raw::Text("31.02.2026".into()), FieldType::Date),
             Coerced::Invalid
         );
+    }
+
+    #[test]
+    fn money_readings_are_shown_as_money() {
+        let reading = |text: &str| match c(Raw::Text(text.into()), FieldType::Money) {
+            Coerced::Value(_, Some(n)) => n.reading,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reading("1.450,-"), "1.450,00 € (Zahl als Text)");
+        assert_eq!(reading("1.234"), "1.234,00 € (nicht 1,234 €)");
     }
 
     #[test]
