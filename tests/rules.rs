@@ -1291,11 +1291,7 @@ fn privacy_pattern_that_does_not_compile_is_a_configuration_error() {
     let verden =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/verden.toml"))
             .unwrap();
-    let bad = verden.replacen(
-        "birth_date_min_years = 3",
-        "birth_date_min_years = 3\npatterns = ['KD-(\\d{6}']",
-        1,
-    );
+    let bad = verden.replacen("patterns = []", "patterns = ['KD-(\\d{6}']", 1);
     assert_ne!(bad, verden);
     let cfg = dir.path().join("bad-privacy.toml");
     std::fs::write(&cfg, &bad).unwrap();
@@ -1312,11 +1308,7 @@ fn privacy_pattern_that_does_not_compile_is_a_configuration_error() {
     assert!(stderr.contains("privacy"), "{stderr}");
     assert!(stderr.contains("KD-("), "shows the pattern: {stderr}");
     // The same pattern, closed, loads and is looked for.
-    let good = verden.replacen(
-        "birth_date_min_years = 3",
-        "birth_date_min_years = 3\npatterns = ['KD-\\d{6}']",
-        1,
-    );
+    let good = verden.replacen("patterns = []", "patterns = ['KD-\\d{6}']", 1);
     std::fs::write(&cfg, &good).unwrap();
     let mut s = Submission::valid("T01", 2026, 3);
     s.set("Fallarbeit", "K2", "Akte KD-123456");
