@@ -268,6 +268,8 @@ mod tests {
         #[test]
         fn date_text_never_panics(s in "\\PC{0,60}") {
             let _ = parse_text(&s);
+            let _ = parse_day_month(&s);
+            let _ = crate::coerce::text::strip_law_name(&s);
         }
 
         #[test]

@@ -405,6 +405,14 @@ mod tests {
         #[test]
         fn parse_text_never_panics(s in "\\PC{0,40}") {
             let _ = parse_text(&s);
+            let _ = strip_hour_unit(&s);
+        }
+
+        #[test]
+        fn whole_euros_round_trip(euros in 0i64..10_000_000_000i64) {
+            let v = Decimal::from(euros);
+            let text = format!("{},-", format_de(v, 0));
+            prop_assert_eq!(parse_text(&text), Some((v, NumberReading::Converted)));
         }
     }
 }

@@ -377,6 +377,15 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn privacy_checks_never_panic(s in "\\PC{0,80}") {
+            let p = patterns();
+            let _ = suspect_text(&p, &s, Some(2026), 3, Lang::De);
+            let _ = suspect_key(&p, &s, Some(2026), 3, Lang::En);
+        }
+    }
+
     #[test]
     fn configured_patterns_are_looked_for() {
         let p = PrivacyPatterns::compile(&[r"\bKD-\d{6}\b".into()]).unwrap();
