@@ -208,9 +208,13 @@ fn check_json_lists_skipped_files_and_checks_spreadsheets_by_their_bytes() {
     let samples = copy_samples(&folder);
     std::fs::write(folder.join("Anschreiben.docx"), docx()).expect("write");
     std::fs::copy(&samples[0], folder.join("Meldung.pdf")).expect("copy");
+    // Named like a workbook but none: a broken submission, not clutter.
+    std::fs::write(folder.join("T09_2026-Q3.xlsx"), b"Fall-ID;Kosten\n").expect("write");
     let r = run(&[&"check", &folder, &"--format", &"json", &"--all"]);
     let doc = json(&r);
     assert_eq!(skipped(&doc).len(), 1, "{:?}", skipped(&doc));
+    assert_eq!(r.code, 1);
+    assert!(common::FileReport::by_path(&doc, "T09_2026-Q3.xlsx").has("FILE-UNREADABLE"));
     let pdf = common::FileReport::by_path(&doc, "Meldung.pdf");
     assert!(pdf.has("FILE-EXTENSION"), "{:?}", pdf.findings());
     // Named on the command line, a Word document is checked and said to be one.

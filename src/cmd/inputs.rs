@@ -120,6 +120,7 @@ fn no_spreadsheet(p: &Path, what: NotSpreadsheet, lang: Lang) -> String {
     let ext = p
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
+        .filter(|e| e.chars().any(|c| c.is_alphabetic()))
         .unwrap_or_default();
     match what {
         NotSpreadsheet::Text | NotSpreadsheet::Unknown if !ext.is_empty() => match lang {
@@ -157,7 +158,7 @@ fn head(p: &Path) -> std::io::Result<Vec<u8>> {
 /// Why a checked file is no submission to count, if it is none: the
 /// district and controlling workbooks this tool wrote (wherever they come
 /// from), and in a folder scan also annotated copies and files that are no
-/// spreadsheet by their bytes.
+/// spreadsheet by their bytes (unless named like one: those are broken submissions).
 pub fn set_aside_reason(input: &Input, outcome: &FileOutcome, lang: Lang) -> Option<String> {
     let ours = |kind: OwnOutput| {
         format!(
@@ -171,7 +172,12 @@ pub fn set_aside_reason(input: &Input, outcome: &FileOutcome, lang: Lang) -> Opt
             Some(ours(kind))
         }
         Nature::Own(kind @ OwnOutput::AnnotatedCopy) if input.scanned => Some(ours(kind)),
-        Nature::NotSpreadsheet(what) if input.scanned => Some(what.describe(lang).into()),
+        // A file named like a workbook that is none stays a broken submission (an error).
+        Nature::NotSpreadsheet(what)
+            if input.scanned && !has_spreadsheet_extension(&input.path) =>
+        {
+            Some(what.describe(lang).into())
+        }
         _ => None,
     }
 }

@@ -8,7 +8,11 @@ use regex::Regex;
 
 /// Common first names (German, Turkish, Arabic, Polish, Russian); see the
 /// header of the file for where the list comes from.
-const FIRST_NAMES: &str = include_str!("../../schemas/first_names.txt");
+/// A public list (see its header for source and licence) and the project's supplement.
+const FIRST_NAMES: [&str; 2] = [
+    include_str!("../../schemas/first_names_nam_dict.txt"),
+    include_str!("../../schemas/first_names.txt"),
+];
 
 /// The compiled patterns and word lists `rules::privacy` looks for.
 #[derive(Debug, Clone)]
@@ -56,7 +60,8 @@ impl PrivacyPatterns {
 
 fn first_names() -> HashSet<&'static str> {
     FIRST_NAMES
-        .lines()
+        .iter()
+        .flat_map(|f| f.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .flat_map(|l| l.split(',').map(str::trim).filter(|n| !n.is_empty()))
