@@ -65,6 +65,9 @@ pub struct CheckArgs {
     /// Je Eingabe eine kommentierte Kopie `<Name>_geprüft.xlsx` in diesen Ordner
     #[arg(long, value_name = "DIR")]
     pub annotate_dir: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Read files in this process instead of a guarded child process (for debugging)
     #[arg(long, hide = true)]
     pub no_isolate: bool,
@@ -78,6 +81,9 @@ pub struct ConsolidateArgs {
     /// Ausgabe: die Kreis-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Nur dieses Berichtsjahr
     #[arg(long)]
     pub year: Option<i32>,
@@ -116,6 +122,9 @@ pub struct AuditArgs {
     /// Ausgabe: die Controlling-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
     /// Das Berichtsjahr (Standard: das einzige Jahr der Daten)
     #[arg(long)]
     pub year: Option<i32>,
@@ -173,4 +182,222 @@ pub struct CheckFileArgs {
     pub annotate_out: Option<PathBuf>,
     #[arg(long)]
     pub check_date: Option<chrono::NaiveDate>,
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long)]
+    pub only_submissions: bool,
+}
+
+/// The command line in the user's language: clap writes English; for German
+/// the help headings, the usage line and the built-in flags are ours.
+pub fn command(lang: Lang) -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    match lang {
+        Lang::En => cmd,
+        Lang::De => german(cmd, true),
+    }
+}
+
+fn german(cmd: clap::Command, top: bool) -> clap::Command {
+    let mut cmd = cmd
+        .disable_help_subcommand(true)
+        .mut_subcommands(|sub| german(sub, false));
+    let mut template = String::from("{before-help}{about-with-newline}\n");
+    template.push_str("Aufruf: {usage}\n");
+    if cmd.get_positionals().next().is_some() {
+        template.push_str("\nArgumente:\n{positionals}\n");
+    }
+    if cmd.has_subcommands() {
+        template.push_str("\nBefehle:\n{subcommands}\n");
+    }
+    template.push_str("\nOptionen:\n{options}{after-help}");
+    cmd = cmd.help_template(template);
+    // Defaults and choices in German words.
+    cmd = cmd.mut_args(|a| {
+        let defaults: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().to_string())
+            .collect();
+        let choices: Vec<String> = if a.get_action().takes_values() {
+            a.get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if defaults.is_empty() && choices.is_empty() {
+            return a;
+        }
+        let mut help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if !defaults.is_empty() {
+            help.push_str(&format!(" [Standard: {}]", defaults.join(", ")));
+        }
+        if !choices.is_empty() {
+            help.push_str(&format!(" [möglich: {}]", choices.join(", ")));
+        }
+        a.help(help.trim().to_string())
+            .hide_default_value(true)
+            .hide_possible_values(true)
+    });
+    // clap adds its English flags when it builds; ours say the same in German.
+    cmd = cmd.disable_help_flag(true).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(clap::ArgAction::Help)
+            .help("Hilfe anzeigen"),
+    );
+    if top {
+        cmd = cmd.disable_version_flag(true).arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help("Version anzeigen"),
+        );
+    }
+    cmd
+}
+
+/// Sets the German usage line on every command (after clap has built them,
+/// so that each knows its full name).
+pub fn german_usage(cmd: &mut clap::Command) {
+    cmd.build();
+    let usage = cmd.render_usage().to_string();
+    let usage = usage
+        .trim_start_matches("Usage:")
+        .trim()
+        .replace("[OPTIONS]", "[OPTIONEN]")
+        .replace("<COMMAND>", "<BEFEHL>");
+    let mut owned = std::mem::replace(cmd, clap::Command::new("placeholder"));
+    owned = owned.override_usage(usage);
+    owned = owned.mut_subcommands(|mut sub| {
+        german_usage(&mut sub);
+        sub
+    });
+    *cmd = owned;
+}
+
+/// A command-line error in German (clap's own text for English).
+pub fn error_text(e: &clap::Error, lang: Lang) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if lang == Lang::En {
+        return e.render().to_string();
+    }
+    let get = |k: ContextKind| -> String {
+        match e.get(k) {
+            Some(ContextValue::String(s)) => s.clone(),
+            Some(ContextValue::Strings(v)) => v.join(", "),
+            Some(ContextValue::StyledStr(s)) => s.to_string(),
+            Some(ContextValue::StyledStrs(v)) => v
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(ContextValue::Number(n)) => n.to_string(),
+            _ => String::new(),
+        }
+    };
+    let arg = get(ContextKind::InvalidArg);
+    let value = get(ContextKind::InvalidValue);
+    let mut text = match e.kind() {
+        ErrorKind::InvalidValue => {
+            let mut s = if value.is_empty() {
+                format!("Für „{arg}“ fehlt der Wert")
+            } else {
+                format!("Ungültiger Wert „{value}“ für „{arg}“")
+            };
+            let valid = get(ContextKind::ValidValue);
+            if !valid.is_empty() {
+                s.push_str(&format!("\n  Möglich: {valid}"));
+            }
+            s
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let why = range_in_german(&why).unwrap_or(why);
+            format!("Ungültiger Wert „{value}“ für „{arg}“: {why}")
+        }
+        ErrorKind::UnknownArgument => format!("Unbekannte Angabe „{arg}“"),
+        ErrorKind::InvalidSubcommand => {
+            format!(
+                "Unbekannter Befehl „{}“",
+                get(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::MissingRequiredArgument => format!("Es fehlt: {arg}"),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "Es fehlt der Befehl (check, consolidate, audit, template, explain)".to_string()
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "„{arg}“ kann nicht zusammen mit „{}“ angegeben werden",
+            get(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues => format!("Zu viele Werte für „{arg}“: „{value}“"),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("Falsche Anzahl von Werten für „{arg}“")
+        }
+        ErrorKind::NoEquals => format!("„{arg}“ braucht ein Gleichheitszeichen (={value})"),
+        _ => e.kind().to_string(),
+    };
+    for kind in [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ] {
+        // The hidden child command is nobody's suggestion.
+        let s = get(kind)
+            .split(", ")
+            .filter(|s| !s.starts_with("__"))
+            .collect::<Vec<_>>()
+            .join("“ oder „");
+        if !s.is_empty() {
+            text.push_str(&format!("\n  Tipp: Meinten Sie „{s}“?"));
+        }
+    }
+    let usage = get(ContextKind::Usage);
+    let usage = usage.trim_start_matches("Usage:").trim();
+    let mut out = format!("Fehler: {text}\n");
+    if !usage.is_empty() {
+        out.push_str(&format!("\nAufruf: {usage}\n"));
+    }
+    out.push_str("\nMehr dazu mit --help.\n");
+    out
+}
+
+/// clap's range message (`2001 is not in 2005..=2100`) in German.
+fn range_in_german(why: &str) -> Option<String> {
+    let (_, range) = why.split_once(" is not in ")?;
+    let (lo, hi) = range.split_once("..=")?;
+    Some(format!("erlaubt sind {lo} bis {hi}"))
+}
+
+/// `--lang en` (or `--lang=en`) anywhere on the command line, before clap reads it.
+pub fn lang_of_args(args: &[std::ffi::OsString]) -> Lang {
+    let mut it = args.iter().map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--lang") {
+            Some("") => it.next().map(|v| v.to_string()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        if let Some(v) = value {
+            if v.eq_ignore_ascii_case("en") {
+                return Lang::En;
+            }
+            if v.eq_ignore_ascii_case("de") {
+                return Lang::De;
+            }
+        }
+    }
+    Lang::De
 }

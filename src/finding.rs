@@ -179,6 +179,14 @@ impl FileReport {
     }
 }
 
+/// A file of a scanned folder that was not checked, and why: the JSON
+/// documents' top-level `skipped` list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,20 +1,43 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
-use sozialraum::cli::{Cli, Command};
+use sozialraum::cli::{self, Cli, Command};
 use sozialraum::cmd;
 use sozialraum::config::Config;
 use sozialraum::read::isolate;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = cli::lang_of_args(&args);
+    let mut command = cli::command(lang);
+    if lang == sozialraum::i18n::Lang::De {
+        cli::german_usage(&mut command);
+    }
+    let parsed = command
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap's own output (German through `cli::command`).
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::from(0);
+        }
+        Err(e) => {
+            eprint!("{}", cli::error_text(&e, lang));
+            return ExitCode::from(2);
         }
     };
+    // Messages wrap on a terminal; for a script or a log they stay one line each.
+    let _ = miette::set_hook(Box::new(|_| {
+        use std::io::IsTerminal;
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .wrap_lines(std::io::stderr().is_terminal())
+                .build(),
+        )
+    }));
     let _ = ctrlc::set_handler(|| {
         sozialraum::interrupt::cleanup();
         std::process::exit(130);
@@ -50,6 +73,8 @@ fn run(cli: Cli) -> miette::Result<i32> {
                     check_date: args
                         .check_date
                         .unwrap_or_else(sozialraum::cmd::check::check_date),
+                    replace: args.force,
+                    only_submissions: args.only_submissions,
                 });
             Ok(isolate::child_main(
                 &args.path,

@@ -9,9 +9,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::coerce::text::header_key;
 use crate::config::{Config, SheetKind};
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
+use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, RawCell, ReadError, Workbook};
 use crate::rules::catalog::Code;
 use crate::rules::table::{TableChecker, TableResult};
@@ -52,6 +54,20 @@ pub struct FileOutcome {
     /// The annotated copy, when one was asked for: its path, or why it failed.
     #[serde(default)]
     pub annotated: Option<Result<String, String>>,
+    /// What the file turned out to be: a spreadsheet, none at all, or one of our own outputs.
+    #[serde(default)]
+    pub nature: Nature,
+}
+
+/// What a file turned out to be, by its bytes. Folder scans skip what is not
+/// a submission (see `cmd::inputs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nature {
+    #[default]
+    Spreadsheet,
+    NotSpreadsheet(sniff::NotSpreadsheet),
+    Own(sniff::OwnOutput),
 }
 
 /// Checks the file at `path` (in this process: see `read::isolate` for the
@@ -217,6 +233,9 @@ fn check_reader<R: Read + Seek>(
     Ok(tables)
 }
 
+/// The names the annotated copy gives its check report (German, English).
+pub const REPORT_SHEETS: [&str; 2] = ["Prüfbericht", "Check report"];
+
 /// Unpacked bytes to verify from which the verification runs on a second thread.
 const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
 
@@ -264,6 +283,36 @@ fn read_sheets<R: Read + Seek>(
         ctx.push(f);
     }
     ctx.is_1904 = wb.is_1904;
+    ctx.own = sniffed.own;
+    if let Some(own @ (OwnOutput::DistrictWorkbook | OwnOutput::ControllingWorkbook)) = ctx.own {
+        let f = ctx
+            .make(Code::FileOwnOutput)
+            .arg("reading", own.label(ctx.lang))
+            .build();
+        ctx.push(f);
+        return Ok(Vec::new());
+    }
+    // The check report of an annotated copy is ours, not the provider's.
+    let report_sheets: Vec<String> = match ctx.own {
+        Some(OwnOutput::AnnotatedCopy) => wb
+            .sheets
+            .iter()
+            .filter(|s| {
+                REPORT_SHEETS
+                    .iter()
+                    .any(|r| header_key(r) == header_key(&s.name))
+            })
+            .map(|s| s.name.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
+    for name in &report_sheets {
+        let f = ctx
+            .make(Code::FileAnnotatedCopy)
+            .sheet(name.clone())
+            .build();
+        ctx.push(f);
+    }
 
     // A budget plan is recognised, not reported as a broken submission.
     if let Some(budget) = &cfg.budget {
@@ -286,7 +335,11 @@ fn read_sheets<R: Read + Seek>(
     }
     // Which workbook sheet is which configured sheet.
     let mut assigned: HashMap<&str, String> = HashMap::new();
-    for info in &wb.sheets {
+    for info in wb
+        .sheets
+        .iter()
+        .filter(|s| !report_sheets.contains(&s.name))
+    {
         match cfg
             .sheets
             .iter()
@@ -355,7 +408,9 @@ fn read_sheets<R: Read + Seek>(
     let extra: Vec<String> = wb
         .sheets
         .iter()
-        .filter(|s| s.is_worksheet && !assigned_names.contains(&&s.name))
+        .filter(|s| {
+            s.is_worksheet && !assigned_names.contains(&&s.name) && !report_sheets.contains(&s.name)
+        })
         .map(|s| s.name.clone())
         .collect();
     for name in extra {
@@ -418,6 +473,10 @@ fn finish(
     tables: Vec<(String, TableResult)>,
     readable: bool,
 ) -> FileOutcome {
+    let nature = match ctx.own {
+        Some(own) => Nature::Own(own),
+        None => Nature::Spreadsheet,
+    };
     let cover = CoverFacts {
         provider: ctx.cover.provider_id.clone(),
         year: ctx.cover.year,
@@ -441,6 +500,7 @@ fn finish(
         tables,
         readable,
         annotated: None,
+        nature,
     }
 }
 
@@ -459,6 +519,9 @@ pub fn file_finding(lang: Lang, err: &ReadError) -> Finding {
         ReadError::Unreadable(d) => FindingBuilder::new(Code::FileUnreadable, lang)
             .arg("detail", d.clone())
             .build(),
+        ReadError::NotSpreadsheet(what) => FindingBuilder::new(Code::FileUnreadable, lang)
+            .arg("detail", what.describe(lang))
+            .build(),
     }
 }
 
@@ -470,7 +533,11 @@ pub fn outcome_of_failure(
 ) -> FileOutcome {
     let f = file_finding(ctx.lang, &err);
     ctx.findings.push(f);
-    finish(ctx, shown, sha, Vec::new(), false)
+    let mut outcome = finish(ctx, shown, sha, Vec::new(), false);
+    if let ReadError::NotSpreadsheet(what) = err {
+        outcome.nature = Nature::NotSpreadsheet(what);
+    }
+    outcome
 }
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {

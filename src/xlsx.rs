@@ -9,15 +9,108 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook};
 use thiserror::Error;
 
 use crate::finding::Severity;
+use crate::i18n::{t, Lang};
+use crate::read::sniff::OwnOutput;
 
 #[derive(Debug, Error)]
 pub enum WriteError {
     #[error("{path}: die Ausgabe wäre die Eingabedatei selbst; Eingaben werden nie überschrieben")]
     SameAsInput { path: String },
+    #[error("{path}: die Datei gibt es schon; sie wird nicht ersetzt")]
+    Exists { path: String },
+    #[error("{path}: die Ausgabe ist eine .xlsx-Arbeitsmappe und braucht die Endung .xlsx")]
+    NotXlsx { path: String },
     #[error("{path}: kann nicht geschrieben werden: {message}")]
-    Io { path: String, message: String },
+    Io {
+        path: String,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
     #[error("Arbeitsmappe kann nicht erzeugt werden: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+impl WriteError {
+    fn io(path: &Path, e: &std::io::Error) -> WriteError {
+        WriteError::Io {
+            path: path.display().to_string(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The message in the user's language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            WriteError::SameAsInput { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "die Ausgabe wäre eine Eingabedatei; Eingaben werden nie überschrieben, auch nicht mit --force",
+                    "the output would be an input file; inputs are never overwritten, not even with --force"
+                )
+            ),
+            WriteError::Exists { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "die Datei gibt es schon; sie wird nicht ersetzt",
+                    "the file exists; it is not replaced"
+                )
+            ),
+            WriteError::NotXlsx { path } => format!(
+                "{path}: {}",
+                t(
+                    lang,
+                    "geschrieben wird eine .xlsx-Arbeitsmappe; der Name muss auf .xlsx enden",
+                    "the output is an .xlsx workbook; its name must end in .xlsx"
+                )
+            ),
+            WriteError::Io {
+                path,
+                kind,
+                message,
+            } => format!(
+                "{path}: {} ({})",
+                t(lang, "kann nicht geschrieben werden", "cannot be written"),
+                crate::i18n::io_kind(lang, *kind).unwrap_or(message)
+            ),
+            WriteError::Xlsx(e) => format!(
+                "{}: {e}",
+                t(lang, "Arbeitsmappe kann nicht erzeugt werden", "workbook cannot be created")
+            ),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn help(&self, lang: Lang) -> Option<&'static str> {
+        match self {
+            WriteError::SameAsInput { .. } => Some(t(
+                lang,
+                "Einen anderen Ausgabenamen wählen.",
+                "Choose another output name.",
+            )),
+            WriteError::Exists { .. } => Some(t(
+                lang,
+                "Einen anderen Namen wählen, die Datei vorher verschieben, oder --force, um sie zu ersetzen.",
+                "Choose another name, move the file first, or give --force to replace it.",
+            )),
+            WriteError::NotXlsx { .. } => Some(t(
+                lang,
+                "z. B. Kreis_2026-Q3.xlsx",
+                "e.g. Kreis_2026-Q3.xlsx",
+            )),
+            _ => None,
+        }
+    }
+
+    /// The error as the diagnostic a command ends with (exit code 2).
+    pub fn report(&self, lang: Lang) -> miette::Report {
+        match self.help(lang) {
+            Some(help) => miette::miette!(help = help, "{}", self.message(lang)),
+            None => miette::miette!("{}", self.message(lang)),
+        }
+    }
 }
 
 /// Fill colours: red for errors, yellow for warnings, light blue for infos.
@@ -35,6 +128,127 @@ pub fn header_format() -> Format {
         .set_background_color(Color::RGB(0xD9D9D9))
         .set_border_bottom(FormatBorder::Thin)
         .set_text_wrap()
+}
+
+/// Column widths taken from the longest value written to each column (as
+/// the reader sees it), and header rows that wrap at word boundaries: each
+/// column is at least as wide as the longest word of its header, and the
+/// header row is as high as its most wrapped header needs. Deterministic:
+/// the same values give the same widths.
+#[derive(Debug, Default, Clone)]
+pub struct ColumnWidths {
+    chars: Vec<usize>,
+    headers: Vec<(u32, u16, String)>,
+    /// Columns whose content must never be cut (references, keys): their own maximum.
+    max_of: Vec<(u16, f64)>,
+}
+
+/// Excel's width unit is one digit of the default font; bold headers and
+/// capitals run a little wider, so every count gets a margin.
+const CHAR_FACTOR: f64 = 1.15;
+const PADDING: f64 = 3.0;
+const LINE_HEIGHT: f64 = 15.0;
+
+impl ColumnWidths {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&mut self, col: u16) -> &mut usize {
+        let i = usize::from(col);
+        if self.chars.len() <= i {
+            self.chars.resize(i + 1, 0);
+        }
+        &mut self.chars[i]
+    }
+
+    /// A value shown in `col` (its longest line).
+    pub fn fit(&mut self, col: u16, shown: &str) {
+        let n = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        self.fit_len(col, n);
+    }
+
+    pub fn fit_len(&mut self, col: u16, n: usize) {
+        let slot = self.slot(col);
+        *slot = (*slot).max(n);
+    }
+
+    /// Writes a header cell (the format should wrap); the column gets at least its longest word.
+    pub fn header(
+        &mut self,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        row: u32,
+        col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<(), WriteError> {
+        ws.write_string_with_format(row, col, text, format)?;
+        let longest = text
+            .split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
+        self.fit_len(col, longest);
+        self.headers.push((row, col, text.to_string()));
+        Ok(())
+    }
+
+    /// Lets `col` grow to `max` instead of the sheet's maximum.
+    pub fn allow(&mut self, col: u16, max: f64) {
+        self.max_of.push((col, max));
+    }
+
+    /// The width of `col` in Excel units, between `min` and `max`.
+    pub fn width(&self, col: u16, min: f64, max: f64) -> f64 {
+        let max = self
+            .max_of
+            .iter()
+            .rev()
+            .find(|(c, _)| *c == col)
+            .map_or(max, |(_, m)| m.max(min));
+        let n = self.chars.get(usize::from(col)).copied().unwrap_or(0);
+        let w = (n as f64 * CHAR_FACTOR + PADDING).clamp(min, max);
+        (w * 4.0).ceil() / 4.0
+    }
+
+    /// Sets every column's width (`min`..=`max`) and the height of the header rows.
+    pub fn apply(
+        &self,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        min: f64,
+        max: f64,
+    ) -> Result<(), WriteError> {
+        for col in 0..self.chars.len() {
+            let col = col as u16;
+            ws.set_column_width(col, self.width(col, min, max))?;
+        }
+        let mut lines: std::collections::BTreeMap<u32, usize> = Default::default();
+        for (row, col, text) in &self.headers {
+            let room = ((self.width(*col, min, max) - PADDING) / CHAR_FACTOR).floor() as usize;
+            let n = wrapped_lines(text, room.max(1));
+            let slot = lines.entry(*row).or_default();
+            *slot = (*slot).max(n);
+        }
+        for (row, n) in lines {
+            ws.set_row_height(row, LINE_HEIGHT * n.max(1) as f64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Lines a text takes when wrapped at spaces into `room` characters.
+pub fn wrapped_lines(text: &str, room: usize) -> usize {
+    let mut lines = 0;
+    let mut used = 0;
+    for w in text.split_whitespace().map(|w| w.chars().count()) {
+        if lines == 0 || used + 1 + w > room {
+            lines += 1;
+            used = w;
+        } else {
+            used += 1 + w;
+        }
+    }
+    lines.max(1)
 }
 
 /// Makes sheet names valid and unique for Excel (≤ 31 characters, none of
@@ -98,23 +312,58 @@ pub fn internal_link(sheet: &str, a1: &str) -> String {
     format!("internal:'{}'!{}", sheet.replace('\'', "''"), a1)
 }
 
-/// Document properties with a fixed creation date, so equal inputs give equal bytes.
-pub fn properties(title: &str, created: chrono::NaiveDateTime) -> DocProperties {
+/// Document properties with a fixed creation date, so equal inputs give equal
+/// bytes, and the custom property that tells our own outputs from submissions
+/// when they land in a folder that is scanned again.
+pub fn properties(title: &str, created: chrono::NaiveDateTime, kind: OwnOutput) -> DocProperties {
     DocProperties::new()
         .set_title(title)
         .set_author("sozialraum")
         .set_creation_datetime(&created)
+        .set_custom_property(OwnOutput::PROPERTY, kind.as_str())
+}
+
+/// Whether two paths name the same file (also through `..`, links, or a path
+/// that does not exist yet).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    absolute(a) == absolute(b)
 }
 
 /// Refuses an output that is one of the inputs.
 pub fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
-    let out_abs = absolute(out);
-    for i in inputs {
-        if absolute(i) == out_abs {
-            return Err(WriteError::SameAsInput {
-                path: out.display().to_string(),
-            });
-        }
+    if inputs.iter().any(|i| same_file(i, out)) {
+        return Err(WriteError::SameAsInput {
+            path: out.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Everything an output must pass before any work starts: never an input
+/// (not even with `--force`), named `.xlsx` (what we write), and no existing
+/// file replaced unless `force`.
+pub fn guard_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<(), WriteError> {
+    refuse_overwrite(out, inputs)?;
+    let xlsx = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !xlsx {
+        return Err(WriteError::NotXlsx {
+            path: out.display().to_string(),
+        });
+    }
+    if out.is_dir() {
+        return Err(WriteError::Io {
+            path: out.display().to_string(),
+            kind: std::io::ErrorKind::IsADirectory,
+            message: "is a directory".into(),
+        });
+    }
+    if !force && (out.exists() || out.symlink_metadata().is_ok()) {
+        return Err(WriteError::Exists {
+            path: out.display().to_string(),
+        });
     }
     Ok(())
 }
@@ -134,12 +383,13 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 /// Saves a workbook through a temporary file in the target folder and a
-/// rename, so a reader never sees a half-written file.
-pub fn save_atomic(wb: &mut Workbook, out: &Path) -> Result<(), WriteError> {
+/// rename, so a reader never sees a half-written file. Without `replace`, a
+/// file that appeared at `out` meanwhile is left as it is (an error).
+pub fn save_atomic(wb: &mut Workbook, out: &Path, replace: bool) -> Result<(), WriteError> {
     // Fast compression: the files are a little larger, written several times faster.
     wb.set_zip_compression_level(1);
     let bytes = wb.save_to_buffer()?;
-    write_atomic(out, &bytes)
+    write_atomic(out, &bytes, replace)
 }
 
 /// The temporary file an output is written to before the rename: in the
@@ -156,25 +406,47 @@ pub fn temp_path(out: &Path, pid: u32) -> PathBuf {
     dir.join(format!(".{name}.tmp-{pid}"))
 }
 
-pub fn write_atomic(out: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |e: std::io::Error| WriteError::Io {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    };
+pub fn write_atomic(out: &Path, bytes: &[u8], replace: bool) -> Result<(), WriteError> {
     let tmp = temp_path(out, std::process::id());
     crate::interrupt::register_temp(&tmp);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, out)
+        place(&tmp, out, replace)
     })();
     crate::interrupt::unregister_temp(&tmp);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(WriteError::Exists {
+                path: out.display().to_string(),
+            });
+        }
+        return Err(WriteError::io(out, &e));
     }
     Ok(())
+}
+
+/// Moves the finished temporary file to its name. Without `replace` a hard
+/// link does it, which fails on an existing name instead of replacing it (no
+/// window between a check and the rename); filesystems without hard links get
+/// the check and the rename.
+fn place(tmp: &Path, out: &Path, replace: bool) -> std::io::Result<()> {
+    if replace {
+        return std::fs::rename(tmp, out);
+    }
+    match std::fs::hard_link(tmp, out) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(tmp);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if out.symlink_metadata().is_ok() => {
+            Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        }
+        Err(_) => std::fs::rename(tmp, out),
+    }
 }
 
 /// The columns of a findings table, as the JSON finding names them.
@@ -253,5 +525,18 @@ mod tests {
         assert_eq!(n.reserve("'x'"), "x");
         let long = n.reserve(&"L".repeat(40));
         assert_eq!(long.chars().count(), 31);
+    }
+
+    #[test]
+    fn headers_wrap_at_spaces_and_columns_fit_their_longest_value() {
+        assert_eq!(wrapped_lines("Budget anteilig", 15), 1);
+        assert_eq!(wrapped_lines("Budget anteilig", 10), 2);
+        assert_eq!(wrapped_lines("Gebucht auf Sozialraum", 11), 2);
+        let mut w = ColumnWidths::new();
+        w.fit(0, "T01_2026-Q3.xlsx:Fallarbeit!12");
+        w.fit(1, "x");
+        assert!(w.width(0, 8.0, 60.0) >= 30.0 * CHAR_FACTOR);
+        assert_eq!(w.width(1, 8.0, 60.0), 8.0);
+        assert_eq!(w.width(2, 8.0, 60.0), 8.0);
     }
 }

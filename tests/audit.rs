@@ -300,6 +300,7 @@ fn example() -> (Ledger, BudgetPlan) {
         entries,
         period: vec![(2026, 1), (2026, 2)],
         findings: Vec::new(),
+        sources: Vec::new(),
     };
     let plan = read_plan(&plan_rows(&[
         ("Achim", "Fallarbeit", 120_000.0),
@@ -793,7 +794,7 @@ fn cases_hours_and_cost_per_case() {
 #[test]
 fn the_json_document_follows_rules_md() {
     let a = run_example();
-    let doc: Value = serde_json::from_str(&audit::json_document(&a)).expect("json");
+    let doc: Value = serde_json::from_str(&audit::json_document(&a, &[])).expect("json");
     // serde_json's map sorts the keys; the document itself keeps the contract's order.
     let mut keys: Vec<&str> = doc
         .as_object()
@@ -802,11 +803,21 @@ fn the_json_document_follows_rules_md() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    assert_eq!(keys, vec!["findings", "quarters", "rows", "year"]);
-    let text = audit::json_document(&a);
+    assert_eq!(
+        keys,
+        vec!["findings", "inputs", "quarters", "rows", "skipped", "year"]
+    );
+    let text = audit::json_document(&a, &[]);
     let at = |k: &str| text.find(&format!("\"{k}\":")).expect("key");
     assert!(
-        at("year") < at("quarters") && at("quarters") < at("rows") && at("rows") < at("findings")
+        at("year") < at("quarters")
+            && at("quarters") < at("inputs")
+            && at("inputs") < at("rows")
+            && at("rows") < at("findings")
+    );
+    assert_eq!(
+        doc["inputs"],
+        serde_json::json!({"files": 0, "with_errors": 0, "with_warnings": 0, "errors": 0, "warnings": 0})
     );
     assert_eq!(doc["year"], 2026);
     assert_eq!(doc["quarters"], serde_json::json!([1, 2]));
@@ -818,7 +829,7 @@ fn the_json_document_follows_rules_md() {
             "sozialraum": "Achim", "category": "Fallarbeit",
             "budget": "120000.00", "budget_pro_rata": "60000.00",
             "actual": "64000.00", "deviation": "4000.00", "deviation_pct": "6.67",
-            "projection": "128000.00", "status": "warning"
+            "projection": "128000.00", "status": "warning", "direction": "over"
         })
     );
     let kreisweit = rows
@@ -827,6 +838,21 @@ fn the_json_document_follows_rules_md() {
         .expect("kreisweit");
     assert_eq!(kreisweit["deviation_pct"], Value::Null);
     assert_eq!(kreisweit["status"], "alert");
+    assert_eq!(
+        kreisweit["direction"], "over",
+        "spending without a budget is overspending"
+    );
+    // The direction tells over from under; an ok line has none.
+    for r in rows {
+        let deviation = d(r["deviation"].as_str().expect("deviation"));
+        let expected = match (r["status"].as_str(), deviation.is_sign_positive()) {
+            (Some("ok"), _) => Value::Null,
+            (_, true) => "over".into(),
+            (_, false) => "under".into(),
+        };
+        assert_eq!(r["direction"], expected, "{r}");
+    }
+    assert!(rows.iter().any(|r| r["direction"] == "under"), "{rows:?}");
     let county = rows
         .iter()
         .find(|r| r["sozialraum"].is_null() && r["category"] == "Fallarbeit")
@@ -1122,8 +1148,16 @@ fn audit_of_submissions_writes_json_and_a_workbook_with_charts() {
             "sozialraum": "Achim", "category": "Fallarbeit",
             "budget": "40000.00", "budget_pro_rata": "20000.00",
             "actual": "22994.40", "deviation": "2994.40", "deviation_pct": "14.97",
-            "projection": "45988.80", "status": "warning"
+            "projection": "45988.80", "status": "warning", "direction": "over"
         })
+    );
+    assert_eq!(
+        row(&doc, Some("Achim"), "Milieuarbeit")["direction"],
+        "under"
+    );
+    assert_eq!(
+        doc["inputs"],
+        serde_json::json!({"files": 4, "with_errors": 0, "with_warnings": 0, "errors": 0, "warnings": 0})
     );
     assert_eq!(
         row(&doc, Some("Achim"), "Milieuarbeit")["deviation_pct"],
@@ -1229,7 +1263,13 @@ fn audit_of_submissions_writes_json_and_a_workbook_with_charts() {
         .collect();
     assert_eq!(
         names,
-        vec!["Abweichungen", "Diagramme", "Kennzahlen", "Befunde"]
+        vec![
+            "Abweichungen",
+            "Diagramme",
+            "Kennzahlen",
+            "Befunde",
+            "Quellen"
+        ]
     );
 
     // The ranges hold what the charts say: Sozialraum names and the pro-rata budget and actual of Fallarbeit.
@@ -1241,7 +1281,7 @@ fn audit_of_submissions_writes_json_and_a_workbook_with_charts() {
     assert_eq!(cell(10, 1), Data::String("Landkreis gesamt".into()));
     assert_eq!(cell(4, 3), Data::Float(20000.0));
     assert_eq!(cell(4, 4), Data::Float(22994.4));
-    assert_eq!(cell(4, 8), Data::String("Warnung".into()));
+    assert_eq!(cell(4, 8), Data::String("Warnung: Überschreitung".into()));
     assert_eq!(
         cell(4, 9),
         Data::String("gedeckt durch Milieuarbeit".into())
@@ -1254,11 +1294,18 @@ fn audit_of_submissions_writes_json_and_a_workbook_with_charts() {
     assert_eq!(charts.get_value((3, 1)), Some(&Data::Float(32062.8)));
     // Conditional formats colour the rows by status.
     let sheet1 = zip_part(&out, "xl/worksheets/sheet1.xml");
-    assert!(
-        sheet1.contains("<formula>$I5=\"Alarm\"</formula>")
-            && sheet1.contains("<formula>$I5=\"Warnung\"</formula>"),
-        "{sheet1}"
-    );
+    for label in [
+        "Alarm: Überschreitung",
+        "Alarm: Unterschreitung",
+        "Warnung: Überschreitung",
+        "Warnung: Unterschreitung",
+        "ok",
+    ] {
+        assert!(
+            sheet1.contains(&format!("<formula>$I5=\"{label}\"</formula>")),
+            "{label}: {sheet1}"
+        );
+    }
 
     // Equal inputs, equal bytes.
     let again = dir.path().join("again.xlsx");
@@ -1439,7 +1486,151 @@ fn inputs_are_told_apart_by_their_sheets() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("Nicht ausgewertet:") && text.contains("Controlling_alt.xlsx"),
+        text.contains("Übersprungen:") && text.contains("Controlling_alt.xlsx"),
         "{text}"
     );
+}
+
+#[test]
+fn inputs_with_errors_are_counted_fail_the_audit_and_are_listed_in_quellen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (subs, plan) = e2e_inputs(dir.path());
+    // T01's second quarter with an unknown help type: an error `check` finds; the cost still counts.
+    let mut broken = Submission::valid("T01", 2026, 2);
+    broken.set("Fallarbeit", "C3", "§ 99");
+    let broken = broken.write(&subs);
+    let out = dir.path().join("Controlling.xlsx");
+    let (code, doc, stderr) = audit_json(&[
+        subs.as_os_str(),
+        "--budget".as_ref(),
+        plan.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(
+        code, 1,
+        "an input with errors fails the audit as `check` would: {stderr}"
+    );
+    let inputs = &doc["inputs"];
+    assert_eq!(inputs["files"], 4);
+    assert_eq!(inputs["with_errors"], 1);
+    let errors = inputs["errors"].as_u64().expect("errors");
+    assert!(errors >= 1, "{inputs}");
+    // The plan itself is as in the clean run: no audit finding is an error.
+    assert!(doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["severity"] != "error"));
+
+    // The controlling workbook names its sources, as the district workbook does.
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(std::fs::read(&out).expect("read"))).expect("xlsx");
+    let q = wb.worksheet_range("Quellen").expect("Quellen sheet");
+    let text = |r: usize, c: usize| q.get((r, c)).map(|d| d.to_string()).unwrap_or_default();
+    let header: Vec<String> = (0..q.width()).map(|c| text(0, c)).collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name} in {header:?}"))
+    };
+    let (file, sha, errors_col, status) =
+        (col("Datei"), col("SHA-256"), col("Fehler"), col("Status"));
+    let files: Vec<usize> = (1..q.height())
+        .filter(|r| text(*r, file).ends_with(".xlsx"))
+        .collect();
+    assert_eq!(files.len(), 4, "{header:?}");
+    for r in files {
+        let name = text(r, file);
+        assert_eq!(text(r, sha).len(), 64, "{name}");
+        if Path::new(&name).file_name() == broken.file_name() {
+            assert_eq!(text(r, errors_col), errors.to_string());
+            assert_eq!(text(r, status), "übernommen, mit Fehlern");
+        } else {
+            assert_eq!(text(r, errors_col), "0");
+            assert_eq!(text(r, status), "übernommen");
+        }
+    }
+    assert!(
+        (1..q.height()).any(|r| text(r, file) == "(keine Meldung)" && text(r, status) == "fehlt"),
+        "missing submissions are listed, not counted as inputs"
+    );
+
+    // The same from the district workbook: its Quellen sheet is read back.
+    let kreis = dir.path().join("Kreis.xlsx");
+    sozialraum()
+        .arg("consolidate")
+        .arg(&subs)
+        .arg("-o")
+        .arg(&kreis)
+        .arg("-q")
+        .output()
+        .expect("consolidate");
+    let (code, from_kreis, stderr) =
+        audit_json(&[kreis.as_os_str(), "--budget".as_ref(), plan.as_os_str()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(from_kreis["inputs"], doc["inputs"]);
+
+    // The terminal says it too, in both languages.
+    for (lang, expected) in [
+        ("de", "Eingaben: 4 Dateien, 1 mit Fehlern"),
+        ("en", "Inputs: 4 files, 1 with errors"),
+    ] {
+        let o = sozialraum()
+            .arg("audit")
+            .arg(&subs)
+            .arg("--budget")
+            .arg(&plan)
+            .args(["--lang", lang])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{text}");
+        assert!(text.contains(expected), "{text}");
+        assert!(text.contains("T01_2026-Q2.xlsx:"), "{text}");
+    }
+}
+
+#[test]
+fn overspend_and_underspend_have_their_own_labels_and_colours() {
+    use sozialraum::audit::workbook::{status_fill, STATUSES};
+    use sozialraum::audit::Direction;
+    let labels: std::collections::BTreeSet<String> = STATUSES
+        .iter()
+        .map(|(s, d)| audit::status_label(*s, *d, Lang::De))
+        .collect();
+    assert_eq!(labels.len(), STATUSES.len());
+    assert!(labels.contains("Alarm: Überschreitung") && labels.contains("Alarm: Unterschreitung"));
+    assert_eq!(
+        audit::status_label(BudgetStatus::Warning, Some(Direction::Under), Lang::En),
+        "warning: underspend"
+    );
+    assert_eq!(
+        audit::status_label(BudgetStatus::Alert, Some(Direction::Over), Lang::En),
+        "alert: overspend"
+    );
+    let fills: std::collections::BTreeSet<String> = STATUSES
+        .iter()
+        .map(|(s, d)| format!("{:?}", status_fill(*s, *d)))
+        .collect();
+    assert_eq!(fills.len(), STATUSES.len(), "every status its own colour");
+    // The example: over- and underspent lines both exist and are told apart.
+    let a = run_example();
+    let over = a
+        .lines
+        .iter()
+        .find(|l| l.direction() == Some(Direction::Over))
+        .expect("over");
+    let under = a
+        .lines
+        .iter()
+        .find(|l| l.direction() == Some(Direction::Under))
+        .expect("under");
+    assert!(over.deviation > Decimal::ZERO && under.deviation < Decimal::ZERO);
+    assert_ne!(over.status_label(Lang::De), under.status_label(Lang::De));
+    assert!(a
+        .lines
+        .iter()
+        .filter(|l| l.status == BudgetStatus::Ok)
+        .all(|l| l.direction().is_none()));
 }

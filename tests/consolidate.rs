@@ -696,3 +696,131 @@ fn each_file_says_exactly_what_happened_to_it() {
         );
     }
 }
+
+/// The `<col>` widths of a sheet part, by 0-based column.
+fn column_widths(xml: &str) -> BTreeMap<u32, f64> {
+    let mut out = BTreeMap::new();
+    for (i, _) in xml.match_indices("<col ") {
+        let tag = xml.get(i..).and_then(|s| s.split('>').next()).unwrap_or("");
+        let attr = |name: &str| -> Option<String> {
+            let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            tag.get(start..)?.split('"').next().map(str::to_string)
+        };
+        let (Some(min), Some(max), Some(w)) = (attr("min"), attr("max"), attr("width")) else {
+            continue;
+        };
+        let (min, max, w): (u32, u32, f64) = (
+            min.parse().expect("min"),
+            max.parse().expect("max"),
+            w.parse().expect("width"),
+        );
+        for c in min..=max {
+            out.insert(c - 1, w);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_district_workbook_counts_distinct_cases_and_fits_its_columns() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let q1 = submission("T01", 2026, 1).write(dir.path());
+    // The same five cases in the next quarter, and one new one with a long file name.
+    let long = dir.path().join("lang");
+    std::fs::create_dir_all(&long).expect("dir");
+    let q2 = submission("T01", 2026, 2).write(&long);
+    let renamed = long.join("T01_2026-Q2_korrigierte_Fassung_vom_Oktober.xlsx");
+    std::fs::rename(&q2, &renamed).expect("rename");
+    let out = dir.path().join("Kreis.xlsx");
+    let o = sozialraum()
+        .arg("consolidate")
+        .arg(&q1)
+        .arg(&renamed)
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .expect("run");
+    assert!(out.exists(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("district workbook");
+    let overview = wb.worksheet_range("Übersicht").expect("Übersicht");
+    let text = |r: u32, c: u32| {
+        overview
+            .get_value((r, c))
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    let header_row = (0..overview.height() as u32)
+        .find(|r| text(*r, 1) == "Sozialraum")
+        .expect("header row");
+    let col = |name: &str| {
+        (0..overview.width() as u32)
+            .find(|c| text(header_row, *c) == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let (cases, case_quarters) = (col("Fälle"), col("Fall-Quartale"));
+    let total_row = (header_row..overview.height() as u32)
+        .find(|r| text(*r, 0) == "Zeitraum gesamt" && text(*r, 1) == "Summe")
+        .expect("whole-period total");
+    assert_eq!(text(total_row, cases), "5", "distinct Fall-IDs");
+    assert_eq!(
+        text(total_row, case_quarters),
+        "10",
+        "one row per case and quarter"
+    );
+    let q1_total = (header_row..overview.height() as u32)
+        .find(|r| text(*r, 0) == "2026-Q1" && text(*r, 1) == "Summe")
+        .expect("Q1 total");
+    assert_eq!(text(q1_total, cases), "5");
+    assert_eq!(text(q1_total, case_quarters), "5");
+
+    // Columns as wide as their longest value: source references and Fall-IDs never spill over.
+    let fall = wb.worksheet_range("Fallarbeit").expect("Fallarbeit");
+    let widths = column_widths(&common::zip_part(&out, "xl/worksheets/sheet2.xml"));
+    let longest = |c: u32| {
+        (0..fall.height() as u32)
+            .filter_map(|r| fall.get_value((r, c)))
+            .map(|d| d.to_string().chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let source_ref = "T01_2026-Q2_korrigierte_Fassung_vom_Oktober.xlsx:Fallarbeit!6";
+    assert_eq!(longest(3), source_ref.chars().count());
+    let case_col = (0..fall.width() as u32)
+        .find(|c| fall.get_value((0, *c)).map(|d| d.to_string()) == Some("Fall-ID".into()))
+        .expect("Fall-ID column");
+    for c in [3, case_col] {
+        let w = widths.get(&c).copied().unwrap_or(0.0);
+        assert!(
+            w >= longest(c) as f64 + 1.0,
+            "column {c}: width {w} for {} characters",
+            longest(c)
+        );
+    }
+    // Headers wrap at spaces: each column holds its longest header word, and the header row is high enough.
+    for c in 0..fall.width() as u32 {
+        let header = fall
+            .get_value((0, c))
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let word = header
+            .split_whitespace()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
+        let w = widths.get(&c).copied().unwrap_or(0.0);
+        assert!(w >= word as f64, "header „{header}“ in width {w}");
+    }
+    let sheet2 = common::zip_part(&out, "xl/worksheets/sheet2.xml");
+    let first_row = sheet2
+        .split("<row r=\"1\"")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .unwrap_or_default();
+    assert!(
+        first_row.contains("customHeight=\"1\""),
+        "a wrapped header row gets the height of its lines: {first_row}"
+    );
+}

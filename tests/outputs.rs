@@ -171,6 +171,7 @@ fn consolidate_interrupted(inputs: &Path, out: &Path, delay: Duration) -> Interr
         .arg("-o")
         .arg(out)
         .arg("-q")
+        .arg("--force")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

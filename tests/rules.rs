@@ -651,6 +651,35 @@ fn range_rule() {
     );
 }
 
+/// Amounts in messages are money in both languages (`-120,00 €`, `-120.00 €`),
+/// never bare numbers such as `-120`.
+#[test]
+fn money_in_messages_is_shown_as_money() {
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Milieuarbeit", "E3", -120);
+    let mut batch = Batch::new();
+    batch.add("negative", &s);
+    for (lang, want) in [("de", "-120,00 €"), ("en", "-120.00 €")] {
+        let (_, doc) = check_json(&batch.paths, &["--lang", lang]);
+        let r = FileReport::first(&doc);
+        let f = r
+            .expect_one(&expect(
+                "RANGE-NUMBER",
+                "range",
+                "error",
+                Some("Milieuarbeit"),
+                Some("E3"),
+            ))
+            .unwrap();
+        let msg = f["message"].as_str().unwrap();
+        assert!(msg.contains(want), "[{lang}] {msg}");
+        assert_eq!(
+            f["value"], "-120.00",
+            "the machine value stays a JSON amount"
+        );
+    }
+}
+
 // ------------------------------------------------------------------ pattern
 
 #[test]
@@ -941,6 +970,142 @@ fn total_rule() {
     );
 }
 
+/// One cause, one finding: a `Gesamt` that adds up the three lines above it
+/// is right even when one of those lines is wrong; the line carries the error.
+#[test]
+fn total_sheet_gesamt_that_adds_up_its_lines_is_no_second_error() {
+    let mut batch = Batch::new();
+    let mut s = Submission::valid("T01", 2026, 3);
+    let fall = s.column_sum("Fallarbeit", "Kosten");
+    s.with_summen();
+    let total = match s.get("Summen", "B6") {
+        Some(Cell::Formula {
+            result: Some(r), ..
+        }) => r.parse::<f64>().unwrap(),
+        other => panic!("B6: {other:?}"),
+    };
+    s.set("Summen", "B3", fall + 100.0)
+        .set("Summen", "B6", total + 100.0);
+    batch.add("lines-add-up", &s);
+    // The control: a Gesamt that matches neither its lines nor the data.
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.with_summen()
+        .set("Summen", "B3", fall + 100.0)
+        .set("Summen", "B6", total + 50.0);
+    batch.add("gesamt-wrong-too", &s);
+    let [one, two] = batch.check().try_into().unwrap();
+    one.expect_one(&expect(
+        "TOTAL-SHEET",
+        "total",
+        "error",
+        Some("Summen"),
+        Some("B3"),
+    ))
+    .unwrap();
+    assert_eq!(
+        one.find("TOTAL-SHEET", None, None).len(),
+        1,
+        "{}",
+        one.dump()
+    );
+    assert_eq!(one.errors(), 1, "{}", one.dump());
+    for cell in ["B3", "B6"] {
+        two.expect_one(&expect(
+            "TOTAL-SHEET",
+            "total",
+            "error",
+            Some("Summen"),
+            Some(cell),
+        ))
+        .unwrap();
+    }
+}
+
+/// A formula without a result among the data is not silently a zero in a
+/// total: the totals difference names the cell.
+#[test]
+fn totals_difference_names_a_formula_without_result() {
+    let mut batch = Batch::new();
+    // A totals row stating the real sum; H4's formula was never calculated.
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.add_totals_row("Fallarbeit", &["Kosten"]);
+    s.formula("Fallarbeit", "H4", "=F4*G4", None);
+    s.strip_formula_results = true;
+    batch.add("totals-row", &s);
+    // The Summen sheet (plain amounts) stating the real sums.
+    let mut s = Submission::valid("T01", 2026, 3);
+    let fall = s.column_sum("Fallarbeit", "Kosten");
+    s.with_summen();
+    let stated: Vec<f64> = (3..=6)
+        .map(|r| match s.get("Summen", &format!("B{r}")) {
+            Some(Cell::Formula {
+                result: Some(v), ..
+            }) => v.parse().unwrap(),
+            other => panic!("B{r}: {other:?}"),
+        })
+        .collect();
+    for (i, v) in stated.iter().enumerate() {
+        s.set("Summen", &format!("B{}", i + 3), *v);
+    }
+    assert_eq!(stated[0], fall);
+    s.formula("Fallarbeit", "H4", "=F4*G4", None);
+    s.strip_formula_results = true;
+    batch.add("summen", &s);
+    for (lang, row_note, sheet_note) in [
+        (
+            "de",
+            "enthält H4, eine Formel ohne Ergebnis",
+            "enthält Fallarbeit!H4, eine Formel ohne Ergebnis",
+        ),
+        (
+            "en",
+            "includes H4, a formula without a result",
+            "includes Fallarbeit!H4, a formula without a result",
+        ),
+    ] {
+        let (_, doc) = check_json(&batch.paths, &["--lang", lang]);
+        let row = FileReport::by_path(&doc, &format!("totals-row/{}", s.file_name()));
+        let f = row
+            .expect_one(&expect("TOTAL-ROW", "total", "error", FALL, Some("H7")))
+            .unwrap();
+        assert!(
+            f["message"].as_str().unwrap().contains(row_note),
+            "{}",
+            f["message"]
+        );
+        row.expect_one(&expect(
+            "FORMULA-NO-VALUE",
+            "formula",
+            "error",
+            FALL,
+            Some("H4"),
+        ))
+        .unwrap();
+        let sheet = FileReport::by_path(&doc, &format!("summen/{}", s.file_name()));
+        let f = sheet
+            .expect_one(&expect(
+                "TOTAL-SHEET",
+                "total",
+                "error",
+                Some("Summen"),
+                Some("B3"),
+            ))
+            .unwrap();
+        assert!(
+            f["message"].as_str().unwrap().contains(sheet_note),
+            "{}",
+            f["message"]
+        );
+        // Gesamt adds up its lines: the one difference is reported once.
+        assert_eq!(
+            sheet.find("TOTAL-SHEET", None, None).len(),
+            1,
+            "{}",
+            sheet.dump()
+        );
+    }
+}
+
 // ------------------------------------------------------------------ assignment
 
 #[test]
@@ -1052,6 +1217,114 @@ fn privacy_rule() {
             absent: "privacy",
         }],
     );
+}
+
+/// Names, not only dates: after a relation word or a form of address, and a
+/// bare first name followed by a capitalised word; common nouns after a
+/// relation word stay allowed.
+#[test]
+fn privacy_rule_catches_names() {
+    let bemerkung = |name: &'static str, text: &'static str| (name, text);
+    let suspects = [
+        bemerkung("relation word with a colon", "Mutter: Sabine Krüger"),
+        bemerkung("relation word and a title", "Vater Herr Kowalski kommt mit"),
+        bemerkung("child's first name", "Kind: Lea"),
+        bemerkung("a bare full name", "Sabine Krüger"),
+        bemerkung("a Turkish name in a sentence", "Gespräch mit Mehmet Yılmaz"),
+        bemerkung("KM and a Polish first name", "KM Katarzyna"),
+    ];
+    let allowed = [
+        bemerkung("Mutter-Kind-Gruppe", "Teilnahme an der Mutter-Kind-Gruppe"),
+        bemerkung("Kind in Obhut", "Kind in Obhut genommen"),
+        bemerkung("Vater nimmt teil", "Vater nimmt teil"),
+        bemerkung("Herr der Lage", "Familie ist wieder Herr der Lage"),
+        bemerkung(
+            "noun after a relation word",
+            "Mutter Termin abgesagt, Vater Sorgerecht",
+        ),
+        bemerkung("abbreviations", "Hilfeplangespräch mit KM und KV"),
+    ];
+    let mut batch = Batch::new();
+    for (name, text) in suspects.iter().chain(allowed.iter()) {
+        let mut s = Submission::valid("T01", 2026, 3);
+        // In Bemerkung, and in Begründung of a marked out-of-area case.
+        s.set("Fallarbeit", "K2", *text)
+            .set("Fallarbeit", "B3", "Verden")
+            .set("Fallarbeit", "I3", "ja")
+            .set("Fallarbeit", "J3", format!("Umzug; {text}").as_str());
+        batch.add(name, &s);
+    }
+    let reports = batch.check();
+    let mut problems = Vec::new();
+    for ((name, text), r) in suspects.iter().zip(&reports) {
+        for cell in ["K2", "J3"] {
+            match r.expect_one(&expect(
+                "PRIVACY-VALUE",
+                "privacy",
+                "warning",
+                FALL,
+                Some(cell),
+            )) {
+                Ok(f) => {
+                    if !f["value"].is_null() || f["message"].as_str().unwrap().contains(text) {
+                        problems.push(format!("[{name}] {cell} echoes the value: {f}"));
+                    }
+                }
+                Err(e) => problems.push(format!("[{name}] {cell}: {e}")),
+            }
+        }
+    }
+    for ((name, _), r) in allowed.iter().zip(reports.iter().skip(suspects.len())) {
+        if r.has("privacy") || r.errors() != 0 {
+            problems.push(format!("[{name}] expected nothing:\n{}", r.dump()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A privacy pattern that does not compile stops the run (exit 2) with the
+/// place in the configuration; the rule is never silently switched off.
+#[test]
+fn privacy_pattern_that_does_not_compile_is_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = Submission::valid("T01", 2026, 3).write(dir.path());
+    let verden =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/verden.toml"))
+            .unwrap();
+    let bad = verden.replacen("patterns = []", "patterns = ['KD-(\\d{6}']", 1);
+    assert_ne!(bad, verden);
+    let cfg = dir.path().join("bad-privacy.toml");
+    std::fs::write(&cfg, &bad).unwrap();
+    let out = sozialraum()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["check", "--format", "json"])
+        .arg(&clean)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "no report: {stderr}");
+    assert!(stderr.contains("privacy"), "{stderr}");
+    assert!(stderr.contains("KD-("), "shows the pattern: {stderr}");
+    // The same pattern, closed, loads and is looked for.
+    let good = verden.replacen("patterns = []", "patterns = ['KD-\\d{6}']", 1);
+    std::fs::write(&cfg, &good).unwrap();
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Fallarbeit", "K2", "Akte KD-123456");
+    let sub = tempfile::tempdir().unwrap();
+    let path = s.write(sub.path());
+    let (code, doc) = check_json(&[&path], &["--config", cfg.to_str().unwrap()]);
+    let r = FileReport::first(&doc);
+    assert_eq!(code, 0, "{}", r.dump());
+    r.expect_one(&expect(
+        "PRIVACY-VALUE",
+        "privacy",
+        "warning",
+        FALL,
+        Some("K2"),
+    ))
+    .unwrap();
 }
 
 #[test]

@@ -487,3 +487,135 @@ fn ambiguous_number_text_is_a_warning_stating_the_reading() {
     );
     assert_eq!((r.errors(), r.warnings()), (0, 1), "{}", r.dump());
 }
+
+#[test]
+fn money_as_providers_write_it() {
+    // 25 h × 62,40 € = 1.560 €, 10 h × 62,40 € = 624 €: whole euros.
+    run(&[
+        Tolerated {
+            name: "whole euros 1.560,- and 624,-",
+            edit: |s| {
+                s.set(FALL, "F4", 25)
+                    .set(FALL, "H4", "1.560,-")
+                    .set(FALL, "F5", 10)
+                    .set(FALL, "H5", "624,-");
+            },
+            says: &[
+                ("TYPE-CONVERTED", FALL, "H4"),
+                ("TYPE-CONVERTED", FALL, "H5"),
+            ],
+        },
+        Tolerated {
+            name: "624,00 EUR and € 624,00",
+            edit: |s| {
+                s.set(FALL, "F4", 10)
+                    .set(FALL, "H4", "624,00 EUR")
+                    .set(FALL, "F5", 10)
+                    .set(FALL, "H5", "€ 624,00");
+            },
+            says: &[
+                ("TYPE-CONVERTED", FALL, "H4"),
+                ("TYPE-CONVERTED", FALL, "H5"),
+            ],
+        },
+        Tolerated {
+            name: "whole euros in Milieuarbeit 1.872,-",
+            edit: |s| {
+                // 30 h × 62,40 € = 1.872 €
+                s.set("Milieuarbeit", "E3", "1.872,-");
+            },
+            says: &[("TYPE-CONVERTED", "Milieuarbeit", "E3")],
+        },
+    ]);
+}
+
+#[test]
+fn hours_with_their_unit() {
+    run(&[
+        Tolerated {
+            name: "10 Std. and 10 h",
+            edit: |s| {
+                s.set(FALL, "F4", "10 Std.")
+                    .set(FALL, "H4", 624.0)
+                    .set(FALL, "F5", "10 h")
+                    .set(FALL, "H5", 624.0);
+            },
+            says: &[
+                ("TYPE-CONVERTED", FALL, "F4"),
+                ("TYPE-CONVERTED", FALL, "F5"),
+            ],
+        },
+        Tolerated {
+            name: "Stunden in Milieuarbeit as 30 Std",
+            edit: |s| {
+                s.set("Milieuarbeit", "D3", "30 Std");
+            },
+            says: &[("TYPE-CONVERTED", "Milieuarbeit", "D3")],
+        },
+    ]);
+}
+
+#[test]
+fn dates_with_dashes_and_year_first() {
+    run(&[
+        Tolerated {
+            name: "01-07-2026",
+            edit: |s| {
+                s.set(FALL, "D4", "01-07-2026");
+            },
+            says: &[("TYPE-CONVERTED", FALL, "D4")],
+        },
+        Tolerated {
+            name: "2026/07/01",
+            edit: |s| {
+                s.set(FALL, "D4", "2026/07/01");
+            },
+            says: &[("TYPE-CONVERTED", FALL, "D4")],
+        },
+    ]);
+}
+
+#[test]
+fn help_types_with_the_law_name() {
+    run(&[Tolerated {
+        name: "§ 31 SGB VIII and § 27 Abs. 2 SGB VIII",
+        edit: |s| {
+            s.set(FALL, "C2", "§ 31 SGB VIII")
+                .set(FALL, "C3", "§ 27 Abs. 2 SGB VIII");
+        },
+        says: &[
+            ("TYPE-CONVERTED", FALL, "C2"),
+            ("TYPE-CONVERTED", FALL, "C3"),
+        ],
+    }]);
+}
+
+#[test]
+fn a_date_without_year_is_a_warning_stating_the_year_taken() {
+    let mut batch = Batch::new();
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set(FALL, "D4", "1.7.");
+    batch.add("de", &s);
+    let [r] = batch.check().try_into().unwrap();
+    let f = r
+        .expect_one(&expect(
+            "TYPE-AMBIGUOUS",
+            "type",
+            "warning",
+            Some(FALL),
+            Some("D4"),
+        ))
+        .unwrap();
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("01.07.2026") && msg.contains("Berichtsjahr 2026"),
+        "{msg}"
+    );
+    // Read as 01.07.2026, the case lies in the quarter: nothing else to report.
+    assert_eq!((r.errors(), r.warnings()), (0, 1), "{}", r.dump());
+    let (_, doc) = check_json(&batch.paths, &["--lang", "en"]);
+    let en = FileReport::first(&doc);
+    let f = &en.find("TYPE-AMBIGUOUS", Some(FALL), Some("D4"))[0];
+    let msg = f["message"].as_str().unwrap();
+    assert!(msg.contains("reporting year 2026"), "{msg}");
+}

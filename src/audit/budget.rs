@@ -136,6 +136,40 @@ pub enum BudgetError {
     },
 }
 
+impl BudgetError {
+    /// The message in the user's language (`Display` is German).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::De {
+            return self.to_string();
+        }
+        match self {
+            BudgetError::Read { path, detail } => format!("Budget plan {path}: {detail}"),
+            BudgetError::SheetMissing {
+                path,
+                sheet,
+                present,
+            } => format!("Budget plan {path}: the sheet \"{sheet}\" is missing (present: {present})"),
+            BudgetError::HeaderNotFound {
+                path,
+                sheet,
+                rows,
+                expected,
+            } => format!(
+                "Budget plan {path}, sheet \"{sheet}\": no header row with {expected} in the first {rows} rows"
+            ),
+            BudgetError::ColumnMissing {
+                path,
+                sheet,
+                row,
+                missing,
+            } => format!("Budget plan {path}, sheet \"{sheet}\": the header (row {row}) lacks {missing}"),
+            BudgetError::NoYear { path, year, found } => {
+                format!("Budget plan {path}: no line for the year {year} (years in the plan: {found})")
+            }
+        }
+    }
+}
+
 /// The shipped layout when the configuration has no `[budget]` section.
 fn default_def() -> BudgetDef {
     BudgetDef {

@@ -15,7 +15,8 @@ use crate::audit::{Entry, Ledger, Origin};
 use crate::coerce::text::header_key;
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{Config, HelpMatch, Sheet};
-use crate::consolidate::workbook::category_label;
+use crate::consolidate::workbook::{category_label, source_status_label, SourceLine};
+use crate::consolidate::Status;
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate;
@@ -46,6 +47,7 @@ const YEAR: [&str; 2] = ["Jahr", "Year"];
 const QUARTER: [&str; 2] = ["Quartal", "Quarter"];
 const SOURCE: [&str; 2] = ["Quelle", "Source"];
 const CHARGED: [&str; 2] = ["Gebucht auf Sozialraum", "Charged to Sozialraum"];
+const FILE: [&str; 2] = ["Datei", "File"];
 
 /// The workbook part listing the sheets is small; anything bigger is not ours.
 const WORKBOOK_XML_MAX: u64 = 1 << 20;
@@ -58,8 +60,29 @@ pub enum DistrictError {
     NoDetailSheets { path: String, expected: String },
 }
 
-/// Tells a submission from our own outputs by the sheet names.
+impl DistrictError {
+    /// The message in the user's language (`Display` is German).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (DistrictError::NoDetailSheets { path, expected }, Lang::En) => format!(
+                "{path}: none of the sheets {expected} found; is this a district workbook written by `sozialraum consolidate`?"
+            ),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// Tells a submission from our own outputs: by the document property every
+/// workbook we write carries, else (workbooks of earlier versions) by the sheet names.
 pub fn classify(path: &Path) -> InputKind {
+    match std::panic::catch_unwind(|| crate::read::sniff::own_output_of_file(path))
+        .ok()
+        .flatten()
+    {
+        Some(crate::read::sniff::OwnOutput::ControllingWorkbook) => return InputKind::Controlling,
+        Some(crate::read::sniff::OwnOutput::DistrictWorkbook) => return InputKind::District,
+        _ => {}
+    }
     let names = std::panic::catch_unwind(|| sheet_names(path))
         .ok()
         .flatten()
@@ -177,6 +200,24 @@ fn read_from<R: Read + Seek>(
         };
         detail.read_rows(&rows, &mut ledger);
     }
+    if let Some(sheet) = wb
+        .sheets
+        .iter()
+        .find(|s| {
+            DISTRICT_MARKS[1]
+                .iter()
+                .any(|n| header_key(n) == header_key(&s.name))
+        })
+        .map(|s| s.name.clone())
+    {
+        let mut rows: Vec<(u32, Vec<RawCell>)> = Vec::new();
+        wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
+            rows.push((r, cells.to_vec()));
+            true
+        })
+        .map_err(err)?;
+        ledger.sources = source_lines(&rows, cfg);
+    }
     if found == 0 {
         let expected = crate::audit::budget::categories(cfg)
             .iter()
@@ -191,6 +232,109 @@ fn read_from<R: Read + Seek>(
     let period: BTreeSet<(i32, u8)> = ledger.entries.iter().map(|e| (e.year, e.quarter)).collect();
     ledger.period = period.into_iter().collect();
     Ok(ledger)
+}
+
+/// The `Quellen` sheet read back: the files the district workbook was made
+/// of, with their error and warning counts, so that an audit of the
+/// workbook is as honest about its inputs as an audit of the submissions.
+fn source_lines(rows: &[(u32, Vec<RawCell>)], cfg: &Config) -> Vec<SourceLine> {
+    let Some((header_row, header)) = rows.iter().take(10).find(|(_, cells)| {
+        cells
+            .iter()
+            .any(|c| matches!(&c.raw, Raw::Text(t) if FILE.iter().any(|n| header_key(n) == header_key(t))))
+    }) else {
+        return Vec::new();
+    };
+    let col_of = |names: &[&str]| {
+        header.iter().find_map(|c| match &c.raw {
+            Raw::Text(t) if names.iter().any(|n| header_key(n) == header_key(t)) => Some(c.col),
+            _ => None,
+        })
+    };
+    let categories = crate::audit::budget::categories(cfg);
+    let row_cols: Vec<(String, Option<u32>)> = categories
+        .iter()
+        .map(|cat| {
+            let names = [
+                format!("Zeilen {cat}"),
+                format!("rows {}", category_label(Lang::En, cat)),
+            ];
+            (cat.clone(), col_of(&[names[0].as_str(), names[1].as_str()]))
+        })
+        .collect();
+    let (file, sha, provider, year, quarter) = (
+        col_of(&FILE),
+        col_of(&["SHA-256"]),
+        col_of(&PROVIDER),
+        col_of(&YEAR),
+        col_of(&QUARTER),
+    );
+    let (errors, warnings, status, reason) = (
+        col_of(&["Fehler", "Errors"]),
+        col_of(&["Warnungen", "Warnings"]),
+        col_of(&["Status"]),
+        col_of(&["Grund", "Reason"]),
+    );
+    let mut out = Vec::new();
+    for (_, cells) in rows.iter().filter(|(r, _)| r > header_row) {
+        let raw = |c: Option<u32>| {
+            c.and_then(|c| cells.iter().find(|x| x.col == c))
+                .map(|x| &x.raw)
+        };
+        let text = |c: Option<u32>| match raw(c) {
+            Some(Raw::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            _ => None,
+        };
+        let number = |c: Option<u32>| match raw(c) {
+            Some(Raw::Number(f)) if f.is_finite() && *f >= 0.0 => Some(*f as u64),
+            Some(Raw::Int(i)) => u64::try_from(*i).ok(),
+            Some(Raw::Text(t)) => t.trim().parse().ok(),
+            _ => None,
+        };
+        let Some(path) = text(file) else { continue };
+        let count = |c| number(c).and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        out.push(SourceLine {
+            sha256: text(sha),
+            provider: text(provider),
+            year: number(year).and_then(|y| i32::try_from(y).ok()),
+            quarter: number(quarter).and_then(|q| u8::try_from(q).ok()),
+            rows: row_cols
+                .iter()
+                .map(|(cat, c)| (cat.clone(), count(*c)))
+                .collect(),
+            errors: count(errors),
+            warnings: count(warnings),
+            status: source_status(text(status).as_deref()),
+            reason: text(reason),
+            path,
+        });
+    }
+    out
+}
+
+/// A status word of a `Quellen` sheet, in either language; an unknown word
+/// counts as an included file, so that its errors are not lost.
+fn source_status(word: Option<&str>) -> Option<Status> {
+    let Some(word) = word else {
+        return Some(Status::Included);
+    };
+    let is = |s: Option<Status>| {
+        [Lang::De, Lang::En]
+            .iter()
+            .any(|l| header_key(source_status_label(*l, s)) == header_key(word))
+    };
+    if is(None) {
+        return None;
+    }
+    [
+        Status::IncludedWithErrors,
+        Status::Included,
+        Status::Rejected,
+        Status::Excluded,
+    ]
+    .into_iter()
+    .find(|s| is(Some(*s)))
+    .or(Some(Status::Included))
 }
 
 /// Where the leading columns are.

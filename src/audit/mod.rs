@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::coerce::number::{cents, format_json};
 use crate::coerce::{machine, show_money};
 use crate::config::{AuditSettings, Config};
+use crate::consolidate::workbook::{source_lines, SourceLine};
 use crate::consolidate::{Consolidation, Status};
 use crate::finding::{Finding, Severity};
 use crate::i18n::{quarter_label, t, Lang};
@@ -71,6 +72,8 @@ pub struct Ledger {
     pub period: Vec<(i32, u8)>,
     /// Findings that travel with the data (the consolidation's cross-file findings).
     pub findings: Vec<Finding>,
+    /// The files the data came from (and the submissions that are missing).
+    pub sources: Vec<SourceLine>,
 }
 
 impl Ledger {
@@ -164,6 +167,7 @@ pub fn ledger_from_consolidation(c: &Consolidation, cfg: &Config) -> Ledger {
         entries,
         period: c.period.clone(),
         findings,
+        sources: source_lines(c),
     }
 }
 
@@ -222,6 +226,67 @@ impl BudgetStatus {
     }
 }
 
+/// Which way a line that is not ok deviates from its pro-rata budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// More spent than planned (also: spending without a budget).
+    Over,
+    /// Less spent than planned.
+    Under,
+}
+
+impl Direction {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Direction::Over => t(lang, "Überschreitung", "overspend"),
+            Direction::Under => t(lang, "Unterschreitung", "underspend"),
+        }
+    }
+}
+
+/// The status as the reader sees it: `ok`, `Warnung: Überschreitung`,
+/// `Alarm: Unterschreitung` (English: `warning: overspend`, …).
+pub fn status_label(status: BudgetStatus, direction: Option<Direction>, lang: Lang) -> String {
+    match direction {
+        Some(d) if status != BudgetStatus::Ok => {
+            format!("{}: {}", status.label(lang), d.label(lang))
+        }
+        _ => status.label(lang).to_string(),
+    }
+}
+
+/// The files an audit read: how many, how many carry errors or warnings, and
+/// their findings counted together. Files outside the period and missing
+/// submissions are not inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InputSummary {
+    pub files: usize,
+    pub with_errors: usize,
+    pub with_warnings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl InputSummary {
+    /// The inputs among `sources` that report a quarter of `period` (or none that could be read).
+    pub fn of(sources: &[SourceLine], period: &Period) -> InputSummary {
+        let mut s = InputSummary::default();
+        let in_period = |l: &&SourceLine| match (l.year, l.quarter) {
+            (Some(y), Some(q)) => period.contains(y, q),
+            _ => true,
+        };
+        for l in sources.iter().filter(|l| l.is_input()).filter(in_period) {
+            s.files += 1;
+            s.with_errors += usize::from(l.errors > 0);
+            s.with_warnings += usize::from(l.warnings > 0);
+            s.errors += l.errors;
+            s.warnings += l.warnings;
+        }
+        s
+    }
+}
+
 /// The annual budget's share for `quarters` reported quarters, to the cent.
 pub fn pro_rata(budget: Decimal, quarters: usize) -> Decimal {
     cents(budget * Decimal::from(quarters) / Decimal::from(4))
@@ -277,6 +342,23 @@ pub struct Line {
     pub status: BudgetStatus,
     /// The pair partner that covers this line's overspending.
     pub covered_by: Option<String>,
+}
+
+impl Line {
+    /// Over or under the pro-rata budget; `None` while the status is ok.
+    pub fn direction(&self) -> Option<Direction> {
+        if self.status == BudgetStatus::Ok || self.deviation.is_zero() {
+            None
+        } else if self.deviation > Decimal::ZERO {
+            Some(Direction::Over)
+        } else {
+            Some(Direction::Under)
+        }
+    }
+    /// `Alarm: Überschreitung` and the like.
+    pub fn status_label(&self, lang: Lang) -> String {
+        status_label(self.status, self.direction(), lang)
+    }
 }
 
 impl Line {
@@ -370,11 +452,15 @@ pub struct Audit {
     pub series: Vec<SpendSeries>,
     /// Plan findings, then the data's findings, then the audit's own.
     pub findings: Vec<Finding>,
+    /// The files read, for the `Quellen` sheet.
+    pub sources: Vec<SourceLine>,
+    pub inputs: InputSummary,
 }
 
 impl Audit {
+    /// An error finding of the audit, or an input file with errors (as `check` would fail it).
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.inputs.with_errors > 0 || self.findings.iter().any(|f| f.severity == Severity::Error)
     }
     pub fn county(&self, category: &str) -> Option<&Line> {
         self.lines
@@ -544,6 +630,8 @@ pub fn audit(
         help_stats,
         series,
         findings,
+        sources: ledger.sources.clone(),
+        inputs: InputSummary::of(&ledger.sources, period),
     }
 }
 
@@ -941,21 +1029,25 @@ struct JsonRow<'a> {
     deviation_pct: Option<String>,
     projection: String,
     status: BudgetStatus,
+    direction: Option<Direction>,
 }
 
 #[derive(Serialize)]
 struct JsonDoc<'a> {
     year: i32,
     quarters: &'a [u8],
+    inputs: InputSummary,
     rows: Vec<JsonRow<'a>>,
     findings: &'a [Finding],
+    skipped: &'a [crate::finding::Skipped],
 }
 
 /// The `audit --format json` document of `rules.md`.
-pub fn json_document(a: &Audit) -> String {
+pub fn json_document(a: &Audit, skipped: &[crate::finding::Skipped]) -> String {
     let doc = JsonDoc {
         year: a.period.year,
         quarters: &a.period.quarters,
+        inputs: a.inputs,
         rows: a
             .lines
             .iter()
@@ -969,9 +1061,11 @@ pub fn json_document(a: &Audit) -> String {
                 deviation_pct: l.deviation_pct.map(|p| format!("{p:.2}")),
                 projection: format_json(l.projection),
                 status: l.status,
+                direction: l.direction(),
             })
             .collect(),
         findings: &a.findings,
+        skipped,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! The controlling workbook: `Abweichungen` (plan and actual, coloured by
 //! status), `Diagramme` (native Excel charts over the table's ranges and the
-//! spending per quarter), `Kennzahlen` (case-level figures) and `Befunde`.
+//! spending per quarter), `Kennzahlen` (case-level figures), `Befunde` and
+//! `Quellen` (the district workbook's sources sheet, shared).
 //! Figures are values, not formulas; the creation date is the period's last
 //! day, so equal inputs give equal bytes.
 
@@ -11,11 +12,12 @@ use rust_xlsxwriter::{
     Worksheet,
 };
 
-use crate::audit::{Audit, BudgetStatus, Line, Scope, PAIR_CATEGORY};
+use crate::audit::{status_label, Audit, BudgetStatus, Direction, Line, Scope, PAIR_CATEGORY};
 use crate::config::Config;
-use crate::consolidate::workbook::category_label;
+use crate::consolidate::workbook::{category_label, money_shown};
 use crate::finding::Severity;
 use crate::i18n::{quarter_label, t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::xlsx::{self, SheetNames, WriteError};
 
 const MONEY: &str = "#,##0.00 \"€\"";
@@ -75,22 +77,35 @@ fn formats() -> Fmt {
     }
 }
 
-/// The fill of a status: green, yellow, red.
-pub fn status_fill(s: BudgetStatus) -> Color {
-    match s {
-        BudgetStatus::Ok => Color::RGB(0xC6EFCE),
-        BudgetStatus::Warning => xlsx::severity_fill(Severity::Warning),
-        BudgetStatus::Alert => xlsx::severity_fill(Severity::Error),
+/// The fill of a status: green for ok; orange and red for overspending,
+/// light and stronger blue for underspending.
+pub fn status_fill(s: BudgetStatus, d: Option<Direction>) -> Color {
+    match (s, d) {
+        (BudgetStatus::Ok, _) => Color::RGB(0xC6EFCE),
+        (BudgetStatus::Warning, Some(Direction::Under)) => Color::RGB(0xDDEBF7),
+        (BudgetStatus::Alert, Some(Direction::Under)) => Color::RGB(0x9BC2E6),
+        (BudgetStatus::Warning, _) => Color::RGB(0xFCD5B4),
+        (BudgetStatus::Alert, _) => xlsx::severity_fill(Severity::Error),
     }
 }
 
+/// Every status a line can show, with its direction, strongest first.
+pub const STATUSES: [(BudgetStatus, Option<Direction>); 5] = [
+    (BudgetStatus::Alert, Some(Direction::Over)),
+    (BudgetStatus::Alert, Some(Direction::Under)),
+    (BudgetStatus::Warning, Some(Direction::Over)),
+    (BudgetStatus::Warning, Some(Direction::Under)),
+    (BudgetStatus::Ok, None),
+];
+
 /// Sheet names of the controlling workbook.
-pub fn sheet_names(lang: Lang) -> [&'static str; 4] {
+pub fn sheet_names(lang: Lang) -> [&'static str; 5] {
     [
         t(lang, "Abweichungen", "Deviations"),
         t(lang, "Diagramme", "Charts"),
         t(lang, "Kennzahlen", "Key figures"),
         t(lang, "Befunde", "Findings"),
+        t(lang, "Quellen", "Sources"),
     ]
 }
 
@@ -116,16 +131,27 @@ pub fn build(a: &Audit, cfg: &Config, plan_path: &str, lang: Lang) -> Result<Wor
         t(lang, "Controlling", "Controlling"),
         a.period.label()
     );
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(
+        &title,
+        created,
+        OwnOutput::ControllingWorkbook,
+    ));
     let f = formats();
     let mut names = SheetNames::new();
-    let [n_dev, n_charts, n_figures, n_findings] = sheet_names(lang).map(|n| names.reserve(n));
+    let [n_dev, n_charts, n_figures, n_findings, n_sources] =
+        sheet_names(lang).map(|n| names.reserve(n));
     let (mut table, blocks) = deviations(a, cfg, plan_path, lang, &f, &n_dev)?;
     table.set_active(true);
     wb.push_worksheet(table);
     wb.push_worksheet(charts(a, lang, &f, &n_charts, &n_dev, &blocks)?);
     wb.push_worksheet(figures(a, lang, &f, &n_figures)?);
     wb.push_worksheet(findings(a, lang, &f, &n_findings)?);
+    wb.push_worksheet(crate::consolidate::workbook::sources_sheet(
+        &n_sources,
+        &a.categories,
+        &a.sources,
+        lang,
+    )?);
     Ok(wb)
 }
 
@@ -175,17 +201,19 @@ fn deviations(
     )?;
     let explain = match lang {
         Lang::De => format!(
-            "Budget anteilig = Jahresbudget × {n}/4 (gemeldete Quartale). Status: ok bis ±{} %, Warnung bis ±{} %, darüber Alarm. Fallarbeit und Milieuarbeit sind gegenseitig deckungsfähig. Budgetplan: {plan_path}",
+            "Budget anteilig = Jahresbudget × {n}/4 (gemeldete Quartale). Status: ok bis ±{} %, Warnung bis ±{} %, darüber Alarm; jeweils als Überschreitung (orange, rot) oder Unterschreitung (hellblau, blau). Fallarbeit und Milieuarbeit sind gegenseitig deckungsfähig. Budgetplan: {plan_path}",
             a.settings.ok_pct.normalize(),
             a.settings.warning_pct.normalize()
         ),
         Lang::En => format!(
-            "Pro-rata budget = annual budget × {n}/4 (quarters reported). Status: ok up to ±{} %, warning up to ±{} %, alert beyond. Fallarbeit and Milieuarbeit are mutually coverable. Budget plan: {plan_path}",
+            "Pro-rata budget = annual budget × {n}/4 (quarters reported). Status: ok up to ±{} %, warning up to ±{} %, alert beyond; each as overspend (orange, red) or underspend (light blue, blue). Fallarbeit and Milieuarbeit are mutually coverable. Budget plan: {plan_path}",
             a.settings.ok_pct.normalize(),
             a.settings.warning_pct.normalize()
         ),
     };
-    ws.write_string_with_format(1, 0, explain, &f.note)?;
+    // The explanation wraps inside the table's width, so the printed page is the table's width.
+    ws.merge_range(1, 0, 1, C_REMARK, &explain, &f.note.clone().set_text_wrap())?;
+    ws.set_row_height(1, 45)?;
     let headers = [
         t(lang, "Kategorie", "Category"),
         "Sozialraum",
@@ -198,8 +226,9 @@ fn deviations(
         "Status",
         t(lang, "Bemerkung", "Remark"),
     ];
+    let mut widths = xlsx::ColumnWidths::new();
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(TABLE_HEADER_ROW, i as u16, *h, &f.header)?;
+        widths.header(&mut ws, TABLE_HEADER_ROW, i as u16, h, &f.header)?;
     }
     let mut blocks: Vec<Block> = Vec::new();
     let mut row = FIRST_ROW;
@@ -226,8 +255,24 @@ fn deviations(
             None => ws.write_string_with_format(row, C_PCT, "–", tf)?,
         };
         ws.write_number_with_format(row, C_PROJECTION, num(l.projection), mf)?;
-        ws.write_string_with_format(row, C_STATUS, l.status.label(lang), tf)?;
+        ws.write_string_with_format(row, C_STATUS, l.status_label(lang), tf)?;
         ws.write_string_with_format(row, C_REMARK, remark(l, lang), tf)?;
+        widths.fit(C_CATEGORY, &label);
+        widths.fit(C_AREA, &area_label(l, lang));
+        for (col, v) in [
+            (C_BUDGET, l.budget),
+            (C_PRO_RATA, l.pro_rata),
+            (C_ACTUAL, l.actual),
+            (C_DEVIATION, l.deviation),
+            (C_PROJECTION, l.projection),
+        ] {
+            widths.fit(col, &money_shown(v));
+        }
+        if let Some(p) = l.deviation_pct {
+            widths.fit(C_PCT, &format!("{p:.2} %"));
+        }
+        widths.fit(C_STATUS, &l.status_label(lang));
+        widths.fit(C_REMARK, &remark(l, lang));
         if !county {
             match blocks.last_mut() {
                 Some(b) if b.category == l.category && b.last + 1 == row => b.last = row,
@@ -242,16 +287,16 @@ fn deviations(
     }
     let last = row.saturating_sub(1).max(FIRST_ROW);
     // Whole rows coloured by their status; the status cell stays coloured even when sorted or filtered.
-    for s in [BudgetStatus::Alert, BudgetStatus::Warning, BudgetStatus::Ok] {
+    for (s, d) in STATUSES {
         let formula = format!(
             "=${}{}=\"{}\"",
             crate::finding::column_letters(u32::from(C_STATUS)),
             FIRST_ROW + 1,
-            s.label(lang)
+            status_label(s, d, lang)
         );
         let rule = ConditionalFormatFormula::new()
             .set_rule(formula.as_str())
-            .set_format(Format::new().set_background_color(status_fill(s)));
+            .set_format(Format::new().set_background_color(status_fill(s, d)));
         let last_col = if s == BudgetStatus::Ok {
             C_STATUS
         } else {
@@ -267,18 +312,7 @@ fn deviations(
     ws.autofilter(TABLE_HEADER_ROW, 0, last, C_REMARK)?;
     ws.set_freeze_panes(FIRST_ROW, 2)?;
     print_wide(&mut ws);
-    for (col, w) in [
-        (C_CATEGORY, 24.0),
-        (C_AREA, 24.0),
-        (C_PCT, 13.0),
-        (C_STATUS, 10.0),
-        (C_REMARK, 30.0),
-    ] {
-        ws.set_column_width(col, w)?;
-    }
-    for col in [C_BUDGET, C_PRO_RATA, C_ACTUAL, C_DEVIATION, C_PROJECTION] {
-        ws.set_column_width(col, 17)?;
-    }
+    widths.apply(&mut ws, 8.0, 48.0)?;
     Ok((ws, blocks))
 }
 
@@ -412,14 +446,15 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
         "Sozialraum",
         t(lang, "Hilfeart", "Help type"),
         t(lang, "Fälle", "Cases"),
-        t(lang, "Fallquartale", "Case quarters"),
+        t(lang, "Fall-Quartale", "Case-quarters"),
         t(lang, "Fachleistungsstunden", "Hours"),
         t(lang, "Kosten", "Cost"),
         t(lang, "Kosten je Fall", "Cost per case"),
         t(lang, "Stunden je Fall", "Hours per case"),
     ];
+    let mut widths = xlsx::ColumnWidths::new();
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, i as u16, *h, &f.header)?;
+        widths.header(&mut ws, row, i as u16, h, &f.header)?;
     }
     row += 1;
     for fig in &a.figures {
@@ -432,15 +467,18 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
             }
             Scope::County => t(lang, "Landkreis gesamt", "County total").to_string(),
         };
+        let help = fig
+            .help_type
+            .clone()
+            .unwrap_or_else(|| t(lang, "(ohne gültige Hilfeart)", "(no valid help type)").into());
+        widths.fit(0, &area);
+        widths.fit(1, &help);
+        for (col, v) in [(5, fig.cost), (6, fig.cost_per_case)] {
+            widths.fit(col, &money_shown(v));
+        }
+        widths.fit(4, &money_shown(fig.hours));
         ws.write_string_with_format(row, 0, area, tf)?;
-        ws.write_string_with_format(
-            row,
-            1,
-            fig.help_type.clone().unwrap_or_else(|| {
-                t(lang, "(ohne gültige Hilfeart)", "(no valid help type)").into()
-            }),
-            tf,
-        )?;
+        ws.write_string_with_format(row, 1, help, tf)?;
         ws.write_number_with_format(row, 2, fig.cases as f64, tf)?;
         ws.write_number_with_format(row, 3, fig.rows as f64, tf)?;
         ws.write_number_with_format(row, 4, num(fig.hours), &f.hours)?;
@@ -466,16 +504,18 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
     let threshold = format!("{} ({factor} × Median)", t(lang, "Schwelle", "Threshold"));
     let headers = [
         t(lang, "Hilfeart", "Help type"),
-        t(lang, "Fallquartale", "Case quarters"),
+        t(lang, "Fall-Quartale", "Case-quarters"),
         "Median",
         threshold.as_str(),
         t(lang, "Ausreißer", "Outliers"),
     ];
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, i as u16, *h, &f.header)?;
+        widths.header(&mut ws, row, i as u16, h, &f.header)?;
     }
     row += 1;
     for h in &a.help_stats {
+        widths.fit(0, &h.help_type);
+        widths.fit(3, &money_shown(h.threshold));
         ws.write_string(row, 0, &h.help_type)?;
         ws.write_number(row, 1, h.rows as f64)?;
         ws.write_number_with_format(row, 2, num(h.median), &f.money)?;
@@ -509,7 +549,7 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
         _ => String::new(),
     }));
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(row, i as u16, h, &f.header)?;
+        widths.header(&mut ws, row, i as u16, h, &f.header)?;
     }
     row += 1;
     let nq = a.period.quarters.len() as u16;
@@ -523,9 +563,12 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
             .sozialraum
             .clone()
             .unwrap_or_else(|| t(lang, "Landkreis gesamt", "County total").to_string());
+        widths.fit(0, &area);
+        widths.fit(1, &category_label(lang, &s.category));
         ws.write_string_with_format(row, 0, area, tf)?;
         ws.write_string_with_format(row, 1, category_label(lang, &s.category), tf)?;
         for (i, v) in s.by_quarter.iter().enumerate() {
+            widths.fit(2 + i as u16, &money_shown(*v));
             ws.write_number_with_format(row, 2 + i as u16, num(*v), &f.money)?;
         }
         for (i, c) in s.change_pct.iter().enumerate().skip(1) {
@@ -546,11 +589,7 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
         }
         row += 1;
     }
-    ws.set_column_width(0, 26)?;
-    ws.set_column_width(1, 24)?;
-    for c in 2..(2 + 2 * nq.max(4)) {
-        ws.set_column_width(c, 16)?;
-    }
+    widths.apply(&mut ws, 10.0, 48.0)?;
     print_wide(&mut ws);
     Ok(ws)
 }

@@ -9,7 +9,8 @@
 //!
 //! Exit code 0: no error finding; 1: an error finding (an overspending alert,
 //! spending without a budget, a budget plan error, a file that could not be
-//! included); 2: the job could not be done.
+//! included) or an input file with errors (as `check` would fail it); 2: the
+//! job could not be done.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
@@ -31,49 +32,61 @@ pub fn run(
     lang: Lang,
     config_path: Option<&Path>,
 ) -> miette::Result<i32> {
-    let quarters = parse_quarters(args.quarters.as_deref())?;
-    let inputs = collect_inputs(args, lang)?;
+    let quarters = parse_quarters(args.quarters.as_deref(), lang)?;
+    let mut inputs = collect_inputs(args, lang)?;
     if inputs.submissions.is_empty() && inputs.districts.is_empty() {
-        return Err(miette::miette!(
-            help = "Meldungen (.xlsx .xlsm .xlsb .xls .ods) oder eine Kreis-Arbeitsmappe von `sozialraum consolidate` angeben",
-            "Keine Eingabedateien gefunden in: {}",
-            args.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        return Err(super::inputs::nothing_to_do(
+            &args.inputs,
+            &inputs.skipped,
+            lang,
         ));
     }
     let mut plan = budget::read(&args.budget, &args.budget.display().to_string(), cfg, lang)
         .map_err(|e| {
             miette::miette!(
-                help = "Blatt „Budgetplan“ mit den Spalten Jahr, Sozialraum, Kategorie, Budget",
-                "{e}"
+                help = t(
+                    lang,
+                    "Blatt „Budgetplan“ mit den Spalten Jahr, Sozialraum, Kategorie, Budget",
+                    "Sheet \"Budgetplan\" with the columns Jahr, Sozialraum, Kategorie, Budget"
+                ),
+                "{}",
+                e.message(lang)
             )
         })?;
 
     let ledger = if inputs.districts.is_empty() {
+        let submissions = std::mem::take(&mut inputs.submissions);
         from_submissions(
-            &inputs.submissions,
+            submissions,
+            &mut inputs.skipped,
             args,
             cfg,
             lang,
             config_path,
             quarters.clone(),
-        )
+        )?
     } else {
         from_districts(&inputs.districts, cfg, lang)?
     };
-    let period = choose_period(&ledger, args.year, quarters)?;
-    plan.require_year(period.year, cfg, lang)
-        .map_err(|e| miette::miette!(help = "--year wählt das Jahr", "{e}"))?;
+    let period = choose_period(&ledger, args.year, quarters, lang)?;
+    plan.require_year(period.year, cfg, lang).map_err(|e| {
+        miette::miette!(
+            help = t(lang, "--year wählt das Jahr", "--year chooses the year"),
+            "{}",
+            e.message(lang)
+        )
+    })?;
     let a = audit::audit(&ledger, &plan, cfg, &period, lang);
 
     let mut written = None;
     if let Some(out) = &args.output {
-        let mut wb = audit::workbook::build(&a, cfg, &plan.path, lang)
-            .map_err(|e| miette::miette!("{e}"))?;
-        crate::xlsx::save_atomic(&mut wb, out).map_err(|e| miette::miette!("{e}"))?;
+        let mut wb =
+            audit::workbook::build(&a, cfg, &plan.path, lang).map_err(|e| e.report(lang))?;
+        crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
         written = Some(out.display().to_string());
     }
     match args.format {
-        OutputFormat::Json => println!("{}", audit::json_document(&a)),
+        OutputFormat::Json => println!("{}", audit::json_document(&a, &inputs.skipped)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!(
@@ -86,12 +99,13 @@ pub fn run(
 }
 
 /// `1-3`, `2`, `1–4`.
-fn parse_quarters(range: Option<&str>) -> miette::Result<Option<Vec<u8>>> {
+fn parse_quarters(range: Option<&str>, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
     let Some(range) = range else { return Ok(None) };
     let bad = || {
         miette::miette!(
-            help = "z. B. --quarters 1-3",
-            "Ungültiger Quartalsbereich „{range}“"
+            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
+            "{} „{range}“",
+            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
         )
     };
     let (a, b) = range.split_once(['-', '–']).unwrap_or((range, range));
@@ -105,15 +119,14 @@ fn parse_quarters(range: Option<&str>) -> miette::Result<Option<Vec<u8>>> {
 
 #[derive(Debug, Default)]
 struct Inputs {
-    submissions: Vec<PathBuf>,
+    submissions: Vec<super::inputs::Input>,
     districts: Vec<PathBuf>,
     /// Files found in folders and left out, with the reason.
-    skipped: Vec<(PathBuf, &'static str)>,
+    skipped: Vec<Skipped>,
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    crate::xlsx::refuse_overwrite(a, &[b.to_path_buf()]).is_err()
-}
+use crate::finding::Skipped;
+use crate::xlsx::same_file;
 
 /// Expands folders and sorts the files: submissions, district workbooks, our
 /// own controlling workbooks (never inputs). The budget plan and the output,
@@ -122,41 +135,67 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
     let mut inputs = Inputs::default();
     let mut explicit_districts = false;
     let mut found_districts = Vec::new();
-    for input in &args.inputs {
-        let files = super::expand_inputs(std::slice::from_ref(input))
-            .map_err(|e| miette::miette!("{e}"))?;
-        let in_folder = input.is_dir();
-        for file in files {
-            if same_file(&file, &args.budget) {
-                if !in_folder {
-                    return Err(miette::miette!(
-                        help = "Der Budgetplan gehört nach --budget",
-                        "{} ist der Budgetplan, keine Meldung",
-                        file.display()
-                    ));
-                }
+    let gathered = super::inputs::gather(&args.inputs, lang)?;
+    inputs.skipped = gathered.skipped;
+    for input in gathered.files {
+        let file = input.path.clone();
+        if same_file(&file, &args.budget) {
+            if !input.scanned {
+                return Err(miette::miette!(
+                    help = t(
+                        lang,
+                        "Der Budgetplan gehört nach --budget",
+                        "The budget plan goes after --budget"
+                    ),
+                    "{} {}",
+                    file.display(),
+                    t(
+                        lang,
+                        "ist der Budgetplan, keine Meldung",
+                        "is the budget plan, not a submission"
+                    )
+                ));
+            }
+            continue;
+        }
+        if input.scanned && args.output.as_deref().is_some_and(|o| same_file(&file, o)) {
+            // The output's own place: checked below like any output.
+            if district::classify(&file) != InputKind::Submission {
                 continue;
             }
-            match district::classify(&file) {
-                InputKind::Controlling => {
-                    inputs.skipped.push((
-                        file,
+        }
+        match district::classify(&file) {
+            InputKind::Controlling => {
+                inputs.skipped.push(Skipped {
+                    path: file.display().to_string(),
+                    reason: format!(
+                        "{}, {}",
                         t(lang, "Controlling-Arbeitsmappe", "controlling workbook"),
-                    ));
-                }
-                InputKind::District if in_folder => found_districts.push(file),
-                InputKind::District => {
-                    explicit_districts = true;
-                    inputs.districts.push(file);
-                }
-                InputKind::Submission => inputs.submissions.push(file),
+                        t(lang, "von sozialraum geschrieben", "written by sozialraum")
+                    ),
+                });
             }
+            InputKind::District if input.scanned => found_districts.push(file),
+            InputKind::District => {
+                explicit_districts = true;
+                inputs.districts.push(file);
+            }
+            InputKind::Submission => inputs.submissions.push(input),
         }
     }
     if explicit_districts && !inputs.submissions.is_empty() {
         return Err(miette::miette!(
-            help = "Entweder die Kreis-Arbeitsmappe oder die Meldungen angeben, nicht beides: sonst zählte alles doppelt",
-            "Kreis-Arbeitsmappe und Meldungen gemischt: {}",
+            help = t(
+                lang,
+                "Entweder die Kreis-Arbeitsmappe oder die Meldungen angeben, nicht beides: sonst zählte alles doppelt",
+                "Give either the district workbook or the submissions, not both: everything would count twice"
+            ),
+            "{}: {}",
+            t(
+                lang,
+                "Kreis-Arbeitsmappe und Meldungen gemischt",
+                "District workbook and submissions mixed"
+            ),
             inputs.districts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
@@ -164,37 +203,40 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
         inputs.districts.extend(found_districts);
     } else {
         for f in found_districts {
-            inputs.skipped.push((
-                f,
-                t(
+            inputs.skipped.push(Skipped {
+                path: f.display().to_string(),
+                reason: t(
                     lang,
                     "Kreis-Arbeitsmappe neben Meldungen",
                     "district workbook next to submissions",
-                ),
-            ));
+                )
+                .to_string(),
+            });
         }
     }
+    inputs.skipped.sort();
     if let Some(out) = &args.output {
         let mut guarded: Vec<PathBuf> = inputs
             .submissions
             .iter()
-            .chain(inputs.districts.iter())
-            .cloned()
+            .map(|i| i.path.clone())
+            .chain(inputs.districts.iter().cloned())
             .collect();
         guarded.push(args.budget.clone());
-        crate::xlsx::refuse_overwrite(out, &guarded).map_err(|e| miette::miette!("{e}"))?;
+        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
     }
     Ok(inputs)
 }
 
 fn from_submissions(
-    files: &[PathBuf],
+    inputs: Vec<super::inputs::Input>,
+    skipped: &mut Vec<Skipped>,
     args: &AuditArgs,
     cfg: &Config,
     lang: Lang,
     config_path: Option<&Path>,
     quarters: Option<Vec<u8>>,
-) -> Ledger {
+) -> miette::Result<Ledger> {
     if let Some(n) = args.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -206,8 +248,9 @@ fn from_submissions(
     };
     let progress =
         !args.quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
+    let files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let outcomes = super::check_all(
-        files,
+        &files,
         cfg,
         Options {
             lang,
@@ -221,8 +264,31 @@ fn from_submissions(
         quarters,
         prefer_newest: false,
     };
+    let (_, outcomes) = super::inputs::set_aside(inputs, outcomes, skipped, lang);
+    if outcomes.is_empty() {
+        return Err(super::inputs::nothing_to_do(&args.inputs, skipped, lang));
+    }
     let c = consolidate::consolidate(outcomes, cfg, &opts, lang);
-    audit::ledger_from_consolidation(&c, cfg)
+    if !c
+        .sources
+        .iter()
+        .any(|s| s.status != consolidate::Status::Excluded)
+    {
+        return Err(miette::miette!(
+            help = t(
+                lang,
+                "--year und --quarters prüfen",
+                "check --year and --quarters"
+            ),
+            "{}",
+            t(
+                lang,
+                "Keine Meldung im gewählten Zeitraum; nichts geschrieben",
+                "No submission in the chosen period; nothing written"
+            )
+        ));
+    }
+    Ok(audit::ledger_from_consolidation(&c, cfg))
 }
 
 /// District workbooks; two of them must not hold the same provider and quarter.
@@ -231,7 +297,8 @@ fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result
     let mut owner: BTreeMap<(String, i32, u8), String> = BTreeMap::new();
     for file in files {
         let shown = file.display().to_string();
-        let part = district::read(file, &shown, cfg, lang).map_err(|e| miette::miette!("{e}"))?;
+        let part = district::read(file, &shown, cfg, lang)
+            .map_err(|e| miette::miette!("{}", e.message(lang)))?;
         let keys: BTreeSet<(String, i32, u8)> = part
             .entries
             .iter()
@@ -240,17 +307,24 @@ fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result
         for k in keys {
             if let Some(other) = owner.insert(k.clone(), shown.clone()) {
                 return Err(miette::miette!(
-                    help = "Jede Meldung darf nur einmal zählen",
-                    "{} {}-Q{} steht in {other} und in {shown}",
+                    help = t(
+                        lang,
+                        "Jede Meldung darf nur einmal zählen",
+                        "Every submission may count only once"
+                    ),
+                    "{} {}-Q{} {} {other} {} {shown}",
                     k.0,
                     k.1,
-                    k.2
+                    k.2,
+                    t(lang, "steht in", "is in"),
+                    t(lang, "und in", "and in")
                 ));
             }
         }
         ledger.entries.extend(part.entries);
         ledger.findings.extend(part.findings);
         ledger.period.extend(part.period);
+        ledger.sources.extend(part.sources);
     }
     ledger.period.sort();
     ledger.period.dedup();
@@ -261,6 +335,7 @@ fn choose_period(
     ledger: &Ledger,
     year: Option<i32>,
     quarters: Option<Vec<u8>>,
+    lang: Lang,
 ) -> miette::Result<Period> {
     let years = ledger.years();
     let year = match year {
@@ -269,8 +344,17 @@ fn choose_period(
             (Some(y), 1) => *y,
             (None, _) => {
                 return Err(miette::miette!(
-                    help = "Sind die Meldungen lesbar? `sozialraum check` zeigt es.",
-                    "Keine auswertbaren Meldungen gefunden"
+                    help = t(
+                        lang,
+                        "Sind die Meldungen lesbar? `sozialraum check` zeigt es.",
+                        "Are the submissions readable? `sozialraum check` tells."
+                    ),
+                    "{}",
+                    t(
+                        lang,
+                        "Keine auswertbaren Meldungen gefunden",
+                        "No submissions that could be evaluated"
+                    )
                 ))
             }
             _ => {
@@ -280,8 +364,14 @@ fn choose_period(
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(miette::miette!(
-                    help = "z. B. --year 2026",
-                    "Die Daten umfassen mehrere Jahre ({list}); bitte eines wählen"
+                    help = t(lang, "z. B. --year 2026", "e.g. --year 2026"),
+                    "{} ({list}); {}",
+                    t(
+                        lang,
+                        "Die Daten umfassen mehrere Jahre",
+                        "The data span several years"
+                    ),
+                    t(lang, "bitte eines wählen", "please choose one")
                 ));
             }
         },
@@ -299,8 +389,17 @@ fn choose_period(
     };
     if quarters.is_empty() {
         return Err(miette::miette!(
-            help = "--year und --quarters prüfen",
-            "Keine Meldungen für {year} gefunden"
+            help = t(
+                lang,
+                "--year und --quarters prüfen",
+                "check --year and --quarters"
+            ),
+            "{} {year}",
+            t(
+                lang,
+                "Keine Meldungen gefunden für",
+                "No submissions found for"
+            )
         ));
     }
     Ok(Period { year, quarters })
@@ -323,7 +422,7 @@ fn human(
     cfg: &Config,
     lang: Lang,
     color: bool,
-    skipped: &[(PathBuf, &str)],
+    skipped: &[Skipped],
     written: Option<&str>,
 ) -> String {
     use std::fmt::Write;
@@ -365,12 +464,8 @@ fn human(
         } else {
             category_label(lang, &l.category)
         };
-        let code = match l.status {
-            BudgetStatus::Ok => "32",
-            BudgetStatus::Warning => "33",
-            BudgetStatus::Alert => "1;31",
-        };
-        let mut status = l.status.label(lang).to_string();
+        let code = status_color(l.status, l.direction());
+        let mut status = l.status_label(lang);
         if let Some(p) = &l.covered_by {
             status.push_str(&format!(
                 " ({} {p})",
@@ -403,13 +498,14 @@ fn human(
         .filter(|f| f.severity == crate::finding::Severity::Warning)
         .count();
     let infos = a.findings.len() - errors - warnings;
+    s.push_str(&inputs_summary(a, lang, color));
     let _ = writeln!(
         s,
-        "\n{} {errors} {}, {warnings} {}, {infos} {}",
+        "\n{} {}, {}, {}",
         t(lang, "Befunde:", "Findings:"),
-        t(lang, "Fehler", "errors"),
-        t(lang, "Warnungen", "warnings"),
-        t(lang, "Hinweise", "infos")
+        crate::i18n::count(lang, errors, crate::finding::Severity::Error),
+        crate::i18n::count(lang, warnings, crate::finding::Severity::Warning),
+        crate::i18n::count(lang, infos, crate::finding::Severity::Info)
     );
     for f in &a.findings {
         let code = match f.severity {
@@ -432,16 +528,74 @@ fn human(
             f.message
         );
     }
-    for (p, why) in skipped {
-        let _ = writeln!(
-            s,
-            "{} {} ({why})",
-            t(lang, "Nicht ausgewertet:", "Not audited:"),
-            p.display()
-        );
-    }
+    s.push_str(&super::inputs::skipped_lines(skipped, lang));
     if let Some(p) = written {
         let _ = writeln!(s, "\n{} {p}", t(lang, "Geschrieben:", "Written:"));
+    }
+    s
+}
+
+/// ANSI colours of a status: green ok; orange and red over, blue and bold blue under.
+fn status_color(status: BudgetStatus, direction: Option<audit::Direction>) -> &'static str {
+    use audit::Direction::{Over, Under};
+    match (status, direction) {
+        (BudgetStatus::Ok, _) => "32",
+        (BudgetStatus::Warning, Some(Under)) => "36",
+        (BudgetStatus::Alert, Some(Under)) => "1;34",
+        (BudgetStatus::Warning, Some(Over) | None) => "38;5;208",
+        (BudgetStatus::Alert, Some(Over) | None) => "1;31",
+    }
+}
+
+/// How many input files carry errors and warnings, and which: the audit's
+/// figures are only as good as its inputs.
+fn inputs_summary(a: &Audit, lang: Lang, color: bool) -> String {
+    use std::fmt::Write;
+    let i = &a.inputs;
+    let mut s = String::new();
+    let line = match lang {
+        Lang::De => format!(
+            "Eingaben: {} Dateien, {} mit Fehlern ({} Fehler), {} mit Warnungen ({} Warnungen)",
+            i.files, i.with_errors, i.errors, i.with_warnings, i.warnings
+        ),
+        Lang::En => format!(
+            "Inputs: {} files, {} with errors ({} errors), {} with warnings ({} warnings)",
+            i.files, i.with_errors, i.errors, i.with_warnings, i.warnings
+        ),
+    };
+    let code = if i.with_errors > 0 {
+        "1;31"
+    } else if i.with_warnings > 0 {
+        "1;33"
+    } else {
+        "32"
+    };
+    let _ = writeln!(s, "\n{}", paint(color, code, &line));
+    for l in a
+        .sources
+        .iter()
+        .filter(|l| l.is_input() && (l.errors > 0 || l.warnings > 0))
+    {
+        let _ = writeln!(
+            s,
+            "  {}: {} {}, {} {}",
+            l.path,
+            l.errors,
+            t(lang, "Fehler", "errors"),
+            l.warnings,
+            t(lang, "Warnungen", "warnings")
+        );
+    }
+    if i.with_errors > 0 {
+        let _ = writeln!(
+            s,
+            "  {}",
+            t(
+                lang,
+                "Die Zahlen enthalten Meldungen mit Fehlern; `sozialraum check DATEI` zeigt jede Zelle.",
+                "The figures include submissions with errors; `sozialraum check FILE` shows every cell."
+            )
+        );
     }
     s
 }
@@ -453,5 +607,19 @@ fn truncate(s: &str, n: usize) -> String {
         let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_its_own_terminal_colour() {
+        let codes: BTreeSet<&str> = crate::audit::workbook::STATUSES
+            .iter()
+            .map(|(s, d)| status_color(*s, *d))
+            .collect();
+        assert_eq!(codes.len(), crate::audit::workbook::STATUSES.len());
     }
 }

@@ -11,12 +11,15 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::config::Config;
-use crate::finding::FileReport;
-use crate::i18n::Lang;
+use crate::finding::{FileReport, Skipped};
+use crate::i18n::{t, Lang};
 use crate::pipeline::{FileOutcome, Options};
 use crate::read::isolate::{self, AnnotateTarget, Isolation};
+use crate::read::sniff;
 use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::render::{json, terminal};
+
+use super::inputs::{self, Input};
 
 pub fn run(
     args: &CheckArgs,
@@ -24,27 +27,28 @@ pub fn run(
     lang: Lang,
     config_path: Option<&std::path::Path>,
 ) -> miette::Result<i32> {
-    let files = super::expand_inputs(&args.inputs).map_err(|e| miette::miette!("{e}"))?;
+    let gathered = inputs::gather(&args.inputs, lang)?;
+    let mut skipped = gathered.skipped.clone();
+    let files = gathered.paths();
     if files.is_empty() {
-        return Err(miette::miette!(
-            help = "Unterstützt: .xlsx .xlsm .xlsb .xls .ods",
-            "Keine Tabellendateien gefunden in: {}",
-            args.inputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
     }
     if args.annotate.is_some() && files.len() != 1 {
         return Err(miette::miette!(
-            help = "Für mehrere Dateien: --annotate-dir ORDNER",
-            "--annotate braucht genau eine Eingabedatei ({} gefunden)",
-            files.len()
+            help = t(
+                lang,
+                "Für mehrere Dateien: --annotate-dir ORDNER",
+                "For several files: --annotate-dir FOLDER"
+            ),
+            "{} ({} {})",
+            t(
+                lang,
+                "--annotate braucht genau eine Eingabedatei",
+                "--annotate needs exactly one input file"
+            ),
+            files.len(),
+            t(lang, "gefunden", "found")
         ));
-    }
-    if let Some(out) = &args.annotate {
-        crate::xlsx::refuse_overwrite(out, &files).map_err(|e| miette::miette!("{e}"))?;
     }
     let iso = Isolation {
         enabled: !args.no_isolate,
@@ -55,19 +59,41 @@ pub fn run(
         keep_records: false,
     };
     let date = check_date();
-    let targets = annotate_targets(args, lang, &files, date)?;
-    let outcomes: Vec<FileOutcome> = files
+    let targets = annotate_targets(args, lang, &gathered.files, date)?;
+    let outcomes: Vec<FileOutcome> = gathered
+        .files
         .par_iter()
         .zip(targets.par_iter())
-        .map(|(p, target)| {
-            let shown = p.display().to_string();
-            isolate::check_file_annotated(p, &shown, cfg, opts, &iso, target.as_ref())
+        .map(|(input, target)| {
+            let shown = input.path.display().to_string();
+            isolate::check_file_annotated(&input.path, &shown, cfg, opts, &iso, target.as_ref())
         })
         .collect();
-    let written = finish_annotations(cfg, lang, &files, &targets, &outcomes)?;
-    let reports: Vec<FileReport> = outcomes.into_iter().map(|o| o.report).collect();
+    // Inputs, targets and outcomes stay aligned: set aside together.
+    let mut kept_targets = Vec::new();
+    let mut kept_files = Vec::new();
+    let mut kept = Vec::new();
+    for ((input, target), outcome) in gathered.files.into_iter().zip(targets).zip(outcomes) {
+        match inputs::set_aside_reason(&input, &outcome, lang) {
+            Some(reason) => skipped.push(Skipped {
+                path: outcome.report.path.clone(),
+                reason,
+            }),
+            None => {
+                kept_files.push(input.path);
+                kept_targets.push(target);
+                kept.push(outcome);
+            }
+        }
+    }
+    skipped.sort();
+    if kept.is_empty() {
+        return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
+    }
+    let written = finish_annotations(cfg, lang, &kept_files, &kept_targets, &kept)?;
+    let reports: Vec<FileReport> = kept.into_iter().map(|o| o.report).collect();
     match args.format {
-        OutputFormat::Json => println!("{}", json::check_document(&reports)),
+        OutputFormat::Json => println!("{}", json::check_document(&reports, &skipped)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = terminal::Style {
@@ -78,23 +104,24 @@ pub fn run(
             for r in &reports {
                 terminal::render_file(&mut out, r, lang, &style);
             }
+            out.push_str(&inputs::skipped_lines(&skipped, lang));
             let failing = reports.iter().filter(|r| r.fails(args.strict)).count();
             out.push_str(&match lang {
                 Lang::De => format!(
-                    "{} Datei(en) geprüft, {} nicht annehmbar.\n",
-                    reports.len(),
+                    "{} geprüft, {} nicht annehmbar.\n",
+                    files_word(lang, reports.len()),
                     failing
                 ),
                 Lang::En => format!(
-                    "{} file(s) checked, {} not acceptable.\n",
-                    reports.len(),
+                    "{} checked, {} not acceptable.\n",
+                    files_word(lang, reports.len()),
                     failing
                 ),
             });
             for w in &written {
                 out.push_str(&format!(
                     "{} {}\n",
-                    crate::i18n::t(lang, "Kommentierte Kopie:", "Annotated copy:"),
+                    t(lang, "Kommentierte Kopie:", "Annotated copy:"),
                     w.display()
                 ));
             }
@@ -106,6 +133,16 @@ pub fn run(
     } else {
         0
     })
+}
+
+/// `1 Datei`, `3 Dateien`.
+fn files_word(lang: Lang, n: usize) -> String {
+    match (lang, n == 1) {
+        (Lang::De, true) => "1 Datei".into(),
+        (Lang::De, false) => format!("{n} Dateien"),
+        (Lang::En, true) => "1 file".into(),
+        (Lang::En, false) => format!("{n} files"),
+    }
 }
 
 /// The date shown as "checked on": today, or `SOURCE_DATE_EPOCH` for reproducible runs.
@@ -122,14 +159,17 @@ pub fn check_date() -> chrono::NaiveDate {
 fn annotate_targets(
     args: &CheckArgs,
     lang: Lang,
-    files: &[PathBuf],
+    inputs: &[Input],
     check_date: chrono::NaiveDate,
 ) -> miette::Result<Vec<Option<AnnotateTarget>>> {
+    let files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let outs: Vec<Option<PathBuf>> = match (&args.annotate, &args.annotate_dir) {
         (Some(out), _) => vec![Some(out.clone())],
         (None, Some(dir)) => {
-            std::fs::create_dir_all(dir).map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
-            let suffix = crate::i18n::t(lang, "geprüft", "checked");
+            std::fs::create_dir_all(dir).map_err(|e| {
+                miette::miette!("{}: {}", dir.display(), crate::i18n::io_error(lang, &e))
+            })?;
+            let suffix = t(lang, "geprüft", "checked");
             let mut seen = std::collections::HashSet::new();
             files
                 .iter()
@@ -152,11 +192,34 @@ fn annotate_targets(
         (None, None) => vec![None; files.len()],
     };
     for out in outs.iter().flatten() {
-        crate::xlsx::refuse_overwrite(out, files).map_err(|e| miette::miette!("{e}"))?;
+        // An annotated copy of an earlier run found in the scanned folder is
+        // no input: it may be replaced (with --force) by the new copy.
+        let earlier_copy = |i: &Input| {
+            i.scanned
+                && crate::xlsx::same_file(&i.path, out)
+                && std::panic::catch_unwind(|| sniff::own_output_of_file(&i.path))
+                    .ok()
+                    .flatten()
+                    == Some(sniff::OwnOutput::AnnotatedCopy)
+        };
+        let guarded: Vec<PathBuf> = inputs
+            .iter()
+            .filter(|i| !earlier_copy(i))
+            .map(|i| i.path.clone())
+            .collect();
+        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
     }
     Ok(outs
         .into_iter()
-        .map(|o| o.map(|out| AnnotateTarget { out, check_date }))
+        .zip(inputs)
+        .map(|(o, input)| {
+            o.map(|out| AnnotateTarget {
+                out,
+                check_date,
+                replace: args.force,
+                only_submissions: input.scanned,
+            })
+        })
         .collect())
 }
 
@@ -174,7 +237,7 @@ fn finish_annotations(
         let Some(t) = target else { continue };
         match &o.annotated {
             Some(Ok(_)) => written.push(t.out.clone()),
-            Some(Err(e)) => return Err(miette::miette!("{}: {e}", t.out.display())),
+            Some(Err(e)) => return Err(miette::miette!("{e}")),
             None => {
                 let req = AnnotateRequest {
                     input,
@@ -185,7 +248,7 @@ fn finish_annotations(
                     lang,
                     formats: None,
                 };
-                annotate_render::write(&req, cfg, &t.out).map_err(|e| miette::miette!("{e}"))?;
+                annotate_render::write(&req, cfg, &t.out, t.replace).map_err(|e| e.report(lang))?;
                 written.push(t.out.clone());
             }
         }

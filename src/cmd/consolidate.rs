@@ -13,10 +13,12 @@ use crate::cli::{ConsolidateArgs, OutputFormat};
 use crate::coerce::number::format_json;
 use crate::config::Config;
 use crate::consolidate::{self, workbook, Consolidation, Status};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity, Skipped};
 use crate::i18n::{t, Lang};
 use crate::pipeline::Options;
 use crate::read::isolate::Isolation;
+
+use super::inputs;
 
 pub fn run(
     args: &ConsolidateArgs,
@@ -24,17 +26,30 @@ pub fn run(
     lang: Lang,
     config_path: Option<&std::path::Path>,
 ) -> miette::Result<i32> {
-    let files = super::expand_inputs(&args.inputs).map_err(|e| miette::miette!("{e}"))?;
     if args.output.is_none() && args.format != OutputFormat::Json {
         return Err(miette::miette!(
-            help = "z. B. -o Kreis_2026-Q3.xlsx",
-            "Die Ausgabedatei fehlt (-o)"
+            help = t(
+                lang,
+                "z. B. -o Kreis_2026-Q3.xlsx",
+                "e.g. -o Kreis_2026-Q3.xlsx"
+            ),
+            "{}",
+            t(
+                lang,
+                "Die Ausgabedatei fehlt (-o)",
+                "The output file is missing (-o)"
+            )
         ));
     }
-    if let Some(out) = &args.output {
-        crate::xlsx::refuse_overwrite(out, &files).map_err(|e| miette::miette!("{e}"))?;
+    let quarters = parse_quarters(args, lang)?;
+    let gathered = inputs::gather(&args.inputs, lang)?;
+    let mut skipped = gathered.skipped.clone();
+    if gathered.files.is_empty() {
+        return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
     }
-    let quarters = parse_quarters(args)?;
+    if let Some(out) = &args.output {
+        guard(out, &gathered.files, args.force, lang)?;
+    }
     if let Some(n) = args.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -45,8 +60,9 @@ pub fn run(
         config_path: config_path.map(|p| p.to_path_buf()),
     };
     let progress = !args.quiet && std::io::stderr().is_terminal();
+    let paths = gathered.paths();
     let outcomes = super::check_all(
-        &files,
+        &paths,
         cfg,
         Options {
             lang,
@@ -55,12 +71,37 @@ pub fn run(
         &iso,
         progress,
     );
+    let (kept_files, outcomes) = inputs::set_aside(gathered.files, outcomes, &mut skipped, lang);
+    if let Some(out) = &args.output {
+        // A scanned file at the output's place may go only if it is one of ours.
+        let kept_paths: Vec<std::path::PathBuf> =
+            kept_files.iter().map(|f| f.path.clone()).collect();
+        crate::xlsx::refuse_overwrite(out, &kept_paths).map_err(|e| e.report(lang))?;
+    }
+    if outcomes.is_empty() {
+        return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
+    }
     let opts = consolidate::Options {
         year: args.year,
         quarters,
         prefer_newest: args.prefer_newest,
     };
     let c = consolidate::consolidate(outcomes, cfg, &opts, lang);
+    if !c.sources.iter().any(|s| s.status != Status::Excluded) {
+        return Err(miette::miette!(
+            help = t(
+                lang,
+                "--year und --quarter/--quarters prüfen; ohne sie zählt jeder gefundene Zeitraum",
+                "check --year and --quarter/--quarters; without them every period found counts"
+            ),
+            "{}",
+            t(
+                lang,
+                "Keine Meldung im gewählten Zeitraum; nichts geschrieben",
+                "No submission in the chosen period; nothing written"
+            )
+        ));
+    }
 
     let refuse = args.strict
         && c.sources
@@ -69,19 +110,36 @@ pub fn run(
     let mut written = None;
     if let Some(out) = &args.output {
         if !refuse {
-            let mut wb = workbook::build(&c, cfg, lang).map_err(|e| miette::miette!("{e}"))?;
-            crate::xlsx::save_atomic(&mut wb, out).map_err(|e| miette::miette!("{e}"))?;
+            let mut wb = workbook::build(&c, cfg, lang).map_err(|e| e.report(lang))?;
+            crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
             written = Some(out.display().to_string());
         }
     }
     match args.format {
-        OutputFormat::Json => println!("{}", json(&c, written.as_deref())),
-        OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse)),
+        OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped)),
+        OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
     Ok(if c.has_errors() { 1 } else { 0 })
 }
 
-fn parse_quarters(args: &ConsolidateArgs) -> miette::Result<Option<Vec<u8>>> {
+/// The output before any work: never an input (a scanned file at its place
+/// is decided after the check), named .xlsx, no existing file replaced
+/// without `--force`.
+fn guard(
+    out: &std::path::Path,
+    files: &[inputs::Input],
+    force: bool,
+    lang: Lang,
+) -> miette::Result<()> {
+    let named: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter(|f| !f.scanned || !crate::xlsx::same_file(&f.path, out))
+        .map(|f| f.path.clone())
+        .collect();
+    crate::xlsx::guard_output(out, &named, force).map_err(|e| e.report(lang))
+}
+
+fn parse_quarters(args: &ConsolidateArgs, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
     if let Some(q) = args.quarter {
         return Ok(Some(vec![q]));
     }
@@ -90,8 +148,9 @@ fn parse_quarters(args: &ConsolidateArgs) -> miette::Result<Option<Vec<u8>>> {
     };
     let bad = || {
         miette::miette!(
-            help = "z. B. --quarters 1-3",
-            "Ungültiger Quartalsbereich „{range}“"
+            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
+            "{} „{range}“",
+            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
         )
     };
     let (a, b) = range.split_once('-').unwrap_or((range, range));
@@ -134,9 +193,10 @@ struct JsonDoc<'a> {
     totals: Vec<JsonTotal<'a>>,
     grand_total: String,
     findings: &'a [Finding],
+    skipped: &'a [Skipped],
 }
 
-pub fn json(c: &Consolidation, output: Option<&str>) -> String {
+pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped]) -> String {
     let doc = JsonDoc {
         output,
         files: c
@@ -172,11 +232,18 @@ pub fn json(c: &Consolidation, output: Option<&str>) -> String {
             .collect(),
         grand_total: format_json(c.grand_total()),
         findings: &c.findings,
+        skipped,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) -> String {
+fn human(
+    c: &Consolidation,
+    lang: Lang,
+    written: Option<&str>,
+    refused: bool,
+    skipped: &[Skipped],
+) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "{}", t(lang, "Quellen:", "Sources:"));
@@ -184,17 +251,15 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
         let r = &src.outcome.report;
         let _ = writeln!(
             s,
-            "  {:<28} {:<4} {:<8} {:>3} {} {:>3} {}  {}{}",
+            "  {:<28} {:<4} {:<8} {:>10} {:>12}  {}{}",
             crate::render::terminal::safe(&r.path),
             r.provider.as_deref().unwrap_or("–"),
             match (r.year, r.quarter) {
                 (Some(y), Some(q)) => format!("{y}-Q{q}"),
                 _ => "–".into(),
             },
-            r.summary.errors,
-            t(lang, "Fehler", "errors"),
-            r.summary.warnings,
-            t(lang, "Warnungen", "warnings"),
+            crate::i18n::count(lang, r.summary.errors, Severity::Error),
+            crate::i18n::count(lang, r.summary.warnings, Severity::Warning),
             workbook::status_label(lang, src.status),
             src.reason
                 .as_deref()
@@ -202,6 +267,7 @@ fn human(c: &Consolidation, lang: Lang, written: Option<&str>, refused: bool) ->
                 .unwrap_or_default()
         );
     }
+    s.push_str(&inputs::skipped_lines(skipped, lang));
     if !c.findings.is_empty() {
         let _ = writeln!(
             s,

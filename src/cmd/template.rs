@@ -34,22 +34,8 @@ pub fn run(args: &TemplateArgs, cfg: &Config, lang: Lang) -> miette::Result<i32>
             provider.id, args.year, args.quarter
         ))
     });
-    if out.exists() && !args.force {
-        return Err(miette::miette!(
-            help = t(
-                lang,
-                "Einen anderen Namen mit -o wählen, oder --force, um die Datei zu ersetzen.",
-                "Choose another name with -o, or --force to replace the file."
-            ),
-            "{}: {}",
-            out.display(),
-            t(
-                lang,
-                "die Datei gibt es schon (vielleicht eine ausgefüllte Meldung); sie wird nicht überschrieben",
-                "the file exists (perhaps a filled-in submission); it is not overwritten"
-            )
-        ));
-    }
+    // An existing file may be a provider's filled-in submission.
+    xlsx::guard_output(&out, &[], args.force).map_err(|e| e.report(lang))?;
     let req = Request {
         provider,
         year: args.year,
@@ -58,7 +44,7 @@ pub fn run(args: &TemplateArgs, cfg: &Config, lang: Lang) -> miette::Result<i32>
     let mut wb = template::build(cfg, &req)
         .map_err(|e| miette::miette!("{e}"))?
         .ok_or_else(|| miette::miette!("Q{} {}", args.quarter, args.year))?;
-    xlsx::save_atomic(&mut wb, &out).map_err(|e| miette::miette!("{e}"))?;
+    xlsx::save_atomic(&mut wb, &out, args.force).map_err(|e| e.report(lang))?;
     println!(
         "{}: {} {} ({}), {}/Q{}",
         out.display(),

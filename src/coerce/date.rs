@@ -57,14 +57,23 @@ pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
         return parse_month_name(s);
     }
     if let Some(parts) = split3(s, '-') {
-        let (y, m, d) = (parts[0], parts[1], parts[2]);
-        if y.len() == 4 {
-            return ymd(num(y)?, num(m)?, num(d)?).map(|d| (d, DateReading::Text));
+        let (a, b, c) = (parts[0], parts[1], parts[2]);
+        if a.len() == 4 {
+            return ymd(num(a)?, num(b)?, num(c)?).map(|d| (d, DateReading::Text));
+        }
+        // `01-04-2026`: day first, as the German date with other separators.
+        if c.len() == 4 && a.len() <= 2 {
+            return ymd(num(c)?, num(b)?, num(a)?).map(|d| (d, DateReading::Text));
         }
         return None;
     }
     for sep in ['.', '/'] {
         if let Some(parts) = split3(s, sep) {
+            // `2026/04/01`, `2026.04.01`: year first can only be year-month-day.
+            if parts[0].len() == 4 {
+                let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+                return ymd(y, m, d).map(|d| (d, DateReading::Text));
+            }
             let (a, b, y) = (num(parts[0])?, num(parts[1])?, parts[2]);
             let (year, short) = year_of(y)?;
             let date = ymd(year, b, a)?;
@@ -82,6 +91,24 @@ pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
         }
     }
     parse_month_name(s)
+}
+
+/// `1.4.`: day and month of a date written without its year.
+pub fn parse_day_month(s: &str) -> Option<(u32, u32)> {
+    let s = crate::coerce::text::clean(s);
+    let rest = s.strip_suffix('.')?;
+    let (d, m) = rest.split_once('.')?;
+    let (d, m) = (num(d.trim())?, num(m.trim())?);
+    if (1..=12).contains(&m) && (1..=31).contains(&d) {
+        Some((d, m))
+    } else {
+        None
+    }
+}
+
+/// The date of `day.month.` in `year`, `None` when there is no such day.
+pub fn day_month_in(day: u32, month: u32, year: i32) -> Option<NaiveDate> {
+    ymd(year, month, day)
 }
 
 /// `1. Juli 2026`, `01. Jan. 2026`
@@ -188,6 +215,10 @@ mod tests {
             ("01.07.2026 00:00", date(2026, 7, 1), DateReading::Text),
             ("15/07/2026", date(2026, 7, 15), DateReading::Text),
             ("1. Juli 2026", date(2026, 7, 1), DateReading::Text),
+            ("01-04-2026", date(2026, 4, 1), DateReading::Text),
+            ("1-4-2026", date(2026, 4, 1), DateReading::Text),
+            ("2026/04/01", date(2026, 4, 1), DateReading::Text),
+            ("2026.04.01", date(2026, 4, 1), DateReading::Text),
         ];
         for (t, want, reading) in cases {
             assert_eq!(parse_text(t), Some((want, reading)), "{t}");
@@ -210,8 +241,17 @@ mod tests {
             "",
             "12.13.2026",
             "01.01.1066",
+            "1.4.",
+            "31-02-2026",
+            "2026/13/01",
+            "001-04-2026",
         ] {
             assert_eq!(parse_text(bad), None, "{bad}");
+        }
+        assert_eq!(parse_day_month("1.4."), Some((1, 4)));
+        assert_eq!(parse_day_month(" 01.04. "), Some((1, 4)));
+        for bad in ["1.4", "1.13.", "32.1.", "1.4.26", ".4.", "a.b."] {
+            assert_eq!(parse_day_month(bad), None, "{bad}");
         }
     }
 
@@ -228,6 +268,8 @@ mod tests {
         #[test]
         fn date_text_never_panics(s in "\\PC{0,60}") {
             let _ = parse_text(&s);
+            let _ = parse_day_month(&s);
+            let _ = crate::coerce::text::strip_law_name(&s);
         }
 
         #[test]

@@ -157,6 +157,18 @@ pub fn show_value(v: &Value, lang: Lang) -> String {
 /// Coerces one cell to a column type. `is_1904` is the workbook's date system,
 /// needed for bare serial numbers in date columns.
 pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
+    coerce_in(raw, ty, is_1904, None, lang)
+}
+
+/// Like `coerce`, knowing the reporting year: a date written without its year
+/// (`1.4.`) is read in that year, with a warning that says so.
+pub fn coerce_in(
+    raw: &Raw,
+    ty: FieldType,
+    is_1904: bool,
+    year: Option<i32>,
+    lang: Lang,
+) -> Coerced {
     use crate::i18n::t;
     match raw {
         Raw::Empty => return Coerced::Empty,
@@ -246,7 +258,28 @@ pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
                         ),
                     }),
                 ),
-                None => Coerced::Invalid,
+                None => match (date::parse_day_month(s), year) {
+                    (Some((d, m)), Some(y)) => match date::day_month_in(d, m, y) {
+                        Some(x) => Coerced::Value(
+                            Value::Date(x),
+                            Some(Note {
+                                ambiguous: true,
+                                reading: format!(
+                                    "{} ({} {y} {})",
+                                    date::format_de(x),
+                                    t(
+                                        lang,
+                                        "ohne Jahr; das Berichtsjahr",
+                                        "no year; the reporting year"
+                                    ),
+                                    t(lang, "angenommen", "assumed")
+                                ),
+                            }),
+                        ),
+                        None => Coerced::Invalid,
+                    },
+                    _ => Coerced::Invalid,
+                },
             },
             _ => Coerced::Invalid,
         },
@@ -285,7 +318,7 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
     use crate::i18n::t;
     let show = |d: Decimal| {
         if ty == FieldType::Money {
-            show_money(d, lang)
+            format!("{} €", show_money(d, lang))
         } else {
             show_dec(d, lang)
         }
@@ -294,8 +327,20 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
         Raw::Number(f) => number::from_excel(*f).map(|d| (d, None)),
         Raw::Int(i) => Some((Decimal::from(*i), None)),
         Raw::Text(s) => {
-            let (d, reading) = number::parse_text(s)?;
+            let hours = match ty {
+                FieldType::Decimal => number::strip_hour_unit(s),
+                _ => None,
+            };
+            let (d, reading) = number::parse_text(hours.unwrap_or(s))?;
             let note = match reading {
+                NumberReading::Plain | NumberReading::Converted if hours.is_some() => Note {
+                    ambiguous: false,
+                    reading: format!(
+                        "{} ({})",
+                        show(d),
+                        t(lang, "Stunden mit Einheit", "hours with a unit")
+                    ),
+                },
                 NumberReading::Plain | NumberReading::Converted => Note {
                     ambiguous: false,
                     reading: format!(
@@ -310,7 +355,12 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
                         "{} ({} {})",
                         show(d),
                         t(lang, "nicht", "not"),
-                        show_dec(other, lang)
+                        // Not rounded: the other reading may have more places (`1,234`).
+                        if ty == FieldType::Money {
+                            format!("{} €", show_dec(other, lang))
+                        } else {
+                            show_dec(other, lang)
+                        }
                     ),
                 },
             };
@@ -411,6 +461,61 @@ mod tests {
         );
         assert_eq!(
             c(Raw::Text("31.02.2026".into()), FieldType::Date),
+            Coerced::Invalid
+        );
+    }
+
+    #[test]
+    fn money_readings_are_shown_as_money() {
+        let reading = |text: &str| match c(Raw::Text(text.into()), FieldType::Money) {
+            Coerced::Value(_, Some(n)) => n.reading,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reading("1.450,-"), "1.450,00 € (Zahl als Text)");
+        assert_eq!(reading("1.234"), "1.234,00 € (nicht 1,234 €)");
+    }
+
+    #[test]
+    fn a_date_without_year_takes_the_reporting_year_and_says_so() {
+        let d = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        match coerce_in(
+            &Raw::Text("1.4.".into()),
+            FieldType::Date,
+            false,
+            Some(2026),
+            Lang::De,
+        ) {
+            Coerced::Value(Value::Date(x), Some(n)) => {
+                assert_eq!(x, d);
+                assert!(n.ambiguous);
+                assert!(n.reading.contains("2026"), "{}", n.reading);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            c(Raw::Text("1.4.".into()), FieldType::Date),
+            Coerced::Invalid
+        );
+        assert_eq!(
+            coerce_in(
+                &Raw::Text("30.2.".into()),
+                FieldType::Date,
+                false,
+                Some(2026),
+                Lang::De
+            ),
+            Coerced::Invalid
+        );
+    }
+
+    #[test]
+    fn hours_with_a_unit_only_in_decimal_columns() {
+        assert!(matches!(
+            c(Raw::Text("10 Std.".into()), FieldType::Decimal),
+            Coerced::Value(Value::Dec(d), Some(_)) if d == Decimal::from(10)
+        ));
+        assert_eq!(
+            c(Raw::Text("10 h".into()), FieldType::Money),
             Coerced::Invalid
         );
     }

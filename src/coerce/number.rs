@@ -102,6 +102,21 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
             converted = true;
         }
     }
+    // `1.450,-` / `608,--`: whole euros, the dash standing for the cents.
+    let mut whole = false;
+    for dash in [",-", ",--", ",–", ",—"] {
+        if let Some(r) = t.strip_suffix(dash) {
+            if r.chars().last().is_some_and(|c| c.is_ascii_digit()) {
+                t = r.to_string();
+                whole = true;
+                converted = true;
+                break;
+            }
+        }
+    }
+    if whole && t.contains(',') {
+        return None;
+    }
     let mut negative = false;
     if t.starts_with('(') && t.ends_with(')') && t.len() > 2 {
         t = t[1..t.len() - 1].to_string();
@@ -126,6 +141,17 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
     }
     let dots = t.matches('.').count();
     let commas = t.matches(',').count();
+    if whole {
+        // The comma is taken by the dash: every dot groups thousands.
+        if dots > 0 && !groups_ok(&t, '.') {
+            return None;
+        }
+        let mut d: Decimal = t.replace('.', "").parse().ok()?;
+        if negative {
+            d = -d;
+        }
+        return Some((d, NumberReading::Converted));
+    }
     let (int_part, frac_part, reading) = match (dots, commas) {
         (0, 0) => (t.clone(), String::new(), NumberReading::Plain),
         (_, 0) | (0, _) => {
@@ -215,6 +241,28 @@ pub fn parse_text(s: &str) -> Option<(Decimal, NumberReading)> {
     Some((d, reading))
 }
 
+/// The number part of hours written with their unit (`10 Std.`, `10 h`,
+/// `7,5 Stunden`), or `None` when the text carries no hour unit.
+pub fn strip_hour_unit(s: &str) -> Option<&str> {
+    let t = s.trim_end();
+    for unit in ["stunden", "std.", "std", "h"] {
+        let Some(cut) = t.len().checked_sub(unit.len()) else {
+            continue;
+        };
+        let (Some(head), Some(tail)) = (t.get(..cut), t.get(cut..)) else {
+            continue;
+        };
+        if tail.eq_ignore_ascii_case(unit)
+            && head
+                .trim_end_matches([' ', '\u{a0}'])
+                .ends_with(|c: char| c.is_ascii_digit())
+        {
+            return Some(head.trim_end_matches([' ', '\u{a0}']));
+        }
+    }
+    None
+}
+
 /// `1.234.567` – the first group 1–3 digits, every further group exactly 3.
 fn groups_ok(s: &str, sep: char) -> bool {
     let mut parts = s.split(sep);
@@ -261,6 +309,12 @@ mod tests {
             ("-3", "-3", NumberReading::Plain),
             ("7.356,80", "7356.80", NumberReading::Plain),
             ("60,80\u{a0}€", "60.80", NumberReading::Converted),
+            ("1.450,-", "1450", NumberReading::Converted),
+            ("608,-", "608", NumberReading::Converted),
+            ("608,- €", "608", NumberReading::Converted),
+            ("608,00 EUR", "608.00", NumberReading::Converted),
+            ("€ 608,00", "608.00", NumberReading::Converted),
+            ("1.234.567,--", "1234567", NumberReading::Converted),
         ];
         for (text, want, reading) in cases {
             let (v, r) = parse_text(text).unwrap_or_else(|| panic!("{text} not read"));
@@ -297,8 +351,29 @@ mod tests {
             "--",
             "1.23.4",
             "()",
+            ",-",
+            "1,5,-",
+            "1.23,-",
+            "-",
         ] {
             assert_eq!(parse_text(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn hours_with_their_unit() {
+        for (text, want) in [
+            ("10 Std.", Some("10")),
+            ("10 h", Some("10")),
+            ("7,5Std", Some("7,5")),
+            ("12,25 Stunden", Some("12,25")),
+            ("10\u{a0}H ", Some("10")),
+            ("10", None),
+            ("h", None),
+            ("Std.", None),
+            ("zehn Std.", None),
+        ] {
+            assert_eq!(strip_hour_unit(text), want, "{text}");
         }
     }
 
@@ -330,6 +405,14 @@ mod tests {
         #[test]
         fn parse_text_never_panics(s in "\\PC{0,40}") {
             let _ = parse_text(&s);
+            let _ = strip_hour_unit(&s);
+        }
+
+        #[test]
+        fn whole_euros_round_trip(euros in 0i64..10_000_000_000i64) {
+            let v = Decimal::from(euros);
+            let text = format!("{},-", format_de(v, 0));
+            prop_assert_eq!(parse_text(&text), Some((v, NumberReading::Converted)));
         }
     }
 }

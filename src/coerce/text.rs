@@ -107,6 +107,23 @@ pub fn header_key(s: &str) -> String {
     k.trim_end_matches(':').to_string()
 }
 
+/// A help type without the law's name after it: `§ 31 SGB VIII` → `§ 31`,
+/// `§ 27 Abs. 2 SGB 8` → `§ 27 Abs. 2`. `None` when no law name ends the text.
+pub fn strip_law_name(s: &str) -> Option<&str> {
+    let t = s.trim_end_matches(|c: char| c.is_whitespace() || c == '.' || c == ',');
+    let lower = t.to_ascii_lowercase();
+    for law in ["sgb viii", "sgbviii", "sgb 8", "sgb8", "sgb-viii"] {
+        if let Some(head) = lower.strip_suffix(law) {
+            let head = t.get(..head.len())?;
+            let head = head.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+            if head.chars().any(|c| c.is_ascii_digit()) {
+                return Some(head);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +158,21 @@ mod tests {
             match_key("Dörverden/Kirchlinteln")
         );
         assert_ne!(match_key("Achm"), match_key("Achim"));
+    }
+
+    #[test]
+    fn law_names_after_help_types() {
+        for (text, want) in [
+            ("§ 31 SGB VIII", Some("§ 31")),
+            ("§ 27 Abs. 2 SGB VIII", Some("§ 27 Abs. 2")),
+            ("§35a SGBVIII", Some("§35a")),
+            ("§ 30 SGB 8.", Some("§ 30")),
+            ("§ 31", None),
+            ("SGB VIII", None),
+            ("§ 31 SGB XII", None),
+        ] {
+            assert_eq!(strip_law_name(text), want, "{text}");
+        }
     }
 
     #[test]

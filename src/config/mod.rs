@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod model;
+pub mod privacy;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 use crate::coerce::text::{header_key, match_key};
 pub use model::*;
+use privacy::{PatternError, PrivacyPatterns};
 
 /// The shipped configuration for Landkreis Verden.
 pub const VERDEN_TOML: &str = include_str!("../../schemas/verden.toml");
@@ -156,6 +158,8 @@ pub struct Config {
     pub providers: Vec<Provider>,
     pub sheets: Vec<Sheet>,
     pub budget: Option<BudgetDef>,
+    /// The privacy rule's patterns, compiled at load (a bad one is an error here).
+    pub privacy_patterns: PrivacyPatterns,
     forbidden_header_keys: Vec<String>,
     /// Per cut (same order as `cuts`): match key → (Sozialraum, how it was written).
     area_keys: Vec<HashMap<String, (String, Via)>>,
@@ -423,6 +427,27 @@ impl Config {
             ));
         }
 
+        let configured: Vec<String> = raw
+            .privacy
+            .patterns
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect();
+        let privacy_patterns = PrivacyPatterns::compile(&configured).map_err(|e| match e {
+            PatternError::Configured(i, e) => invalid(
+                "ungültiges Muster in [privacy] patterns: die Datenschutzprüfung kann so nicht laufen"
+                    .into(),
+                raw.privacy.patterns.get(i).map(|p| p.span()),
+                "hier",
+                Some(e.to_string()),
+            ),
+            PatternError::BuiltIn(e) => invalid(
+                "ein eingebautes Muster der Datenschutzprüfung lässt sich nicht übersetzen".into(),
+                None,
+                "",
+                Some(e.to_string()),
+            ),
+        })?;
         let forbidden_header_keys = raw
             .privacy
             .forbidden_headers
@@ -504,6 +529,7 @@ impl Config {
             providers: raw.providers,
             sheets,
             budget: raw.budget,
+            privacy_patterns,
             forbidden_header_keys,
             area_keys,
             help_keys,
@@ -566,7 +592,17 @@ impl Config {
         self.county_keys.contains(&match_key(written))
     }
 
+    /// Recognises a help type as written, also with the law's name after it
+    /// (`§ 31 SGB VIII`); `help_type_as_written` tells the two apart.
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
+        self.help_type_as_written(written).or_else(|| {
+            crate::coerce::text::strip_law_name(written)
+                .and_then(|head| self.help_type_as_written(head))
+        })
+    }
+
+    /// Recognises a help type written as its name or an alias.
+    pub fn help_type_as_written(&self, written: &str) -> Option<HelpMatch<'_>> {
         let hit = match self.help_exact.get(written) {
             Some(h) => h,
             None => self.help_keys.get(&match_key(written))?,
@@ -625,6 +661,10 @@ mod tests {
             matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
         );
         assert!(matches!(c.help_type("§34"), Some(HelpMatch::Excluded(_))));
+        assert!(
+            matches!(c.help_type("§ 27 Abs. 2 SGB VIII"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
+        );
+        assert!(c.help_type_as_written("§ 31 SGB VIII").is_none());
         assert!(c.is_forbidden_header("Vorname"));
         assert!(c.is_forbidden_header("Geburtsdatum des Kindes"));
         assert!(!c.is_forbidden_header("Fall-ID"));

@@ -81,6 +81,9 @@ impl Default for Limits {
 pub struct Privacy {
     pub forbidden_headers: Vec<String>,
     pub birth_date_min_years: i32,
+    /// Further regular expressions whose match in a free text is a
+    /// `privacy` warning (e.g. a local pattern of client numbers).
+    pub patterns: Vec<Spanned<String>>,
 }
 
 impl Default for Privacy {
@@ -88,6 +91,7 @@ impl Default for Privacy {
         Privacy {
             forbidden_headers: Vec::new(),
             birth_date_min_years: 3,
+            patterns: Vec::new(),
         }
     }
 }

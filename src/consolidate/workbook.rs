@@ -1,7 +1,7 @@
 //! The district workbook: `Übersicht`, one detail sheet per category,
 //! `Befunde` and `Quellen`. Totals are values, not formulas that could drift.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -11,6 +11,7 @@ use crate::config::{ChargeTo, Config, FieldType};
 use crate::consolidate::{Consolidation, RowStatus, Status};
 use crate::finding::Finding;
 use crate::i18n::{t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::rules::table::CellData;
 use crate::xlsx::{self, SheetNames, WriteError};
 
@@ -70,7 +71,11 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
         cfg.district.name,
         t(lang, "Konsolidierung", "Consolidation")
     );
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(
+        &title,
+        created,
+        OwnOutput::DistrictWorkbook,
+    ));
     let f = formats();
     let mut names = SheetNames::new();
     let mut overview = overview(
@@ -92,10 +97,10 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
         &names.reserve(t(lang, "Befunde", "Findings")),
     )?);
     wb.push_worksheet(sources_sheet(
-        c,
-        lang,
-        &f,
         &names.reserve(t(lang, "Quellen", "Sources")),
+        &c.categories,
+        &source_lines(c),
+        lang,
     )?);
     Ok(wb)
 }
@@ -103,8 +108,26 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
 #[derive(Default, Clone)]
 struct Cell3 {
     by_cat: BTreeMap<String, Decimal>,
-    cases: usize,
+    /// Distinct cases (Fall-IDs; a row without one counts as its own case).
+    cases: BTreeSet<String>,
+    /// Case-quarters: Fallarbeit rows, one per case and quarter.
+    case_quarters: usize,
     hours: Decimal,
+}
+
+/// A money cell as the reader sees it (for its column's width).
+pub fn money_shown(d: Decimal) -> String {
+    format!("{} €", crate::coerce::show_money(d, Lang::De))
+}
+
+/// The case a Fallarbeit row belongs to: its Fall-ID, else the row itself.
+fn case_key(r: &crate::consolidate::DetailRow, idx: Option<usize>, i: usize) -> String {
+    idx.and_then(|k| r.record.values.get(k))
+        .and_then(|v| v.as_ref())
+        .and_then(|v| v.as_text())
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| format!("\u{0}{i}"))
 }
 
 fn overview(
@@ -124,7 +147,13 @@ fn overview(
     headers.push(t(lang, "Fall+Milieu", "Case+Community").into());
     headers.push(t(lang, "Gesamt", "Total").into());
     headers.push(t(lang, "Fälle", "Cases").into());
+    headers.push(t(lang, "Fall-Quartale", "Case-quarters").into());
     headers.push(t(lang, "Stunden", "Hours").into());
+    let mut widths = xlsx::ColumnWidths::new();
+    let case_idx = cfg
+        .tables()
+        .find(|t| t.category.as_deref().unwrap_or(&t.name) == fall)
+        .and_then(|t| t.column_index("case_id"));
     ws.write_string_with_format(
         0,
         0,
@@ -158,7 +187,7 @@ fn overview(
             } else {
                 h.clone()
             };
-            ws.write_string_with_format(row, i as u16, h, &f.header)?;
+            widths.header(&mut ws, row, i as u16, &h, &f.header)?;
         }
         row += 1;
         let mut periods: Vec<Option<(i32, u8)>> = c.period.iter().map(|p| Some(*p)).collect();
@@ -200,9 +229,29 @@ fn overview(
                     .or_insert_with(|| (label.clone(), Cell3::default()));
                 *g.by_cat.entry(k.category.clone()).or_default() += v.amount;
                 if k.category == fall {
-                    g.cases += v.rows;
+                    g.case_quarters += v.rows;
                 }
                 g.hours += v.hours;
+            }
+            for (i, r) in c
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.category == fall)
+            {
+                if p.is_some_and(|(y, q)| (r.year, r.quarter) != (y, q)) {
+                    continue;
+                }
+                let label = if by_provider {
+                    r.provider.clone()
+                } else {
+                    r.record.charged_to.clone().unwrap_or_else(|| {
+                        t(lang, "(ohne gültigen Sozialraum)", "(no valid Sozialraum)").into()
+                    })
+                };
+                if let Some((_, g)) = groups.get_mut(&rank(&label)) {
+                    g.cases.insert(case_key(r, case_idx, i));
+                }
             }
             let period_label = match p {
                 Some((y, q)) => format!("{y}-Q{q}"),
@@ -221,11 +270,13 @@ fn overview(
                     &milieu,
                     f,
                     false,
+                    &mut widths,
                 )?;
                 for (cat, v) in &g.by_cat {
                     *sum.by_cat.entry(cat.clone()).or_default() += *v;
                 }
-                sum.cases += g.cases;
+                sum.cases.extend(g.cases.iter().cloned());
+                sum.case_quarters += g.case_quarters;
                 sum.hours += g.hours;
                 row += 1;
             }
@@ -240,16 +291,15 @@ fn overview(
                 &milieu,
                 f,
                 true,
+                &mut widths,
             )?;
             row += 2;
         }
     }
-    ws.set_column_width(0, 16)?;
-    ws.set_column_width(1, 30)?;
-    for col in 2..(headers.len() as u16) {
-        ws.set_column_width(col, 16)?;
-    }
+    widths.apply(&mut ws, 8.0, 48.0)?;
     ws.set_freeze_panes(3, 2)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     Ok(ws)
 }
 
@@ -265,25 +315,37 @@ fn write_overview_row(
     milieu: &str,
     f: &Fmt,
     bold: bool,
+    widths: &mut xlsx::ColumnWidths,
 ) -> Result<(), WriteError> {
     let mf = if bold { &f.money_bold } else { &f.money };
     let tf = if bold { &f.bold } else { &f.text };
     ws.write_string_with_format(row, 0, period, tf)?;
     ws.write_string_with_format(row, 1, label, tf)?;
+    widths.fit(0, period);
+    widths.fit(1, label);
     let mut col = 2u16;
     let mut total = Decimal::ZERO;
+    let mut amount = |ws: &mut Worksheet, col: u16, v: Decimal| -> Result<(), WriteError> {
+        ws.write_number_with_format(row, col, money(v), mf)?;
+        widths.fit(col, &money_shown(v));
+        Ok(())
+    };
     for cat in cats {
         let v = g.by_cat.get(cat).copied().unwrap_or_default();
         total += v;
-        ws.write_number_with_format(row, col, money(v), mf)?;
+        amount(ws, col, v)?;
         col += 1;
     }
     let pair = g.by_cat.get(fall).copied().unwrap_or_default()
         + g.by_cat.get(milieu).copied().unwrap_or_default();
-    ws.write_number_with_format(row, col, money(pair), mf)?;
-    ws.write_number_with_format(row, col + 1, money(total), mf)?;
-    ws.write_number_with_format(row, col + 2, g.cases as f64, tf)?;
-    ws.write_number_with_format(row, col + 3, g.hours.to_f64().unwrap_or(0.0), &f.hours)?;
+    amount(ws, col, pair)?;
+    amount(ws, col + 1, total)?;
+    ws.write_number_with_format(row, col + 2, g.cases.len() as f64, tf)?;
+    ws.write_number_with_format(row, col + 3, g.case_quarters as f64, tf)?;
+    ws.write_number_with_format(row, col + 4, g.hours.to_f64().unwrap_or(0.0), &f.hours)?;
+    widths.fit(col + 2, &g.cases.len().to_string());
+    widths.fit(col + 3, &g.case_quarters.to_string());
+    widths.fit(col + 4, &crate::coerce::show_money(g.hours, Lang::De));
     Ok(())
 }
 
@@ -313,8 +375,14 @@ fn detail(
     if charge_col {
         headers.push(t(lang, "Gebucht auf Sozialraum", "Charged to Sozialraum").into());
     }
+    let mut widths = xlsx::ColumnWidths::new();
+    // The source reference and the case key are read whole; other long texts may be cut.
+    widths.allow(3, 255.0);
+    if let Some(i) = sheet.and_then(|s| s.column_index("case_id")) {
+        widths.allow((5 + i) as u16, 255.0);
+    }
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, h, &f.header)?;
+        widths.header(&mut ws, 0, i as u16, h, &f.header)?;
     }
     let mut row = 1u32;
     for r in c.rows.iter().filter(|r| r.category == category) {
@@ -328,19 +396,27 @@ fn detail(
                     .unwrap_or_default()
             })
             .unwrap_or_default();
+        let source = format!("{file}:{}!{}", r.sheet, r.record.row + 1);
         ws.write_string(row, 0, &r.provider)?;
         ws.write_number(row, 1, f64::from(r.year))?;
         ws.write_number(row, 2, f64::from(r.quarter))?;
-        ws.write_string(row, 3, format!("{file}:{}!{}", r.sheet, r.record.row + 1))?;
+        ws.write_string(row, 3, &source)?;
         let status = match r.status {
             RowStatus::Ok => "ok",
             RowStatus::Warning => t(lang, "Warnung", "warning"),
             RowStatus::Error => t(lang, "Fehler", "error"),
         };
         ws.write_string(row, 4, status)?;
+        widths.fit(0, &r.provider);
+        widths.fit(1, &r.year.to_string());
+        widths.fit(2, &r.quarter.to_string());
+        widths.fit(3, &source);
+        widths.fit(4, status);
         for (i, col) in columns.iter().enumerate() {
             let c16 = (5 + i) as u16;
-            match r.record.values.get(i).and_then(|v| v.as_ref()) {
+            let value = r.record.values.get(i).and_then(|v| v.as_ref());
+            widths.fit_len(c16, shown_len(value));
+            match value {
                 None => {}
                 Some(CellData::Text(s)) => {
                     // Text stays text, also when a user edits a cell that looks like a formula.
@@ -370,25 +446,29 @@ fn detail(
             }
         }
         if charge_col {
-            ws.write_string(
-                row,
-                (5 + columns.len()) as u16,
-                r.record.charged_to.clone().unwrap_or_default(),
-            )?;
+            let charged = r.record.charged_to.clone().unwrap_or_default();
+            widths.fit((5 + columns.len()) as u16, &charged);
+            ws.write_string(row, (5 + columns.len()) as u16, charged)?;
         }
         row += 1;
     }
     ws.autofilter(0, 0, row.saturating_sub(1), (headers.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 0)?;
-    for (i, h) in headers.iter().enumerate() {
-        let w = if i == 3 {
-            34.0
-        } else {
-            (h.chars().count() as f64 + 4.0).clamp(10.0, 28.0)
-        };
-        ws.set_column_width(i as u16, w)?;
-    }
+    widths.apply(&mut ws, 8.0, 60.0)?;
+    ws.set_landscape();
     Ok(ws)
+}
+
+/// Characters a detail cell shows (money and decimals with grouping, dates as dd.mm.yyyy).
+fn shown_len(v: Option<&CellData>) -> usize {
+    match v {
+        None => 0,
+        Some(CellData::Text(s)) => s.lines().map(|l| l.chars().count()).max().unwrap_or(0),
+        Some(CellData::Int(n)) => n.to_string().chars().count(),
+        Some(CellData::Dec(d)) => money_shown(*d).chars().count(),
+        Some(CellData::Date(_)) => DATE.len(),
+        Some(CellData::Bool(_)) => 4,
+    }
 }
 
 fn finding_rows(c: &Consolidation) -> Vec<(String, &Finding)> {
@@ -417,14 +497,83 @@ pub fn status_label(lang: Lang, s: Status) -> &'static str {
     }
 }
 
-fn sources_sheet(
-    c: &Consolidation,
-    lang: Lang,
-    f: &Fmt,
+/// One line of a `Quellen` sheet: a source file (or a submission that is
+/// missing) and what became of it. The district and the controlling workbook
+/// both write their sources through [`sources_sheet`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceLine {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub provider: Option<String>,
+    pub year: Option<i32>,
+    pub quarter: Option<u8>,
+    /// Data rows per category.
+    pub rows: BTreeMap<String, usize>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// `None`: no submission arrived from this provider for this quarter.
+    pub status: Option<Status>,
+    pub reason: Option<String>,
+}
+
+impl SourceLine {
+    /// A file that was read and counts for the period (not excluded, not missing).
+    pub fn is_input(&self) -> bool {
+        self.status.is_some_and(|s| s != Status::Excluded)
+    }
+}
+
+/// The consolidation's sources, then the missing submissions.
+pub fn source_lines(c: &Consolidation) -> Vec<SourceLine> {
+    let mut out: Vec<SourceLine> = c
+        .sources
+        .iter()
+        .map(|s| {
+            let rep = &s.outcome.report;
+            SourceLine {
+                path: s.path().to_string(),
+                sha256: rep.sha256.clone(),
+                provider: rep.provider.clone(),
+                year: rep.year,
+                quarter: rep.quarter,
+                rows: s.rows(),
+                errors: rep.summary.errors,
+                warnings: rep.summary.warnings,
+                status: Some(s.status),
+                reason: s.reason.clone(),
+            }
+        })
+        .collect();
+    out.extend(c.missing.iter().map(|(p, y, q)| SourceLine {
+        provider: Some(p.clone()),
+        year: Some(*y),
+        quarter: Some(*q),
+        ..SourceLine::default()
+    }));
+    out
+}
+
+/// The status words of a `Quellen` sheet, with `None` for a missing submission.
+pub fn source_status_label(lang: Lang, s: Option<Status>) -> &'static str {
+    match s {
+        Some(s) => status_label(lang, s),
+        None => t(lang, "fehlt", "missing"),
+    }
+}
+
+/// The `Quellen` sheet: file, SHA-256, provider, year, quarter, rows per
+/// category, errors, warnings, status and reason; autofilter, frozen header,
+/// columns as wide as their content.
+pub fn sources_sheet(
     name: &str,
+    categories: &[String],
+    lines: &[SourceLine],
+    lang: Lang,
 ) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(name)?;
+    let header = xlsx::header_format();
+    let mut widths = xlsx::ColumnWidths::new();
     let mut headers: Vec<String> = vec![
         t(lang, "Datei", "File").into(),
         "SHA-256".into(),
@@ -432,7 +581,7 @@ fn sources_sheet(
         t(lang, "Jahr", "Year").into(),
         t(lang, "Quartal", "Quarter").into(),
     ];
-    headers.extend(c.categories.iter().map(|cat| {
+    headers.extend(categories.iter().map(|cat| {
         format!(
             "{} {}",
             t(lang, "Zeilen", "rows"),
@@ -445,45 +594,54 @@ fn sources_sheet(
         "Status".into(),
         t(lang, "Grund", "Reason").into(),
     ]);
+    widths.allow(0, 255.0);
     for (i, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, h, &f.header)?;
+        widths.header(&mut ws, 0, i as u16, h, &header)?;
     }
+    let base = (5 + categories.len()) as u16;
     let mut r = 1u32;
-    for s in &c.sources {
-        let rep = &s.outcome.report;
-        ws.write_string(r, 0, s.path())?;
-        ws.write_string(r, 1, rep.sha256.clone().unwrap_or_default())?;
-        ws.write_string(r, 2, rep.provider.clone().unwrap_or_default())?;
-        if let Some(y) = rep.year {
-            ws.write_number(r, 3, f64::from(y))?;
+    for l in lines {
+        let mut text = |ws: &mut Worksheet, col: u16, v: &str| -> Result<(), WriteError> {
+            if !v.is_empty() {
+                ws.write_string(r, col, v)?;
+                widths.fit(col, v);
+            }
+            Ok(())
+        };
+        let path = match l.status {
+            None => t(lang, "(keine Meldung)", "(no submission)"),
+            Some(_) => l.path.as_str(),
+        };
+        text(&mut ws, 0, path)?;
+        text(&mut ws, 1, l.sha256.as_deref().unwrap_or_default())?;
+        text(&mut ws, 2, l.provider.as_deref().unwrap_or_default())?;
+        text(&mut ws, base + 2, source_status_label(lang, l.status))?;
+        text(&mut ws, base + 3, l.reason.as_deref().unwrap_or_default())?;
+        let mut number = |ws: &mut Worksheet, col: u16, v: f64| -> Result<(), WriteError> {
+            ws.write_number(r, col, v)?;
+            widths.fit(col, &v.to_string());
+            Ok(())
+        };
+        if let Some(y) = l.year {
+            number(&mut ws, 3, f64::from(y))?;
         }
-        if let Some(q) = rep.quarter {
-            ws.write_number(r, 4, f64::from(q))?;
+        if let Some(q) = l.quarter {
+            number(&mut ws, 4, f64::from(q))?;
         }
-        let rows = s.rows();
-        for (i, cat) in c.categories.iter().enumerate() {
-            let sheet_rows = rows.get(cat).copied().unwrap_or(0);
-            ws.write_number(r, (5 + i) as u16, sheet_rows as f64)?;
+        if l.status.is_some() {
+            for (i, cat) in categories.iter().enumerate() {
+                let n = l.rows.get(cat).copied().unwrap_or(0);
+                number(&mut ws, (5 + i) as u16, n as f64)?;
+            }
+            number(&mut ws, base, l.errors as f64)?;
+            number(&mut ws, base + 1, l.warnings as f64)?;
         }
-        let base = (5 + c.categories.len()) as u16;
-        ws.write_number(r, base, rep.summary.errors as f64)?;
-        ws.write_number(r, base + 1, rep.summary.warnings as f64)?;
-        ws.write_string(r, base + 2, status_label(lang, s.status))?;
-        ws.write_string(r, base + 3, s.reason.clone().unwrap_or_default())?;
-        r += 1;
-    }
-    for (p, y, q) in &c.missing {
-        ws.write_string(r, 0, t(lang, "(keine Meldung)", "(no submission)"))?;
-        ws.write_string(r, 2, p)?;
-        ws.write_number(r, 3, f64::from(*y))?;
-        ws.write_number(r, 4, f64::from(*q))?;
-        let base = (5 + c.categories.len()) as u16;
-        ws.write_string(r, base + 2, t(lang, "fehlt", "missing"))?;
         r += 1;
     }
     ws.autofilter(0, 0, r.saturating_sub(1), (headers.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 0)?;
-    ws.set_column_width(0, 40)?;
-    ws.set_column_width(1, 20)?;
+    widths.apply(&mut ws, 8.0, 80.0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     Ok(ws)
 }

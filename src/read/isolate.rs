@@ -33,6 +33,11 @@ pub struct Isolation {
 pub struct AnnotateTarget {
     pub out: std::path::PathBuf,
     pub check_date: chrono::NaiveDate,
+    /// `--force`: an existing file at `out` may be replaced.
+    pub replace: bool,
+    /// Found in a folder scan: no copy of a file that turns out to be one of
+    /// our own outputs (it is left out of the run).
+    pub only_submissions: bool,
 }
 
 /// Checks one file, in a child process when isolation is enabled.
@@ -122,6 +127,12 @@ fn run_child(
             .arg(&t.out)
             .arg("--check-date")
             .arg(t.check_date.to_string());
+        if t.replace {
+            cmd.arg("--force");
+        }
+        if t.only_submissions {
+            cmd.arg("--only-submissions");
+        }
     }
     cmd.arg(path)
         .stdin(Stdio::null())
@@ -276,6 +287,9 @@ fn annotate_readable(
     if !outcome.readable {
         return;
     }
+    if t.only_submissions && outcome.nature != crate::pipeline::Nature::Spreadsheet {
+        return;
+    }
     let req = crate::render::annotate::AnnotateRequest {
         input: path,
         report: &outcome.report,
@@ -286,11 +300,11 @@ fn annotate_readable(
         formats,
     };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::render::annotate::write(&req, cfg, &t.out)
+        crate::render::annotate::write(&req, cfg, &t.out, t.replace)
     }));
     outcome.annotated = match result {
         Ok(Ok(())) => Some(Ok(t.out.display().to_string())),
-        Ok(Err(e)) => Some(Err(e.to_string())),
+        Ok(Err(e)) => Some(Err(e.message(lang))),
         Err(_) => Some(Err(
             "die kommentierte Kopie konnte nicht erzeugt werden".into()
         )),

@@ -72,6 +72,9 @@ pub enum ReadError {
     Limit { detail: String, limit: &'static str },
     #[error("empty: {0}")]
     Empty(String),
+    /// Not a spreadsheet at all (a Word document, a PDF, a CSV text).
+    #[error("{}", .0.describe(crate::i18n::Lang::De))]
+    NotSpreadsheet(sniff::NotSpreadsheet),
 }
 
 enum Inner<RS: Read + Seek> {

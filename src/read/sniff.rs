@@ -4,7 +4,10 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::Limits;
+use crate::i18n::{t, Lang};
 use crate::read::ReadError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,144 @@ const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// File extensions we look for when walking a folder.
 pub const EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
+/// Whether the first bytes are those of a container a workbook can live in
+/// (zip or OLE): such a file is checked whatever its name.
+pub fn container_magic(head: &[u8]) -> bool {
+    head.starts_with(&CFB_MAGIC)
+        || head.starts_with(b"PK\x03\x04")
+        || head.starts_with(b"PK\x05\x06")
+        || head.starts_with(b"PK\x07\x08")
+}
+
+/// A workbook this tool wrote, recognised by the custom document property
+/// [`OwnOutput::PROPERTY`] that every workbook we write carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnOutput {
+    AnnotatedCopy,
+    DistrictWorkbook,
+    ControllingWorkbook,
+    Template,
+}
+
+impl OwnOutput {
+    /// The name of the custom document property (File → Properties → Custom in Excel).
+    pub const PROPERTY: &'static str = "sozialraum-Art";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnOutput::AnnotatedCopy => "kommentierte-Kopie",
+            OwnOutput::DistrictWorkbook => "Kreis-Arbeitsmappe",
+            OwnOutput::ControllingWorkbook => "Controlling-Arbeitsmappe",
+            OwnOutput::Template => "Meldungsvorlage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OwnOutput> {
+        [
+            OwnOutput::AnnotatedCopy,
+            OwnOutput::DistrictWorkbook,
+            OwnOutput::ControllingWorkbook,
+            OwnOutput::Template,
+        ]
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            OwnOutput::AnnotatedCopy => t(
+                lang,
+                "kommentierte Kopie mit Prüfbericht",
+                "annotated copy with check report",
+            ),
+            OwnOutput::DistrictWorkbook => t(lang, "Kreis-Arbeitsmappe", "district workbook"),
+            OwnOutput::ControllingWorkbook => {
+                t(lang, "Controlling-Arbeitsmappe", "controlling workbook")
+            }
+            OwnOutput::Template => t(lang, "Meldungsvorlage", "submission template"),
+        }
+    }
+}
+
+/// What a file is when it is no spreadsheet at all: named, not reported as damage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotSpreadsheet {
+    Word,
+    PowerPoint,
+    Pdf,
+    Markup,
+    Text,
+    Zip,
+    Ole,
+    Unknown,
+}
+
+impl NotSpreadsheet {
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match self {
+            NotSpreadsheet::Word => t(
+                lang,
+                "ein Word-Dokument, keine Tabelle",
+                "a Word document, not a spreadsheet",
+            ),
+            NotSpreadsheet::PowerPoint => t(
+                lang,
+                "eine PowerPoint-Präsentation, keine Tabelle",
+                "a PowerPoint presentation, not a spreadsheet",
+            ),
+            NotSpreadsheet::Pdf => t(
+                lang,
+                "eine PDF-Datei, keine Tabelle",
+                "a PDF file, not a spreadsheet",
+            ),
+            NotSpreadsheet::Markup => t(
+                lang,
+                "eine XML/HTML-Datei, keine Excel-Arbeitsmappe",
+                "an XML/HTML file, not an Excel workbook",
+            ),
+            NotSpreadsheet::Text => t(
+                lang,
+                "eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe",
+                "a text file (e.g. CSV), not an Excel workbook",
+            ),
+            NotSpreadsheet::Zip => t(
+                lang,
+                "ein ZIP-Archiv ohne Arbeitsmappe",
+                "a zip archive without a workbook",
+            ),
+            NotSpreadsheet::Ole => t(
+                lang,
+                "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei",
+                "an OLE container without a workbook (e.g. a Word document), not an Excel file",
+            ),
+            NotSpreadsheet::Unknown => t(
+                lang,
+                "kein bekanntes Tabellenformat (xlsx, xlsm, xlsb, xls, ods)",
+                "no known spreadsheet format (xlsx, xlsm, xlsb, xls, ods)",
+            ),
+        }
+    }
+
+    /// What the first bytes of a file that is neither zip nor OLE say it is.
+    pub fn of_head(head: &[u8]) -> NotSpreadsheet {
+        if head.starts_with(b"%PDF") {
+            NotSpreadsheet::Pdf
+        } else if head.starts_with(b"<?xml") || head.starts_with(b"<") {
+            NotSpreadsheet::Markup
+        } else if !head.is_empty()
+            && head.iter().all(|b| {
+                b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b','
+            })
+        {
+            NotSpreadsheet::Text
+        } else {
+            NotSpreadsheet::Unknown
+        }
+    }
+}
+
 /// What sniffing found: the format, and damage that did not stop reading
 /// (reported as a warning).
 #[derive(Debug, Clone)]
@@ -44,6 +185,8 @@ pub struct Sniffed {
     /// Unpacked bytes of the zip parts `verify_parts` inflates and parses
     /// (as declared; 0 for an OLE file).
     pub verify_bytes: u64,
+    /// Written by this tool (its document property says which kind).
+    pub own: Option<OwnOutput>,
 }
 
 /// How much of a zip container to verify.
@@ -92,6 +235,7 @@ pub fn sniff_to<R: Read + Seek>(
             format,
             damage,
             uncalculated: false,
+            own: None,
         });
     }
     if magic.starts_with(b"PK\x03\x04")
@@ -100,7 +244,12 @@ pub fn sniff_to<R: Read + Seek>(
     {
         return zip_kind(reader, limits, depth);
     }
-    Err(ReadError::Unreadable(describe_other(&magic[..n])))
+    match old_excel(&magic[..n]) {
+        Some(detail) => Err(ReadError::Unreadable(detail)),
+        None => Err(ReadError::NotSpreadsheet(NotSpreadsheet::of_head(
+            &magic[..n],
+        ))),
+    }
 }
 
 fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> usize {
@@ -114,25 +263,14 @@ fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> usize {
     filled
 }
 
-fn describe_other(magic: &[u8]) -> String {
+fn old_excel(magic: &[u8]) -> Option<String> {
     // BIFF2–BIFF4 worksheets start with a BOF record: 09 00 / 09 02 / 09 04, length 4–16.
     if let [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] = magic {
         if (4..=16).contains(len) {
-            return "eine sehr alte Excel-Datei (Excel 2.x–4.0), die nicht unterstützt wird; bitte als .xlsx speichern".into();
+            return Some("eine sehr alte Excel-Datei (Excel 2.x–4.0), die nicht unterstützt wird; bitte als .xlsx speichern".into());
         }
     }
-    if magic.starts_with(b"%PDF") {
-        "eine PDF-Datei, keine Tabelle".into()
-    } else if magic.starts_with(b"<?xml") || magic.starts_with(b"<") {
-        "eine XML/HTML-Datei, keine Excel-Arbeitsmappe".into()
-    } else if magic
-        .iter()
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || *b == b';' || *b == b',')
-    {
-        "eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe".into()
-    } else {
-        "kein bekanntes Tabellenformat (xlsx, xlsm, xlsb, xls, ods)".into()
-    }
+    None
 }
 
 /// A CFB (OLE) container is an `.xls` or an encrypted OOXML file. The
@@ -159,20 +297,19 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), Rea
     }
     // A Word or PowerPoint document may embed a workbook; it is still not one.
     for (stream, what) in [
-        ("WordDocument", "ein Word-Dokument"),
-        ("PowerPoint Document", "eine PowerPoint-Präsentation"),
+        ("WordDocument", NotSpreadsheet::Word),
+        ("PowerPoint Document", NotSpreadsheet::PowerPoint),
     ] {
         if has(&utf16(stream)) {
-            return Err(ReadError::Unreadable(format!("{what}, keine Excel-Datei")));
+            return Err(ReadError::NotSpreadsheet(what));
         }
     }
     // The structure first: a looping or overlapping sector chain never reaches calamine.
     match crate::read::cfb_check::validate(&buf) {
         Ok(()) => Ok((Format::Xls, crate::read::cfb_check::damage(&buf))),
-        Err(reason) if reason.contains("kein Workbook-Strom") => Err(ReadError::Unreadable(
-            "ein OLE-Container ohne Arbeitsmappe (z. B. ein Word-Dokument), keine Excel-Datei"
-                .into(),
-        )),
+        Err(reason) if reason.contains("kein Workbook-Strom") => {
+            Err(ReadError::NotSpreadsheet(NotSpreadsheet::Ole))
+        }
         Err(reason) => Err(ReadError::Unreadable(reason)),
     }
 }
@@ -266,16 +403,16 @@ fn zip_kind<R: Read + Seek>(
         Format::Ods
     } else if ends("workbook.bin") {
         Format::Xlsb
-    } else if ends("workbook.xml") || has("[Content_Types].xml") {
+    } else if ends("workbook.xml") {
         Format::Xlsx
-    } else if has("word/document.xml") {
-        return Err(ReadError::Unreadable(
-            "ein Word-Dokument, keine Tabelle".into(),
-        ));
+    } else if ends("word/document.xml") {
+        return Err(ReadError::NotSpreadsheet(NotSpreadsheet::Word));
+    } else if ends("ppt/presentation.xml") {
+        return Err(ReadError::NotSpreadsheet(NotSpreadsheet::PowerPoint));
+    } else if has("[Content_Types].xml") {
+        Format::Xlsx
     } else {
-        return Err(ReadError::Unreadable(
-            "ein ZIP-Archiv ohne Arbeitsmappe".into(),
-        ));
+        return Err(ReadError::NotSpreadsheet(NotSpreadsheet::Zip));
     };
     if let Some(size) = shared_strings_size {
         check_shared_strings(&mut archive, size)?;
@@ -285,11 +422,13 @@ fn zip_kind<R: Read + Seek>(
         Depth::Container => Vec::new(),
     };
     let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
+    let own = own_output(&mut archive);
     Ok(Sniffed {
         format,
         damage,
         uncalculated,
         verify_bytes,
+        own,
     })
 }
 
@@ -351,4 +490,50 @@ fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
         return false;
     }
     text.contains("fullCalcOnLoad=\"1\"") || text.contains("fullCalcOnLoad=\"true\"")
+}
+
+/// The kind of our own output the file at `path` is: a look at its zip
+/// directory and one small part, bounded, for decisions before the guarded check.
+pub fn own_output_of_file(path: &std::path::Path) -> Option<OwnOutput> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut magic = [0u8; 4];
+    file.read_exact(&mut magic).ok()?;
+    if &magic != b"PK\x03\x04" {
+        return None;
+    }
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    own_output(&mut zip)
+}
+
+/// The kind of workbook this tool wrote, from `docProps/custom.xml`
+/// (`None` for every workbook someone else wrote).
+pub fn own_output<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Option<OwnOutput> {
+    use quick_xml::events::Event;
+    let entry = archive.by_name("docProps/custom.xml").ok()?;
+    let mut xml = String::new();
+    entry.take(64 << 10).read_to_string(&mut xml).ok()?;
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut in_ours = false;
+    let mut in_value = false;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) if e.local_name().as_ref() == "property" => {
+                in_ours = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.local_name().as_ref() == "name")
+                    .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+                    .is_some_and(|v| v == OwnOutput::PROPERTY);
+            }
+            Event::End(e) if e.local_name().as_ref() == "property" => in_ours = false,
+            Event::Start(e) if in_ours && e.local_name().as_ref() == "lpwstr" => in_value = true,
+            Event::Text(text) if in_value => {
+                let value = text.xml_content(quick_xml::XmlVersion::Implicit1_0);
+                return OwnOutput::parse(&value);
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }

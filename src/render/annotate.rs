@@ -15,6 +15,7 @@ use crate::coerce;
 use crate::config::Config;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{severity_word, t, Lang};
+use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};
 
@@ -64,7 +65,7 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let title = format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name);
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::AnnotatedCopy));
 
     let mut names = SheetNames::new();
     let report_name = names.reserve(t(lang, "Prüfbericht", "Check report"));
@@ -107,10 +108,15 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
 }
 
 /// Writes the annotated workbook to `out` (temporary file + rename).
-pub fn write(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<(), WriteError> {
+pub fn write(
+    req: &AnnotateRequest,
+    cfg: &Config,
+    out: &Path,
+    replace: bool,
+) -> Result<(), WriteError> {
     xlsx::refuse_overwrite(out, &[req.input.to_path_buf()])?;
     let mut wb = build(req, cfg)?;
-    xlsx::save_atomic(&mut wb, out)
+    xlsx::save_atomic(&mut wb, out, replace)
 }
 
 fn open_input(path: &Path, cfg: &Config) -> Option<InputWorkbook<BufReader<File>>> {

@@ -81,14 +81,13 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
         render_finding(out, f, lang, style);
     }
     let s = &r.summary;
+    use crate::finding::Severity;
+    use crate::i18n::count;
     let mut line = format!(
-        "  {} {}, {} {}, {} {}",
-        s.errors,
-        t(lang, "Fehler", "errors"),
-        s.warnings,
-        t(lang, "Warnungen", "warnings"),
-        s.infos,
-        t(lang, "Hinweise", "infos"),
+        "  {}, {}, {}",
+        count(lang, s.errors, Severity::Error),
+        count(lang, s.warnings, Severity::Warning),
+        count(lang, s.infos, Severity::Info),
     );
     if hidden_infos > 0 {
         line.push_str(t(lang, " (Hinweise zeigt --all)", " (--all shows infos)"));

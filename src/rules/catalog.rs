@@ -93,6 +93,26 @@ codes! {
         en: "The file is a budget plan (sheet \"{sheet}\"), not a quarterly submission.",
         hint_de: "Budgetpläne prüft `sozialraum audit --budget DATEI`.",
         hint_en: "Budget plans are checked by `sozialraum audit --budget FILE`.";
+    /// Die Datei wurde von `sozialraum` selbst geschrieben (Kreis- oder Controlling-Arbeitsmappe, erkannt an
+    /// der Dokumenteigenschaft `sozialraum-Art`); sie ist keine Meldung und wird nicht als solche gelesen.
+    /// In einem durchsuchten Ordner wird sie übersprungen und genannt.
+    /// English: the file was written by `sozialraum` itself (district or controlling workbook, recognised by
+    /// the document property `sozialraum-Art`); it is not a submission and is not read as one.
+    FileOwnOutput = "FILE-OWN-OUTPUT", File, Info,
+        de: "Die Datei ist eine von sozialraum geschriebene {reading}, keine Meldung; sie wird nicht ausgewertet.",
+        en: "The file is a {reading} written by sozialraum, not a submission; it is not evaluated.",
+        hint_de: "Kreis-Arbeitsmappen wertet `sozialraum audit` aus.",
+        hint_en: "District workbooks are read by `sozialraum audit`.";
+    /// Die Datei ist eine kommentierte Kopie (`check --annotate`); ihr Blatt mit dem Prüfbericht wird nicht
+    /// geprüft, die übrigen Blätter wie eine Meldung. In einem durchsuchten Ordner wird sie übersprungen,
+    /// damit keine Meldung doppelt zählt.
+    /// English: the file is an annotated copy (`check --annotate`); its check-report sheet is not checked, the
+    /// other sheets are checked as a submission. In a scanned folder it is skipped so that nothing counts twice.
+    FileAnnotatedCopy = "FILE-ANNOTATED-COPY", File, Info,
+        de: "Die Datei ist eine kommentierte Kopie; das Blatt „{sheet}“ (Prüfbericht) wird nicht geprüft.",
+        en: "The file is an annotated copy; the sheet \"{sheet}\" (check report) is not checked.",
+        hint_de: "",
+        hint_en: "";
     /// Ein Pflichtblatt (`Deckblatt`, `Fallarbeit`, `Milieuarbeit`, `Strukturarbeit`) fehlt.
     /// English: a required sheet is missing.
     SheetMissing = "SHEET-MISSING", Sheet, Error,
@@ -181,15 +201,19 @@ codes! {
         en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
         hint_de: "",
         hint_en: "";
-    /// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?).
-    /// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?).
+    /// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?;
+    /// ein Datum ohne Jahr wie `1.4.` im Berichtsjahr des Deckblatts).
+    /// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?;
+    /// a date without a year such as `1.4.` in the cover's reporting year).
     TypeAmbiguous = "TYPE-AMBIGUOUS", Type, Warning,
         de: "„{value}“ ist mehrdeutig und wurde als {reading} gelesen.",
         en: "\"{value}\" is ambiguous and was read as {reading}.",
         hint_de: "Bitte eindeutig schreiben, z. B. als Zahl statt als Text oder mit Komma als Dezimalzeichen.",
         hint_en: "Write it unambiguously, e.g. as a number instead of text or with a decimal comma.";
-    /// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text, Datum als Text oder Seriennummer).
-    /// English: a value was read from another representation (number as text, date as text or serial number).
+    /// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text wie `1.450,-` oder `€ 608,00`, Stunden mit Einheit
+    /// wie `10 Std.`, Datum als Text oder Seriennummer, Hilfeart mit Gesetzesname wie `§ 31 SGB VIII`).
+    /// English: a value was read from another representation (number as text such as `1.450,-` or `€ 608,00`, hours with a
+    /// unit such as `10 Std.`, date as text or serial number, help type with the law's name such as `§ 31 SGB VIII`).
     TypeConverted = "TYPE-CONVERTED", Type, Info,
         de: "„{value}“ wurde als {reading} gelesen.",
         en: "\"{value}\" was read as {reading}.",
@@ -319,15 +343,15 @@ codes! {
     /// Eine Summenzeile stimmt nicht mit der Summe der Datenzeilen darüber überein.
     /// English: a totals row does not equal the sum of the data rows above it.
     TotalRow = "TOTAL-ROW", Total, Error,
-        de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}).",
-        en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}).",
+        de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}){note}.",
+        en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}){note}.",
         hint_de: "Summe über alle Datenzeilen oberhalb der Summenzeile.",
         hint_en: "The sum over all data rows above the totals row.";
     /// Ein Betrag im Blatt `Summen` stimmt nicht mit den Daten überein (Abweichung über 0,005 €).
     /// English: an amount in the `Summen` sheet does not match the data (difference above 0.005 €).
     TotalSheet = "TOTAL-SHEET", Total, Error,
-        de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €).",
-        en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €).",
+        de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €){note}.",
+        en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €){note}.",
         hint_de: "Die Summen werden aus den Datenzeilen der Blätter gebildet (ohne Summenzeilen).",
         hint_en: "Totals are formed from the sheets' data rows (without totals rows).";
     /// Ein Fall liegt außerhalb der Sozialräume des Trägers, ohne dass `Abweichende Zuständigkeit` = ja gesetzt ist.
@@ -686,6 +710,45 @@ impl FindingBuilder {
             hint: if hint.is_empty() { None } else { Some(hint) },
             path: None,
         }
+    }
+}
+
+/// The `{note}` of a totals difference: the data cells holding a formula
+/// without a result, which the sum could not count (empty when there are none).
+pub fn no_result_note(n: &crate::rules::table::NoResult, lang: Lang) -> String {
+    use crate::i18n::t;
+    if n.count == 0 {
+        return String::new();
+    }
+    let mut cells = n.first.join(", ");
+    let more = n.count.saturating_sub(n.first.len() as u64);
+    if more > 0 {
+        cells.push_str(&format!(
+            "{} {more} {}",
+            t(lang, " und", " and"),
+            t(lang, "weitere", "more")
+        ));
+    }
+    if n.count == 1 {
+        format!(
+            "{} {cells}{}",
+            t(lang, "; enthält", "; includes"),
+            t(
+                lang,
+                ", eine Formel ohne Ergebnis (nicht mitgezählt)",
+                ", a formula without a result (not counted)"
+            )
+        )
+    } else {
+        format!(
+            "{} {cells}{}",
+            t(lang, "; enthält", "; includes"),
+            t(
+                lang,
+                ", Formeln ohne Ergebnis (nicht mitgezählt)",
+                ", formulas without a result (not counted)"
+            )
+        )
     }
 }
 

@@ -35,7 +35,7 @@ impl CellValue {
 pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &Raw) -> CellValue {
     let title = col.title();
     let def = &col.def;
-    let coerced = coerce::coerce(raw, def.ty, ctx.is_1904, ctx.lang);
+    let coerced = coerce::coerce_in(raw, def.ty, ctx.is_1904, ctx.cover.year, ctx.lang);
     let value = match coerced {
         Coerced::Empty => {
             if def.required {
@@ -113,10 +113,11 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
 fn privacy_suspect(ctx: &Ctx, text: &str, is_key: bool) -> Option<&'static str> {
     let year = ctx.cover.year;
     let min = ctx.cfg.privacy.birth_date_min_years;
+    let patterns = &ctx.cfg.privacy_patterns;
     if is_key {
-        privacy::suspect_key(text, year, min, ctx.lang)
+        privacy::suspect_key(patterns, text, year, min, ctx.lang)
     } else {
-        privacy::suspect_text(text, year, min, ctx.lang)
+        privacy::suspect_text(patterns, text, year, min, ctx.lang)
     }
 }
 
@@ -258,7 +259,22 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
             }
         }
         Some(EnumSet::HelpType) => match ctx.cfg.help_type(&text) {
-            Some(HelpMatch::Allowed(h)) => CellValue::Ok(Value::Text(h.name.clone())),
+            Some(HelpMatch::Allowed(h)) => {
+                if ctx.cfg.help_type_as_written(&text).is_none() {
+                    let reading = format!(
+                        "{} ({})",
+                        h.name,
+                        crate::i18n::t(ctx.lang, "ohne Gesetzesname", "without the law's name")
+                    );
+                    let f = ctx
+                        .at(Code::TypeConverted, sheet, pos, title)
+                        .value(text)
+                        .arg("reading", reading)
+                        .build();
+                    ctx.push(f);
+                }
+                CellValue::Ok(Value::Text(h.name.clone()))
+            }
             Some(HelpMatch::Excluded(h)) => {
                 let f = ctx
                     .at(Code::EnumExcluded, sheet, pos, title)
@@ -313,7 +329,15 @@ fn check_number(
         }
     }
     let lang = ctx.lang;
-    let show = |x: Decimal| coerce::show_dec(x, lang);
+    let money = def.ty == FieldType::Money;
+    // Amounts are shown as money (`-120,00 €`), other numbers as they are.
+    let show = |x: Decimal| {
+        if money {
+            format!("{} €", coerce::show_money(x, lang))
+        } else {
+            coerce::show_dec(x, lang)
+        }
+    };
     let out = def.minimum.is_some_and(|m| d < m)
         || def.exclusive_minimum.is_some_and(|m| d <= m)
         || def.maximum.is_some_and(|m| d > m);
@@ -326,7 +350,6 @@ fn check_number(
         .into_iter()
         .flatten()
         .collect();
-        let money = def.ty == FieldType::Money;
         let f = ctx
             .at(Code::RangeNumber, sheet, pos, title)
             .value(coerce::machine(d, money))

@@ -10,9 +10,9 @@ use crate::config::{DateBound, Sheet};
 use crate::finding::CellPos;
 use crate::locate::{self, FormField};
 use crate::read::RawCell;
-use crate::rules::catalog::{Code, FindingBuilder};
+use crate::rules::catalog::{no_result_note, Code, FindingBuilder};
 use crate::rules::field::{check_cell, CellValue};
-use crate::rules::table::TableResult;
+use crate::rules::table::{NoResult, TableResult};
 use crate::rules::Ctx;
 
 fn check_fields(
@@ -233,17 +233,28 @@ pub fn check_sums(
     tables: &HashMap<String, TableResult>,
 ) {
     let fields = check_fields(ctx, sheet, name, rows);
+    let stated = |idx: &usize| match fields.get(idx) {
+        Some((_, CellValue::Ok(v))) => v.as_dec(),
+        _ => None,
+    };
+    let tolerance = Decimal::new(5, 3);
     for (idx, parts) in &sheet.sums {
-        let Some((field, CellValue::Ok(v))) = fields.get(idx) else {
+        let Some((field, _)) = fields.get(idx) else {
             continue;
         };
-        let Some(stated) = v.as_dec() else { continue };
+        let Some(stated_total) = stated(idx) else {
+            continue;
+        };
         let mut sum = Decimal::ZERO;
         let mut complete = true;
+        let mut no_result = NoResult::default();
         for (table, col) in parts {
             match tables.get(table) {
                 Some(t) if t.found.get(*col).copied().unwrap_or(false) => {
-                    sum += t.sums.get(*col).copied().unwrap_or_default()
+                    sum += t.sums.get(*col).copied().unwrap_or_default();
+                    if let Some(n) = t.no_result.get(*col) {
+                        no_result.extend(&n.on_sheet(&t.sheet));
+                    }
                 }
                 _ => complete = false,
             }
@@ -251,8 +262,26 @@ pub fn check_sums(
         if !complete {
             continue;
         }
+        // One cause, one finding: a total that adds up the lines above it on
+        // this sheet is right; a difference to the data sits in those lines.
+        if parts.len() > 1 {
+            let lines: Option<Decimal> = parts
+                .iter()
+                .map(|part| {
+                    sheet
+                        .sums
+                        .iter()
+                        .find(|(_, p)| p.len() == 1 && p.first() == Some(part))
+                        .and_then(|(j, _)| stated(j))
+                })
+                .sum();
+            if lines.is_some_and(|l| (stated_total - l).abs() <= tolerance) {
+                continue;
+            }
+        }
+        let stated = stated_total;
         let diff = stated - sum;
-        if diff.abs() > Decimal::new(5, 3) {
+        if diff.abs() > tolerance {
             let title = sheet
                 .columns
                 .get(*idx)
@@ -265,6 +294,7 @@ pub fn check_sums(
                 .arg("value", coerce::show_money(stated, lang))
                 .arg("expected", coerce::show_money(sum, lang))
                 .arg("difference", coerce::show_money(diff, lang))
+                .arg("note", no_result_note(&no_result, lang))
                 .build();
             ctx.push(f);
         }

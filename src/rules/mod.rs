@@ -73,6 +73,8 @@ pub struct Ctx<'a> {
     pub cover: Cover,
     pub is_1904: bool,
     pub findings: Vec<Finding>,
+    /// The file was written by this tool (its document property says so).
+    pub own: Option<crate::read::sniff::OwnOutput>,
 }
 
 impl<'a> Ctx<'a> {
@@ -83,6 +85,7 @@ impl<'a> Ctx<'a> {
             cover: Cover::default(),
             is_1904: false,
             findings: Vec::new(),
+            own: None,
         }
     }
 

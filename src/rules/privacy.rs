@@ -2,65 +2,66 @@
 //! is never repeated: findings of rule `privacy` carry no value.
 
 use chrono::Datelike;
-use regex::Regex;
-use std::sync::OnceLock;
 
 use crate::coerce::date;
+use crate::config::privacy::PrivacyPatterns;
 use crate::i18n::{t, Lang};
 
-fn patterns() -> &'static [Regex; 4] {
-    static P: OnceLock<[Regex; 4]> = OnceLock::new();
-    P.get_or_init(|| {
-        let r = |s: &str| {
-            Regex::new(s).unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
-        };
-        [
-            r(r"(?i)\b(geb\.|geboren|geburtsdatum|geb\.-datum|geburtstag)"),
-            r(r"\b(Herr|Frau|Hr\.|Fr\.|Familie|Fam\.|Kind|Mutter|Vater)\s+[A-ZÄÖÜ][a-zäöüß]+"),
-            r(r"\b(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})\b"),
-            r(r"(?i)\b(name|vorname|nachname)\s*:"),
-        ]
-    })
-}
+/// Forms of address: whatever capitalised word follows is a surname
+/// (`Frau Yilmaz`, `Herr Dr. Kowalski`).
+const TITLES: [&str; 6] = ["Herr", "Herrn", "Frau", "Hr.", "Hrn.", "Fr."];
 
-/// Why a free text looks like personal data, or `None`.
-pub fn suspect_text(
-    text: &str,
-    report_year: Option<i32>,
-    min_years: i32,
-    lang: Lang,
-) -> Option<&'static str> {
-    let [birth_word, person, full_date, name_label] = patterns();
-    if birth_word.is_match(text) {
-        return Some(t(lang, "Geburtsangabe", "birth data"));
-    }
-    if name_label.is_match(text) {
-        return Some(t(lang, "Namensangabe", "a name"));
-    }
-    if let Some(m) = person.find(text) {
-        let follower = m.as_str().split_whitespace().nth(1).unwrap_or("");
-        if !COMMON_NOUNS.contains(&follower) {
-            return Some(t(lang, "vermutlich ein Name", "probably a name"));
-        }
-    }
-    if let Some(year) = report_year {
-        for caps in full_date.find_iter(text) {
-            if let Some((d, _)) = date::parse_text(caps.as_str()) {
-                if d.year() <= year - min_years {
-                    return Some(t(
-                        lang,
-                        "vermutlich ein Geburtsdatum",
-                        "probably a birth date",
-                    ));
-                }
-            }
-        }
-    }
-    None
-}
+/// Academic titles between a form of address and the name.
+const ACADEMIC: [&str; 3] = ["Dr.", "Prof.", "Dipl."];
 
-/// Capitalised words that follow "Familie", "Kind" … without being a name.
-const COMMON_NOUNS: [&str; 12] = [
+/// Relation words: a first name after them (`Kind: Lea`), or a capitalised
+/// word that is no common noun (`Mutter Krüger`), is a name.
+const RELATIONS: [&str; 40] = [
+    "Mutter",
+    "Vater",
+    "Kind",
+    "Sohn",
+    "Tochter",
+    "Oma",
+    "Opa",
+    "Großmutter",
+    "Großvater",
+    "Grossmutter",
+    "Grossvater",
+    "Bruder",
+    "Schwester",
+    "Halbbruder",
+    "Halbschwester",
+    "Onkel",
+    "Tante",
+    "Stiefvater",
+    "Stiefmutter",
+    "Pflegemutter",
+    "Pflegevater",
+    "Kindesmutter",
+    "Kindesvater",
+    "KM",
+    "KV",
+    "Familie",
+    "Fam.",
+    "Eltern",
+    "Klient",
+    "Klientin",
+    "Jugendliche",
+    "Jugendlicher",
+    "Enkel",
+    "Enkelin",
+    "Partner",
+    "Partnerin",
+    "Lebensgefährte",
+    "Lebensgefährtin",
+    "Freund",
+    "Freundin",
+];
+
+/// Capitalised words that follow a relation word without being a name
+/// (`Familie Umzug nach Achim`, `Mutter Termin abgesagt`).
+const COMMON_NOUNS: [&str; 64] = [
     "Umzug",
     "Hilfe",
     "Schule",
@@ -73,18 +74,231 @@ const COMMON_NOUNS: [&str; 12] = [
     "Beratung",
     "Bedarf",
     "Hilfeplan",
+    "Termin",
+    "Gespräch",
+    "Kontakt",
+    "Besuch",
+    "Arzt",
+    "Ärztin",
+    "Klinik",
+    "Therapie",
+    "Sorgerecht",
+    "Umgang",
+    "Obhut",
+    "Inobhutnahme",
+    "Elternteil",
+    "Hausbesuch",
+    "Haushalt",
+    "Arbeit",
+    "Ausbildung",
+    "Praktikum",
+    "Kindergarten",
+    "Hort",
+    "Verein",
+    "Sport",
+    "Freizeit",
+    "Ferien",
+    "Urlaub",
+    "Gericht",
+    "Polizei",
+    "Jobcenter",
+    "Antrag",
+    "Diagnose",
+    "Kinderarzt",
+    "Frauenhaus",
+    "Absprache",
+    "Rückmeldung",
+    "Wohnort",
+    "Landkreis",
+    "Stadt",
+    "Gemeinde",
+    "Einrichtung",
+    "Nachricht",
+    "Info",
+    "Anruf",
+    "Absage",
+    "Zusage",
+    "Ende",
+    "Beginn",
+    "Kosten",
+    "Stunden",
+    "Alltag",
+    "Pflege",
+    "Situation",
+    "Lage",
 ];
 
-/// A case key field holding something that is not a key but a person's name
-/// or a date.
-pub fn suspect_key(
+/// Endings of German nouns; a word ending so after a relation word is taken
+/// for a noun (`Vater Sorgerecht übertragen`), not a name.
+const NOUN_ENDINGS: [&str; 26] = [
+    "ung",
+    "heit",
+    "keit",
+    "schaft",
+    "tion",
+    "nis",
+    "tät",
+    "ment",
+    "chen",
+    "gespräch",
+    "termin",
+    "plan",
+    "recht",
+    "amt",
+    "hilfe",
+    "schule",
+    "gruppe",
+    "kurs",
+    "zentrum",
+    "stelle",
+    "antrag",
+    "bericht",
+    "besuch",
+    "kontakt",
+    "arbeit",
+    "zeit",
+];
+
+/// Why a free text looks like personal data, or `None`.
+pub fn suspect_text(
+    patterns: &PrivacyPatterns,
     text: &str,
     report_year: Option<i32>,
     min_years: i32,
     lang: Lang,
 ) -> Option<&'static str> {
-    if let Some(why) = suspect_text(text, report_year, min_years, lang) {
+    if patterns.birth_word.is_match(text) {
+        return Some(t(lang, "Geburtsangabe", "birth data"));
+    }
+    if patterns.name_label.is_match(text) {
+        return Some(t(lang, "Namensangabe", "a name"));
+    }
+    if names_a_person(patterns, text) {
+        return Some(t(lang, "vermutlich ein Name", "probably a name"));
+    }
+    if let Some(year) = report_year {
+        for caps in patterns.full_date.find_iter(text) {
+            if let Some((d, _)) = date::parse_text(caps.as_str()) {
+                if d.year() <= year - min_years {
+                    return Some(t(
+                        lang,
+                        "vermutlich ein Geburtsdatum",
+                        "probably a birth date",
+                    ));
+                }
+            }
+        }
+    }
+    if patterns.extra.iter().any(|p| p.is_match(text)) {
+        return Some(t(
+            lang,
+            "ein Muster der Konfiguration",
+            "a pattern of the configuration",
+        ));
+    }
+    None
+}
+
+/// A name after a form of address or a relation word (`Frau Yilmaz`,
+/// `Mutter: Sabine Krüger`, `Vater Herr Kowalski`, `Kind: Lea`), or a first
+/// name followed by a capitalised word (`Sabine Krüger`, `Lea K.`).
+fn names_a_person(patterns: &PrivacyPatterns, text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | ';' | '(' | ')' | '/' | '"' | '„' | '“' | '”')
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, word) in words.iter().enumerate() {
+        let is_title = TITLES.contains(word);
+        if is_title || RELATIONS.contains(word) {
+            let mut addressed = is_title;
+            let mut j = i + 1;
+            while let Some(next) = words.get(j) {
+                if TITLES.contains(next) {
+                    addressed = true;
+                } else if !(RELATIONS.contains(next) || ACADEMIC.contains(next)) {
+                    break;
+                }
+                j += 1;
+            }
+            if let Some(next) = words.get(j) {
+                let candidate = bare(next);
+                if is_capitalised(candidate)
+                    && (addressed
+                        || patterns.is_first_name(candidate)
+                        || !is_common_noun(candidate))
+                {
+                    return true;
+                }
+            }
+        }
+        if patterns.is_first_name(word) {
+            if let Some(next) = words.get(i + 1) {
+                if is_capitalised(bare(next)) || is_initial(next) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn bare(word: &str) -> &str {
+    word.trim_end_matches(['.', ',', '!', '?'])
+}
+
+/// `Krüger`, `Müller-Lüdenscheidt`, `O'Neill`: a capital, then small letters.
+fn is_capitalised(word: &str) -> bool {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if !first.is_uppercase() || word.chars().count() < 2 {
+        return false;
+    }
+    let mut after_hyphen = false;
+    for c in chars {
+        let ok = c.is_lowercase() || (after_hyphen && c.is_uppercase()) || matches!(c, '-' | '\'');
+        if !ok {
+            return false;
+        }
+        after_hyphen = c == '-';
+    }
+    !after_hyphen
+}
+
+/// `K.`: a surname shortened to its initial.
+fn is_initial(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if c.is_uppercase())
+}
+
+fn is_common_noun(word: &str) -> bool {
+    if COMMON_NOUNS.contains(&word) {
+        return true;
+    }
+    let lower = word.to_lowercase();
+    let len = lower.chars().count();
+    NOUN_ENDINGS
+        .iter()
+        .any(|e| lower.ends_with(e) && len >= e.chars().count() + 3)
+}
+
+/// A case key field holding something that is not a key but a person's name
+/// or a date.
+pub fn suspect_key(
+    patterns: &PrivacyPatterns,
+    text: &str,
+    report_year: Option<i32>,
+    min_years: i32,
+    lang: Lang,
+) -> Option<&'static str> {
+    if let Some(why) = suspect_text(patterns, text, report_year, min_years, lang) {
         return Some(why);
+    }
+    if patterns.is_first_name(bare(text.trim())) {
+        return Some(t(lang, "vermutlich ein Name", "probably a name"));
     }
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
@@ -109,28 +323,87 @@ pub fn suspect_key(
 mod tests {
     use super::*;
 
+    fn patterns() -> PrivacyPatterns {
+        PrivacyPatterns::compile(&[]).unwrap()
+    }
+
     #[test]
     fn names_and_birth_dates_are_suspect() {
-        let s = |x| suspect_text(x, Some(2026), 3, Lang::De).is_some();
-        assert!(s("Kind Lena, geb. 03.04.2015"));
-        assert!(s("Familie Müller zieht um"));
-        assert!(s("Frau Yilmaz informiert"));
-        assert!(s("Treffen am 12.03.2012"));
-        assert!(s("Name: K."));
-        assert!(!s(
-            "Umzug der Familie, bestehende Hilfebeziehung fortgeführt"
-        ));
-        assert!(!s("Familie Umzug nach Achim"));
-        assert!(!s("Hilfeplan fortgeschrieben am 12.08.2026"));
-        assert!(!s("Krisenintervention im Quartal"));
+        let p = patterns();
+        let s = |x| suspect_text(&p, x, Some(2026), 3, Lang::De).is_some();
+        for suspect in [
+            "Kind Lena, geb. 03.04.2015",
+            "Familie Müller zieht um",
+            "Frau Yilmaz informiert",
+            "Treffen am 12.03.2012",
+            "Name: K.",
+            "Mutter: Sabine Krüger",
+            "Mutter:Sabine",
+            "Vater Herr Kowalski",
+            "Kind: Lea",
+            "Sabine Krüger",
+            "Gespräch mit Sabine Krüger am Montag",
+            "Termin mit Mehmet Yıldız",
+            "Lea K. wohnt jetzt bei der Oma",
+            "KM Frau Nowak",
+            "KV: Dmitri",
+            "Kindesmutter Katarzyna",
+            "Herr Dr. Schulz",
+            "Sohn Anna-Lena",
+            "Oma Müller-Lüdenscheidt betreut",
+            "Tochter (Fatima) in der Kita",
+        ] {
+            assert!(s(suspect), "{suspect}");
+        }
+        for fine in [
+            "Umzug der Familie, bestehende Hilfebeziehung fortgeführt",
+            "Familie Umzug nach Achim",
+            "Hilfeplan fortgeschrieben am 12.08.2026",
+            "Krisenintervention im Quartal",
+            "Mutter-Kind-Gruppe im Familienzentrum",
+            "Kind in Obhut genommen",
+            "Vater nimmt teil",
+            "Herr der Lage",
+            "Mutter Termin abgesagt",
+            "Vater Sorgerecht übertragen",
+            "Hilfeplangespräch mit KM und KV",
+            "Familie Beratung fortgesetzt",
+            "Kind Schulbegleitung beantragt",
+            "Sabine",
+            "Die Familie ist nach Verden gezogen",
+            "Netzwerk Frühe Hilfen",
+        ] {
+            assert!(!s(fine), "{fine}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn privacy_checks_never_panic(s in "\\PC{0,80}") {
+            let p = patterns();
+            let _ = suspect_text(&p, &s, Some(2026), 3, Lang::De);
+            let _ = suspect_key(&p, &s, Some(2026), 3, Lang::En);
+        }
+    }
+
+    #[test]
+    fn configured_patterns_are_looked_for() {
+        let p = PrivacyPatterns::compile(&[r"\bKD-\d{6}\b".into()]).unwrap();
+        assert_eq!(
+            suspect_text(&p, "Kundennr. KD-123456", None, 3, Lang::En),
+            Some("a pattern of the configuration")
+        );
+        assert_eq!(suspect_text(&p, "KD-12", None, 3, Lang::En), None);
     }
 
     #[test]
     fn keys_holding_names_are_suspect() {
-        let k = |x| suspect_key(x, Some(2026), 3, Lang::De).is_some();
+        let p = patterns();
+        let k = |x| suspect_key(&p, x, Some(2026), 3, Lang::De).is_some();
         assert!(k("Max Mustermann"));
         assert!(k("Mustermann, Max"));
         assert!(k("03.04.2015"));
+        assert!(k("Lea"));
         assert!(!k("JA-2026-00417"));
         assert!(!k("JA-2026-417"));
     }

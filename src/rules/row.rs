@@ -131,8 +131,17 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                             "factors",
                             factors
                                 .iter()
-                                .filter_map(|f| row.value(*f).and_then(|v| v.as_dec()))
-                                .map(|x| coerce::show_dec(x, lang))
+                                .filter_map(|f| {
+                                    let x = row.value(*f).and_then(|v| v.as_dec())?;
+                                    let money = sheet.columns.get(*f).is_some_and(|c| {
+                                        c.def.ty == crate::config::FieldType::Money
+                                    });
+                                    Some(if money {
+                                        format!("{} €", coerce::show_money(x, lang))
+                                    } else {
+                                        coerce::show_dec(x, lang)
+                                    })
+                                })
                                 .collect::<Vec<_>>()
                                 .join(" × "),
                         )

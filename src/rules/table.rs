@@ -80,6 +80,46 @@ pub struct TableResult {
     pub columns: Vec<Option<u32>>,
     pub data_rows: usize,
     pub records: Vec<RowRecord>,
+    /// Per configured column: the data cells holding a formula without a
+    /// result, not counted in `sums` (their totals name them).
+    #[serde(default)]
+    pub no_result: Vec<NoResult>,
+}
+
+/// Formula cells without a result in one column: the first few and how many.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoResult {
+    pub first: Vec<String>,
+    pub count: u64,
+}
+
+impl NoResult {
+    /// How many cells a message names before it says "and n more".
+    const NAMED: usize = 3;
+
+    fn add(&mut self, cell: String) {
+        self.count += 1;
+        if self.first.len() < Self::NAMED {
+            self.first.push(cell);
+        }
+    }
+
+    /// The same cells, named with their sheet (`Fallarbeit!H4`).
+    pub fn on_sheet(&self, sheet: &str) -> NoResult {
+        NoResult {
+            first: self.first.iter().map(|c| format!("{sheet}!{c}")).collect(),
+            count: self.count,
+        }
+    }
+
+    pub fn extend(&mut self, other: &NoResult) {
+        for c in &other.first {
+            if self.first.len() < Self::NAMED {
+                self.first.push(c.clone());
+            }
+        }
+        self.count += other.count;
+    }
 }
 
 pub struct TableChecker<'s> {
@@ -95,6 +135,7 @@ pub struct TableChecker<'s> {
     /// probability of about 3·10⁻⁸.
     unique: HashMap<usize, HashMap<u64, u32>>,
     sums: Vec<Decimal>,
+    no_result: Vec<NoResult>,
     data_rows: usize,
     keep_records: bool,
     records: Vec<RowRecord>,
@@ -150,6 +191,7 @@ impl<'s> TableChecker<'s> {
             any_row: false,
             unique: HashMap::new(),
             sums: vec![Decimal::ZERO; sheet.columns.len()],
+            no_result: vec![NoResult::default(); sheet.columns.len()],
             data_rows: 0,
             keep_records,
             records: Vec::new(),
@@ -231,6 +273,7 @@ impl<'s> TableChecker<'s> {
                 .unwrap_or_default(),
             data_rows: self.data_rows,
             records: self.records,
+            no_result: self.no_result,
         }
     }
 
@@ -406,6 +449,11 @@ impl<'s> TableChecker<'s> {
                 None => CellValue::Empty,
                 Some(c) => {
                     let raw = raw_at(c).unwrap_or(&Raw::Empty);
+                    if matches!(raw, Raw::NoValue(_)) {
+                        if let Some(n) = self.no_result.get_mut(idx) {
+                            n.add(CellPos::new(row, c).a1());
+                        }
+                    }
                     check_cell(ctx, &self.name, col, CellPos::new(row, c), raw)
                 }
             };
@@ -501,12 +549,18 @@ impl<'s> TableChecker<'s> {
                             }
                         };
                         let money = col.def.ty == crate::config::FieldType::Money;
+                        let note = self
+                            .no_result
+                            .get(*idx)
+                            .map(|n| crate::rules::catalog::no_result_note(n, lang))
+                            .unwrap_or_default();
                         let f = ctx
                             .at(Code::TotalRow, &self.name, pos, title)
                             .value(coerce::machine(d, money))
                             .arg("value", show(d))
                             .arg("expected", show(sum))
                             .arg("difference", show(diff))
+                            .arg("note", note)
                             .build();
                         ctx.push(f);
                     }

@@ -19,6 +19,7 @@ use crate::config::{
     Column, Config, DateBound, EnumSet, FieldType, Provider, ReferenceKind, RowRule, Sheet,
     SheetKind,
 };
+use crate::read::sniff::OwnOutput;
 use crate::rules::quarter_bounds;
 use crate::xlsx;
 
@@ -43,7 +44,7 @@ pub fn build(cfg: &Config, req: &Request) -> Result<Option<Workbook>, XlsxError>
         req.provider.id, req.year, req.quarter, cfg.district.name
     );
     let created = start.and_hms_opt(0, 0, 0).unwrap_or_default();
-    wb.set_properties(&xlsx::properties(&title, created));
+    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::Template));
     let quarter = Quarter { start, end };
     for sheet in &cfg.sheets {
         let ws = wb.add_worksheet();
