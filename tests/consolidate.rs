@@ -521,6 +521,12 @@ fn nothing_readable_is_lost_and_the_grand_total_is_every_readable_row() {
         amount_of(&doc, "T07"),
         fixture_total(&submission("T06", 2026, 3))
     );
+    assert!(
+        unknown["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("unbekannter Träger")),
+        "{unknown}"
+    );
     let no_period = file_entry(&doc, "T04_2026-Q3.xlsx");
     assert_eq!(
         (no_period["year"].as_i64(), no_period["quarter"].as_i64()),

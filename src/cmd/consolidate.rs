@@ -170,6 +170,8 @@ struct JsonFile<'a> {
     year: Option<i32>,
     quarter: Option<u8>,
     status: Status,
+    /// Why a file does not count as it is (rejected, excluded, a fact taken from its name).
+    reason: Option<&'a str>,
     rows: std::collections::BTreeMap<String, usize>,
     errors: usize,
     warnings: usize,
@@ -211,6 +213,7 @@ pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped]) -> Str
                     year: r.year,
                     quarter: r.quarter,
                     status: s.status,
+                    reason: s.reason.as_deref(),
                     rows: s.rows(),
                     errors: r.summary.errors,
                     warnings: r.summary.warnings,
