@@ -8,6 +8,13 @@ use sozialraum::config::Config;
 use sozialraum::read::isolate;
 
 fn main() -> ExitCode {
+    // `sozialraum check … | head` ends quietly when the reader stops, as Unix
+    // tools do, instead of panicking on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: resetting a signal disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = cli::lang_of_args(&args);
     let mut command = cli::command(lang);

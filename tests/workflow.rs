@@ -586,3 +586,27 @@ fn annotating_a_folder_into_itself_twice_replaces_only_our_copies() {
         std::fs::read(one).expect("read")
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read;
+    let samples = Path::new(SAMPLES);
+    // Well over a pipe's buffer of output, of which the reader takes ten bytes.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sozialraum"))
+        .args(["check", "--all"])
+        .args([samples, samples, samples, samples])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut head = [0u8; 10];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut head)
+        .expect("read");
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
