@@ -830,3 +830,75 @@ fn the_district_workbook_counts_distinct_cases_and_fits_its_columns() {
         "a wrapped header row gets the height of its lines: {first_row}"
     );
 }
+
+/// Files written by openpyxl and LibreOffice (`tests/fixtures/external/`):
+/// an unknown provider, a typo provider, an unused template's 500 prepared
+/// rows. The totals equal the true sums to the cent, nothing readable is lost.
+#[test]
+fn workbooks_written_elsewhere_consolidate_to_their_true_sums() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/external");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"),
+    )
+    .expect("json");
+    let out = sozialraum()
+        .arg("consolidate")
+        .arg(&dir)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("consolidate json");
+    let mut got: BTreeMap<String, Decimal> = BTreeMap::new();
+    for t in doc["totals"].as_array().expect("totals") {
+        let key = format!(
+            "{}|{}|{}",
+            t["provider"].as_str().expect("provider"),
+            t["sozialraum"].as_str().unwrap_or("null"),
+            t["category"].as_str().expect("category")
+        );
+        let amount: Decimal = t["amount"]
+            .as_str()
+            .expect("amount")
+            .parse()
+            .expect("decimal");
+        *got.entry(key).or_default() += amount;
+    }
+    let want: BTreeMap<String, Decimal> = expected["totals"]
+        .as_object()
+        .expect("totals")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().expect("amount").parse().expect("decimal"),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(doc["grand_total"], expected["grand_total"]);
+    let status = |name: &str| {
+        doc["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .map(|f| (f["provider"].clone(), f["status"].clone()))
+            .expect(name)
+    };
+    assert_eq!(status("T07_2026-Q4.xlsx").0, "T07");
+    assert_eq!(status("T06_2026-Q4.xlsx").0, "T06");
+    assert_eq!(status("T01_2026-Q4.xlsx").1, "included");
+    assert_eq!(status("T03_2026-Q4.xls").1, "included");
+    // The template's prepared rows are not cases.
+    let t02 = doc["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| {
+            f["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("T02_2026-Q4.xlsx"))
+        })
+        .expect("T02");
+    assert_eq!(t02["rows"]["Fallarbeit"], 11);
+}
