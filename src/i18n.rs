@@ -28,15 +28,6 @@ pub fn t(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-pub fn severity_word(lang: Lang, s: crate::finding::Severity) -> &'static str {
-    use crate::finding::Severity::*;
-    match s {
-        Error => t(lang, "Fehler", "error"),
-        Warning => t(lang, "Warnung", "warning"),
-        Info => t(lang, "Hinweis", "info"),
-    }
-}
-
 pub fn quarter_label(year: i32, q: u8) -> String {
     format!("{year}-Q{q}")
 }
@@ -92,35 +83,9 @@ pub fn io_error(lang: Lang, e: &std::io::Error) -> String {
     }
 }
 
-/// `1 Fehler`, `2 Warnungen`, `1 Hinweis`: a count with its noun in the right number.
-pub fn count(lang: Lang, n: usize, severity: crate::finding::Severity) -> String {
-    use crate::finding::Severity::*;
-    let word = match (severity, n == 1) {
-        (Error, true) => t(lang, "Fehler", "error"),
-        (Error, false) => t(lang, "Fehler", "errors"),
-        (Warning, true) => t(lang, "Warnung", "warning"),
-        (Warning, false) => t(lang, "Warnungen", "warnings"),
-        (Info, true) => t(lang, "Hinweis", "info"),
-        (Info, false) => t(lang, "Hinweise", "infos"),
-    };
-    format!("{n} {word}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Severity;
-
-    #[test]
-    fn counts_take_the_right_number() {
-        assert_eq!(count(Lang::De, 1, Severity::Warning), "1 Warnung");
-        assert_eq!(count(Lang::De, 2, Severity::Warning), "2 Warnungen");
-        assert_eq!(count(Lang::De, 1, Severity::Info), "1 Hinweis");
-        assert_eq!(count(Lang::De, 0, Severity::Info), "0 Hinweise");
-        assert_eq!(count(Lang::De, 1, Severity::Error), "1 Fehler");
-        assert_eq!(count(Lang::En, 1, Severity::Error), "1 error");
-        assert_eq!(count(Lang::En, 3, Severity::Error), "3 errors");
-    }
 
     #[test]
     fn operating_system_errors_are_words() {

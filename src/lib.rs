@@ -2,10 +2,28 @@
 //! providers (freie Träger) to Landkreis Verden, checks them against the
 //! district's rules and reports every problem at its cell.
 //!
-//! The stages, one module each: [`read`] (sniff, isolate, stream cells) →
+//! The stages, one module each: [`read`] (sniff, verify, stream cells) →
 //! [`locate`] (header rows, form fields) → [`coerce`] (typed values) →
 //! [`rules`] (findings) → [`render`]. [`pipeline`] runs one file through
-//! them; the commands in [`cmd`] are thin.
+//! them, [`worker`] runs the pipeline on one untrusted file in a guarded child
+//! process; the commands in [`cmd`] are thin.
+//!
+//! Layers, bottom to top; a module imports only from layers below it (no
+//! cycles; `python3 ../shared/tools/layers.py src` checks it):
+//!
+//! 1. [`i18n`], [`text`], [`interrupt`]: the language, text normalisation,
+//!    temporary files to clean up on Ctrl-C — no imports from the crate;
+//! 2. [`finding`]: `Finding`, `Severity`, `Rule`, `CellPos`, and the code
+//!    catalogue ([`finding::catalog`]) with every message in both languages;
+//! 3. [`config`]: the district's configuration (master data, sheets, rules, limits);
+//! 4. [`read`]: bytes to raw cells (formats, container guards);
+//! 5. [`coerce`]: raw cells to typed values;
+//! 6. [`locate`], then [`rules`]: header rows and form fields, then the checks;
+//! 7. [`pipeline`]: one workbook through the stages;
+//! 8. [`xlsx`], then [`render`]: workbook helpers, then terminal, JSON and the annotated copy;
+//! 9. [`worker`]: the pipeline and the annotated copy in a child process under limits;
+//! 10. [`template`], [`consolidate`], then [`audit`]: the workbooks built from checked files;
+//! 11. [`cli`], then [`cmd`]: the command line and one file per command.
 
 pub mod audit;
 pub mod cli;
@@ -22,4 +40,6 @@ pub mod read;
 pub mod render;
 pub mod rules;
 pub mod template;
+pub mod text;
+pub mod worker;
 pub mod xlsx;

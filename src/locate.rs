@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::coerce::text::header_key;
 use crate::config::Sheet;
 use crate::finding::CellPos;
 use crate::read::{Raw, RawCell};
+use crate::text::header_key;
 
 /// The columns of a table sheet as found in its header row.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub fn match_header(sheet: &Sheet, row: u32, cells: &[RawCell]) -> HeaderMap {
                 }
                 Some(_) => map.duplicates.push((idx, cell.col)),
             },
-            None => map.extra.push((cell.col, crate::coerce::text::clean(text))),
+            None => map.extra.push((cell.col, crate::text::clean(text))),
         }
     }
     map

@@ -5,7 +5,7 @@ use clap::FromArgMatches;
 use sozialraum::cli::{self, Cli, Command};
 use sozialraum::cmd;
 use sozialraum::config::Config;
-use sozialraum::read::isolate;
+use sozialraum::worker;
 
 fn main() -> ExitCode {
     // `sozialraum check … | head` ends quietly when the reader stops, as Unix
@@ -72,18 +72,15 @@ fn run(cli: Cli) -> miette::Result<i32> {
         Command::Template(args) => cmd::template::run(args, &cfg, cli.lang),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
-            let annotate = args
-                .annotate_out
-                .clone()
-                .map(|out| isolate::AnnotateTarget {
-                    out,
-                    check_date: args
-                        .check_date
-                        .unwrap_or_else(sozialraum::cmd::check::check_date),
-                    replace: args.force,
-                    only_submissions: args.only_submissions,
-                });
-            Ok(isolate::child_main(
+            let annotate = args.annotate_out.clone().map(|out| worker::AnnotateTarget {
+                out,
+                check_date: args
+                    .check_date
+                    .unwrap_or_else(sozialraum::cmd::check::check_date),
+                replace: args.force,
+                only_submissions: args.only_submissions,
+            });
+            Ok(worker::child_main(
                 &args.path,
                 &args.shown,
                 &cfg,

@@ -9,15 +9,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::coerce::text::header_key;
 use crate::config::{Config, SheetKind};
+use crate::finding::catalog::Code;
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
 use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, RawCell, ReadError, Workbook};
-use crate::rules::catalog::Code;
 use crate::rules::table::{TableChecker, TableResult};
 use crate::rules::{form, Ctx, FactOrigin};
+use crate::text::header_key;
 
 /// Options for checking one file.
 #[derive(Debug, Clone, Copy, Default)]
@@ -316,10 +316,10 @@ fn read_sheets<R: Read + Seek>(
 
     // A budget plan is recognised, not reported as a broken submission.
     if let Some(budget) = &cfg.budget {
-        let is_budget = wb.sheets.iter().any(|s| {
-            crate::coerce::text::header_key(&s.name)
-                == crate::coerce::text::header_key(&budget.sheet)
-        });
+        let is_budget = wb
+            .sheets
+            .iter()
+            .any(|s| crate::text::header_key(&s.name) == crate::text::header_key(&budget.sheet));
         let has_submission_sheet = wb
             .sheets
             .iter()
@@ -506,7 +506,7 @@ fn finish(
 
 /// The `file` finding for a file that could not be read.
 pub fn file_finding(lang: Lang, err: &ReadError) -> Finding {
-    use crate::rules::catalog::FindingBuilder;
+    use crate::finding::catalog::FindingBuilder;
     match err {
         ReadError::Encrypted => FindingBuilder::new(Code::FileEncrypted, lang).build(),
         ReadError::Empty(d) => FindingBuilder::new(Code::FileEmpty, lang)

@@ -472,7 +472,8 @@ pub fn findings_sheet(
     rows: &[(String, &crate::finding::Finding)],
     lang: crate::i18n::Lang,
 ) -> Result<rust_xlsxwriter::Worksheet, WriteError> {
-    use crate::i18n::{severity_word, t};
+    use crate::finding::severity_word;
+    use crate::i18n::t;
     let mut ws = rust_xlsxwriter::Worksheet::new();
     ws.set_name(name)?;
     let headers: Vec<&str> = std::iter::once(t(lang, "Datei", "File"))

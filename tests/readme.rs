@@ -9,7 +9,7 @@ fn the_readme_code_table_matches_the_catalogue() {
     let end = readme.find("<!-- codes:end -->").expect("end marker");
     assert_eq!(
         &readme[start..end],
-        sozialraum::rules::catalog::markdown_table(),
+        sozialraum::finding::catalog::markdown_table(),
         "regenerate with: sozialraum explain --markdown"
     );
 }

@@ -12,14 +12,14 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use thiserror::Error;
 
-use crate::coerce::text::{header_key, match_key};
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{BudgetDef, Column, ColumnDef, Config, FieldType, Sheet, SheetKind, Via};
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate::{self, HeaderMap};
 use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
-use crate::rules::catalog::{Code, FindingBuilder};
+use crate::text::{header_key, match_key};
 
 /// One valid line of the plan.
 #[derive(Debug, Clone, PartialEq)]

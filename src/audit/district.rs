@@ -12,16 +12,16 @@ use std::path::Path;
 use thiserror::Error;
 
 use crate::audit::{Entry, Ledger, Origin};
-use crate::coerce::text::header_key;
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{Config, HelpMatch, Sheet};
 use crate::consolidate::workbook::{category_label, source_status_label, SourceLine};
 use crate::consolidate::Status;
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate;
 use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
-use crate::rules::catalog::{Code, FindingBuilder};
+use crate::text::header_key;
 
 /// What an input file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,9 +24,9 @@ use crate::coerce::{machine, show_money};
 use crate::config::{AuditSettings, Config};
 use crate::consolidate::workbook::{source_lines, SourceLine};
 use crate::consolidate::{Consolidation, Status};
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{Finding, Severity};
 use crate::i18n::{quarter_label, t, Lang};
-use crate::rules::catalog::{Code, FindingBuilder};
 use crate::rules::table::CellData;
 use budget::BudgetPlan;
 

@@ -22,9 +22,10 @@ use crate::cli::{AuditArgs, OutputFormat};
 use crate::config::Config;
 use crate::consolidate;
 use crate::consolidate::workbook::category_label;
-use crate::i18n::{severity_word, t, Lang};
+use crate::finding::severity_word;
+use crate::i18n::{t, Lang};
 use crate::pipeline::Options;
-use crate::read::isolate::Isolation;
+use crate::worker::Isolation;
 
 pub fn run(
     args: &AuditArgs,
@@ -503,9 +504,9 @@ fn human(
         s,
         "\n{} {}, {}, {}",
         t(lang, "Befunde:", "Findings:"),
-        crate::i18n::count(lang, errors, crate::finding::Severity::Error),
-        crate::i18n::count(lang, warnings, crate::finding::Severity::Warning),
-        crate::i18n::count(lang, infos, crate::finding::Severity::Info)
+        crate::finding::count(lang, errors, crate::finding::Severity::Error),
+        crate::finding::count(lang, warnings, crate::finding::Severity::Warning),
+        crate::finding::count(lang, infos, crate::finding::Severity::Info)
     );
     for f in &a.findings {
         let code = match f.severity {

@@ -14,10 +14,10 @@ use crate::config::Config;
 use crate::finding::{FileReport, Skipped};
 use crate::i18n::{t, Lang};
 use crate::pipeline::{FileOutcome, Options};
-use crate::read::isolate::{self, AnnotateTarget, Isolation};
 use crate::read::sniff;
 use crate::render::annotate::{self as annotate_render, AnnotateRequest};
 use crate::render::{json, terminal};
+use crate::worker::{self, AnnotateTarget, Isolation};
 
 use super::inputs::{self, Input};
 
@@ -66,7 +66,7 @@ pub fn run(
         .zip(targets.par_iter())
         .map(|(input, target)| {
             let shown = input.path.display().to_string();
-            isolate::check_file_annotated(&input.path, &shown, cfg, opts, &iso, target.as_ref())
+            worker::check_file_annotated(&input.path, &shown, cfg, opts, &iso, target.as_ref())
         })
         .collect();
     // Inputs, targets and outcomes stay aligned: set aside together.

@@ -16,7 +16,7 @@ use crate::consolidate::{self, workbook, Consolidation, Status};
 use crate::finding::{Finding, Severity, Skipped};
 use crate::i18n::{t, Lang};
 use crate::pipeline::Options;
-use crate::read::isolate::Isolation;
+use crate::worker::Isolation;
 
 use super::inputs;
 
@@ -261,8 +261,8 @@ fn human(
                 (Some(y), Some(q)) => format!("{y}-Q{q}"),
                 _ => "–".into(),
             },
-            crate::i18n::count(lang, r.summary.errors, Severity::Error),
-            crate::i18n::count(lang, r.summary.warnings, Severity::Warning),
+            crate::finding::count(lang, r.summary.errors, Severity::Error),
+            crate::finding::count(lang, r.summary.warnings, Severity::Warning),
             workbook::status_label(lang, src.status),
             src.reason
                 .as_deref()
@@ -286,7 +286,7 @@ fn human(
             let _ = writeln!(
                 s,
                 "  {} [{}] {}{}",
-                crate::i18n::severity_word(lang, f.severity),
+                crate::finding::severity_word(lang, f.severity),
                 f.code,
                 crate::render::terminal::safe(&place),
                 crate::render::terminal::safe(&f.message)

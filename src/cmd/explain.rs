@@ -1,8 +1,8 @@
 //! `sozialraum explain [CODE]` – what a finding code means, in German and English.
 
 use crate::cli::ExplainArgs;
+use crate::finding::catalog::{markdown_table, Code};
 use crate::i18n::Lang;
-use crate::rules::catalog::{markdown_table, Code};
 
 pub fn run(args: &ExplainArgs, lang: Lang) -> miette::Result<i32> {
     if args.markdown {
@@ -28,7 +28,7 @@ pub fn run(args: &ExplainArgs, lang: Lang) -> miette::Result<i32> {
 }
 
 pub fn explain(c: Code, lang: Lang) -> String {
-    let sev = crate::i18n::severity_word(lang, c.severity());
+    let sev = crate::finding::severity_word(lang, c.severity());
     let (msg_de, hint_de) = c.message_template(Lang::De);
     let (msg_en, hint_en) = c.message_template(Lang::En);
     let mut s = format!("{}  (rule: {}, {})\n", c.as_str(), c.rule().as_str(), sev);

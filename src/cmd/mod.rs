@@ -15,7 +15,7 @@ pub fn check_all(
     files: &[PathBuf],
     cfg: &crate::config::Config,
     opts: crate::pipeline::Options,
-    iso: &crate::read::isolate::Isolation,
+    iso: &crate::worker::Isolation,
     progress: bool,
 ) -> Vec<crate::pipeline::FileOutcome> {
     use rayon::prelude::*;
@@ -35,7 +35,7 @@ pub fn check_all(
         .par_iter()
         .map(|p| {
             let shown = p.display().to_string();
-            let o = crate::read::isolate::check_file(p, &shown, cfg, opts, iso);
+            let o = crate::worker::check_file(p, &shown, cfg, opts, iso);
             bar.inc(1);
             o
         })

@@ -46,7 +46,7 @@ pub const MAX_YEAR: i32 = 2100;
 
 /// Reads a date typed as text. `None` when the text is not a date.
 pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
-    let s = crate::coerce::text::clean(s);
+    let s = crate::text::clean(s);
     if s.chars().any(|c| c.is_alphabetic() && c != 'T') {
         return parse_month_name(&s);
     }
@@ -95,7 +95,7 @@ pub fn parse_text(s: &str) -> Option<(NaiveDate, DateReading)> {
 
 /// `1.4.`: day and month of a date written without its year.
 pub fn parse_day_month(s: &str) -> Option<(u32, u32)> {
-    let s = crate::coerce::text::clean(s);
+    let s = crate::text::clean(s);
     let rest = s.strip_suffix('.')?;
     let (d, m) = rest.split_once('.')?;
     let (d, m) = (num(d.trim())?, num(m.trim())?);
@@ -113,9 +113,7 @@ pub fn day_month_in(day: u32, month: u32, year: i32) -> Option<NaiveDate> {
 
 /// `1. Juli 2026`, `01. Jan. 2026`
 fn parse_month_name(s: &str) -> Option<(NaiveDate, DateReading)> {
-    let cleaned = crate::coerce::text::clean(s)
-        .to_lowercase()
-        .replace('.', " ");
+    let cleaned = crate::text::clean(s).to_lowercase().replace('.', " ");
     let words: Vec<&str> = cleaned.split(' ').filter(|w| !w.is_empty()).collect();
     if words.len() != 3 {
         return None;
@@ -269,7 +267,7 @@ mod tests {
         fn date_text_never_panics(s in "\\PC{0,60}") {
             let _ = parse_text(&s);
             let _ = parse_day_month(&s);
-            let _ = crate::coerce::text::strip_law_name(&s);
+            let _ = crate::text::strip_law_name(&s);
         }
 
         #[test]

@@ -4,8 +4,8 @@
 
 pub mod date;
 pub mod number;
-pub mod text;
 
+use crate::text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 

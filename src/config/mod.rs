@@ -16,7 +16,7 @@ use regex::Regex;
 use rust_decimal::Decimal;
 use thiserror::Error;
 
-use crate::coerce::text::{header_key, match_key};
+use crate::text::{header_key, match_key};
 pub use model::*;
 use privacy::{PatternError, PrivacyPatterns};
 
@@ -596,8 +596,7 @@ impl Config {
     /// (`§ 31 SGB VIII`); `help_type_as_written` tells the two apart.
     pub fn help_type(&self, written: &str) -> Option<HelpMatch<'_>> {
         self.help_type_as_written(written).or_else(|| {
-            crate::coerce::text::strip_law_name(written)
-                .and_then(|head| self.help_type_as_written(head))
+            crate::text::strip_law_name(written).and_then(|head| self.help_type_as_written(head))
         })
     }
 

@@ -11,10 +11,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{Finding, Severity};
 use crate::i18n::{quarter_label, t, Lang};
 use crate::pipeline::{CoverFacts, FileOutcome};
-use crate::rules::catalog::{Code, FindingBuilder};
 use crate::rules::table::{CellData, RowRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

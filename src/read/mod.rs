@@ -4,7 +4,6 @@
 //! declaring `A1:XFD1048576` costs two cells, not a dense grid.
 
 pub mod cfb_check;
-pub mod isolate;
 pub mod sniff;
 pub mod zipcheck;
 
@@ -42,7 +41,7 @@ impl Raw {
     pub fn is_empty(&self) -> bool {
         match self {
             Raw::Empty => true,
-            Raw::Text(s) => crate::coerce::text::is_blank(s),
+            Raw::Text(s) => crate::text::is_blank(s),
             _ => false,
         }
     }
@@ -384,7 +383,7 @@ fn blank_formulas(
         let formula = match values.get_value(pos) {
             None | Some(Data::Empty) => !f.is_empty(),
             Some(Data::String(s)) if s.is_empty() => !f.is_empty() || empty_text_is_formula,
-            Some(Data::String(s)) => crate::coerce::text::is_blank(s) && !f.is_empty(),
+            Some(Data::String(s)) => crate::text::is_blank(s) && !f.is_empty(),
             Some(_) => false,
         };
         if formula {

@@ -13,8 +13,9 @@ use rust_xlsxwriter::{Format, FormatAlign, Formula, Note, Url, Workbook, Workshe
 
 use crate::coerce;
 use crate::config::Config;
+use crate::finding::severity_word;
 use crate::finding::{FileReport, Finding, Severity};
-use crate::i18n::{severity_word, t, Lang};
+use crate::i18n::{t, Lang};
 use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};

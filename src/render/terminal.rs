@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
+use crate::finding::severity_word;
 use crate::finding::{FileReport, Finding, Severity};
-use crate::i18n::{severity_word, t, Lang};
+use crate::i18n::{t, Lang};
 
 pub struct Style {
     pub color: bool,
@@ -81,8 +82,8 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
         render_finding(out, f, lang, style);
     }
     let s = &r.summary;
+    use crate::finding::count;
     use crate::finding::Severity;
-    use crate::i18n::count;
     let mut line = format!(
         "  {}, {}, {}",
         count(lang, s.errors, Severity::Error),

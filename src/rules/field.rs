@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{Column, EnumSet, FieldType, HelpMatch, ReferenceKind, Via};
+use crate::finding::catalog::Code;
 use crate::finding::CellPos;
 use crate::read::Raw;
-use crate::rules::catalog::Code;
 use crate::rules::{privacy, Ctx};
 
 /// The outcome of checking one cell.
@@ -198,7 +198,7 @@ fn check_text(
     }
     if col.def.reference == Some(ReferenceKind::ProviderName) {
         if let Some(p) = ctx.provider() {
-            if crate::coerce::text::match_key(&p.name) != crate::coerce::text::match_key(&text) {
+            if crate::text::match_key(&p.name) != crate::text::match_key(&text) {
                 let f = ctx
                     .at(Code::ReferenceProviderName, sheet, pos, title)
                     .value(text.clone())

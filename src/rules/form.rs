@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 
 use crate::coerce::{self, Value};
 use crate::config::{DateBound, Sheet};
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::CellPos;
 use crate::locate::{self, FormField};
 use crate::read::RawCell;
-use crate::rules::catalog::{no_result_note, Code, FindingBuilder};
 use crate::rules::field::{check_cell, CellValue};
 use crate::rules::table::{NoResult, TableResult};
 use crate::rules::Ctx;
@@ -294,7 +294,7 @@ pub fn check_sums(
                 .arg("value", coerce::show_money(stated, lang))
                 .arg("expected", coerce::show_money(sum, lang))
                 .arg("difference", coerce::show_money(diff, lang))
-                .arg("note", no_result_note(&no_result, lang))
+                .arg("note", no_result.note(lang))
                 .build();
             ctx.push(f);
         }

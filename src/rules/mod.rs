@@ -3,7 +3,6 @@
 //! a whole table sheet (unique keys, totals rows), `form` the cover and
 //! `Summen` sheets, `privacy` personal data. `catalog` holds every code.
 
-pub mod catalog;
 pub mod field;
 pub mod form;
 pub mod privacy;
@@ -14,9 +13,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Provider};
+use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
-use catalog::{Code, FindingBuilder};
 
 /// What the cover sheet says about the submission, completed from the file
 /// name where the cover lacks a fact (see `form::facts_from_file_name`).

@@ -3,8 +3,8 @@
 
 use crate::coerce::{self, number::cents};
 use crate::config::{ChargeTo, RowRule, Sheet};
+use crate::finding::catalog::Code;
 use crate::finding::CellPos;
-use crate::rules::catalog::Code;
 use crate::rules::field::CellValue;
 use crate::rules::Ctx;
 

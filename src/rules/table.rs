@@ -7,15 +7,16 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::coerce::{self, text::header_key, Coerced, Value};
+use crate::coerce::{self, Coerced, Value};
 use crate::config::Sheet;
+use crate::finding::catalog::Code;
 use crate::finding::{CellPos, Severity};
 use crate::locate::{self, HeaderMap};
 use crate::read::{Raw, RawCell};
-use crate::rules::catalog::Code;
 use crate::rules::field::{check_cell, CellValue};
 use crate::rules::row::{charged_sozialraum, check_row, RowView};
 use crate::rules::Ctx;
+use crate::text::header_key;
 
 /// One data row as the consolidation needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,6 +110,46 @@ impl NoResult {
         NoResult {
             first: self.first.iter().map(|c| format!("{sheet}!{c}")).collect(),
             count: self.count,
+        }
+    }
+
+    /// The `{note}` of a totals difference: the data cells holding a formula
+    /// without a result, which the sum could not count (empty when there are none).
+    pub fn note(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::t;
+        let n = self;
+        if n.count == 0 {
+            return String::new();
+        }
+        let mut cells = n.first.join(", ");
+        let more = n.count.saturating_sub(n.first.len() as u64);
+        if more > 0 {
+            cells.push_str(&format!(
+                "{} {more} {}",
+                t(lang, " und", " and"),
+                t(lang, "weitere", "more")
+            ));
+        }
+        if n.count == 1 {
+            format!(
+                "{} {cells}{}",
+                t(lang, "; enthält", "; includes"),
+                t(
+                    lang,
+                    ", eine Formel ohne Ergebnis (nicht mitgezählt)",
+                    ", a formula without a result (not counted)"
+                )
+            )
+        } else {
+            format!(
+                "{} {cells}{}",
+                t(lang, "; enthält", "; includes"),
+                t(
+                    lang,
+                    ", Formeln ohne Ergebnis (nicht mitgezählt)",
+                    ", formulas without a result (not counted)"
+                )
+            )
         }
     }
 
@@ -552,7 +593,7 @@ impl<'s> TableChecker<'s> {
                         let note = self
                             .no_result
                             .get(*idx)
-                            .map(|n| crate::rules::catalog::no_result_note(n, lang))
+                            .map(|n| n.note(lang))
                             .unwrap_or_default();
                         let f = ctx
                             .at(Code::TotalRow, &self.name, pos, title)

@@ -620,7 +620,7 @@ impl Code {
 /// Builds a finding of one code with its message rendered in one language.
 ///
 /// ```
-/// use sozialraum::rules::catalog::{Code, FindingBuilder};
+/// use sozialraum::finding::catalog::{Code, FindingBuilder};
 /// use sozialraum::i18n::Lang;
 /// let f = FindingBuilder::new(Code::RequiredEmpty, Lang::De)
 ///     .sheet("Fallarbeit").cell_a1("H5").column("Kosten").build();
@@ -710,45 +710,6 @@ impl FindingBuilder {
             hint: if hint.is_empty() { None } else { Some(hint) },
             path: None,
         }
-    }
-}
-
-/// The `{note}` of a totals difference: the data cells holding a formula
-/// without a result, which the sum could not count (empty when there are none).
-pub fn no_result_note(n: &crate::rules::table::NoResult, lang: Lang) -> String {
-    use crate::i18n::t;
-    if n.count == 0 {
-        return String::new();
-    }
-    let mut cells = n.first.join(", ");
-    let more = n.count.saturating_sub(n.first.len() as u64);
-    if more > 0 {
-        cells.push_str(&format!(
-            "{} {more} {}",
-            t(lang, " und", " and"),
-            t(lang, "weitere", "more")
-        ));
-    }
-    if n.count == 1 {
-        format!(
-            "{} {cells}{}",
-            t(lang, "; enthält", "; includes"),
-            t(
-                lang,
-                ", eine Formel ohne Ergebnis (nicht mitgezählt)",
-                ", a formula without a result (not counted)"
-            )
-        )
-    } else {
-        format!(
-            "{} {cells}{}",
-            t(lang, "; enthält", "; includes"),
-            t(
-                lang,
-                ", Formeln ohne Ergebnis (nicht mitgezählt)",
-                ", formulas without a result (not counted)"
-            )
-        )
     }
 }
 

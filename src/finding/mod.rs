@@ -1,8 +1,12 @@
 //! The one shape every rule produces and every renderer reads.
 
+pub mod catalog;
+
 use serde::{Deserialize, Serialize};
 
-use crate::rules::catalog::Code;
+use crate::i18n::{t, Lang};
+
+use catalog::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,9 +191,45 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// The severity in words.
+pub fn severity_word(lang: Lang, s: Severity) -> &'static str {
+    use Severity::*;
+    match s {
+        Error => t(lang, "Fehler", "error"),
+        Warning => t(lang, "Warnung", "warning"),
+        Info => t(lang, "Hinweis", "info"),
+    }
+}
+
+/// `1 Fehler`, `2 Warnungen`, `1 Hinweis`: a count with its noun in the right number.
+pub fn count(lang: Lang, n: usize, severity: Severity) -> String {
+    use Severity::*;
+    let word = match (severity, n == 1) {
+        (Error, true) => t(lang, "Fehler", "error"),
+        (Error, false) => t(lang, "Fehler", "errors"),
+        (Warning, true) => t(lang, "Warnung", "warning"),
+        (Warning, false) => t(lang, "Warnungen", "warnings"),
+        (Info, true) => t(lang, "Hinweis", "info"),
+        (Info, false) => t(lang, "Hinweise", "infos"),
+    };
+    format!("{n} {word}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(count(Lang::De, 1, Severity::Warning), "1 Warnung");
+        assert_eq!(count(Lang::De, 2, Severity::Warning), "2 Warnungen");
+        assert_eq!(count(Lang::De, 1, Severity::Info), "1 Hinweis");
+        assert_eq!(count(Lang::De, 0, Severity::Info), "0 Hinweise");
+        assert_eq!(count(Lang::De, 1, Severity::Error), "1 Fehler");
+        assert_eq!(count(Lang::En, 1, Severity::Error), "1 error");
+        assert_eq!(count(Lang::En, 3, Severity::Error), "3 errors");
+    }
 
     #[test]
     fn a1_round_trips() {
