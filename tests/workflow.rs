@@ -436,6 +436,37 @@ fn messages_about_files_are_in_the_chosen_language() {
     assert!(!r.stderr.contains("os error"), "{}", r.stderr);
     let r = run(&[&"--lang", &"en", &"check", &missing]);
     assert!(r.stderr.contains("not found"), "{}", r.stderr);
+    let no_config = tmp.path().join("fehlt.toml");
+    let r = run(&[&"--config", &no_config, &"check", &missing]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("kann nicht gelesen werden: Datei oder Ordner nicht gefunden"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        &"--lang",
+        &"en",
+        &"--config",
+        &no_config,
+        &"check",
+        &missing,
+    ]);
+    assert!(
+        r.stderr
+            .contains("cannot be read: file or folder not found"),
+        "{}",
+        r.stderr
+    );
+    let samples = PathBuf::from(SAMPLES);
+    let r = run(&[&"--lang", &"en", &"audit", &samples, &"--budget", &missing]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("file or folder not found"),
+        "{}",
+        r.stderr
+    );
     let folder = tmp.path().join("eingang");
     copy_samples(&folder);
     let out = tmp.path().join("Kreis.xlsx");

@@ -149,7 +149,7 @@ pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<Ledger
         path: shown.to_string(),
         detail,
     };
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| err(crate::i18n::io_error(lang, &e)))?;
     let mut reader = std::io::BufReader::new(file);
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_from(&mut reader, shown, cfg, lang)

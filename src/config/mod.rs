@@ -25,7 +25,7 @@ pub const VERDEN_TOML: &str = include_str!("../../schemas/verden.toml");
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum ConfigError {
-    #[error("Konfiguration {name} kann nicht gelesen werden: {message}")]
+    #[error("{message}")]
     #[diagnostic(code(sozialraum::config::read))]
     Io { name: String, message: String },
 
@@ -176,14 +176,19 @@ impl Config {
         Config::from_toml("verden.toml (eingebettet)", VERDEN_TOML)
     }
 
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn load(path: Option<&Path>, lang: crate::i18n::Lang) -> Result<Config, ConfigError> {
         match path {
             None => Config::verden(),
             Some(p) => {
                 let name = p.display().to_string();
                 let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io {
                     name: name.clone(),
-                    message: e.to_string(),
+                    message: format!(
+                        "{} {name} {}: {}",
+                        crate::i18n::t(lang, "Konfiguration", "Configuration"),
+                        crate::i18n::t(lang, "kann nicht gelesen werden", "cannot be read"),
+                        crate::i18n::io_error(lang, &e)
+                    ),
                 })?;
                 Config::from_toml(&name, &text)
             }
