@@ -1,7 +1,8 @@
 //! Inputs the fuzzer found (`fuzz/`, target `workbook`), reduced to what
 //! triggers them and kept as regression tests. They run in this process
 //! through `pipeline::check_bytes`, in a debug build (overflow checks on):
-//! each must end in a `file` finding, not a panic.
+//! each must end in its own `file` finding — a specific detail, not a panic
+//! that a `catch_unwind` turned into a finding.
 
 mod common;
 
@@ -16,7 +17,22 @@ fn check(bytes: &[u8]) -> FileOutcome {
     check_bytes(bytes, "fuzz.xlsx", &cfg, Options::default())
 }
 
+/// What the tool says when it caught a reader's panic: in `check_bytes`, and
+/// in the check process of the binary. A regression input must not end there.
+const CAUGHT_PANIC: [&str; 2] = [
+    "das Leseprogramm brach bei dieser Datei ab",
+    "Lesefehler im Leseprogramm",
+];
+
 fn assert_file_finding(o: &FileOutcome, code: &str, words: &str) {
+    for f in &o.report.findings {
+        assert!(
+            !CAUGHT_PANIC.iter().any(|p| f.message.contains(p)),
+            "a caught panic, not a finding of its own: {} {}",
+            f.code,
+            f.message
+        );
+    }
     assert!(
         o.report
             .findings
@@ -132,6 +148,12 @@ fn xlsb_with_sheet_relationship(rel_id: &str) -> Vec<u8> {
     payload.extend(1u32.to_le_bytes()); // iTabID
     payload.extend((rel_id.encode_utf16().count() as u32).to_le_bytes());
     payload.extend(utf16);
+    xlsb_with_sheet_record(&payload)
+}
+
+/// An `.xlsb` whose `xl/workbook.bin` holds one sheet record (BrtBundleSh)
+/// with `payload` as its body.
+fn xlsb_with_sheet_record(payload: &[u8]) -> Vec<u8> {
     assert!(payload.len() < 0x80, "one-byte record size");
     let mut record = vec![0x9C, 0x01, payload.len() as u8]; // type 0x009C, size
     record.extend(payload);
@@ -146,10 +168,11 @@ fn xlsb_with_sheet_relationship(rel_id: &str) -> Vec<u8> {
 /// crash-a1a55dbc…: calamine 0.38's xlsb reader indexes its relationship map
 /// with the id a sheet record names (`relationships[&*relid]`, xlsb/mod.rs
 /// line 312) and panics ("no entry found for key") when the id is missing.
-/// A real panic (release builds too), inside `Xlsb::new`. The binary is safe:
-/// the child process catches it and the file gets a `file` finding.
+/// A real panic (release builds too), inside `Xlsb::new`. The zip checks now
+/// look the id up first: the file is refused with its own reason, in the
+/// binary (with and without the check process) as through `check_bytes`.
 #[test]
-fn an_xlsb_naming_a_missing_relationship_is_a_file_finding_in_the_binary() {
+fn an_xlsb_naming_a_missing_relationship_is_refused_before_the_reader() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("T01_2026-Q3.xlsb");
     std::fs::write(&path, xlsb_with_sheet_relationship("rId9")).expect("write");
@@ -157,17 +180,38 @@ fn an_xlsb_naming_a_missing_relationship_is_a_file_finding_in_the_binary() {
         let (code, doc) = common::check_json(&[&path], extra);
         assert_eq!(code, 1, "{extra:?}: {doc:#}");
         let r = common::FileReport::first(&doc);
-        assert!(r.has("FILE-UNREADABLE"), "{extra:?}:\n{}", r.dump());
+        let found = r.find("FILE-UNREADABLE", None, None);
+        assert_eq!(found.len(), 1, "{extra:?}:\n{}", r.dump());
+        let message = found[0]["message"].as_str().expect("message");
+        assert!(
+            message.contains("xl/workbook.bin") && message.contains("„rId9“"),
+            "{extra:?}: {message}"
+        );
+        assert!(
+            !CAUGHT_PANIC.iter().any(|p| message.contains(p)),
+            "{extra:?}: {message}"
+        );
     }
-}
-
-/// The same file through `check_bytes` (uploads, the fuzz target): it has no
-/// `catch_unwind` of its own, so the reader's panic escapes to the caller.
-/// Fix: catch panics around the calamine calls in `read::Workbook::open` /
-/// `for_each_row` (or in `check_bytes`) and return `ReadError::Unreadable`.
-#[test]
-fn an_xlsb_naming_a_missing_relationship_does_not_panic_check_bytes() {
     let o = check(&xlsb_with_sheet_relationship("rId9"));
     assert!(!o.readable);
-    assert_file_finding(&o, "FILE-UNREADABLE", "");
+    assert_file_finding(&o, "FILE-UNREADABLE", "Beziehung „rId9“, die es nicht gibt");
+}
+
+/// The same record cut short: calamine slices it without a length check
+/// (`&buf[8..len]`, `&buf[12..12 + rel_len]`), a panic on too few bytes.
+#[test]
+fn an_xlsb_sheet_record_cut_short_is_refused_before_the_reader() {
+    let mut long_id = Vec::new();
+    long_id.extend(0u32.to_le_bytes());
+    long_id.extend(1u32.to_le_bytes());
+    long_id.extend(40u32.to_le_bytes()); // 40 UTF-16 units announced, none there
+    for (what, payload) in [
+        ("8 bytes", vec![0u8; 8]),
+        ("id announced, missing", long_id),
+    ] {
+        let o = std::panic::catch_unwind(|| check(&xlsb_with_sheet_record(&payload)))
+            .unwrap_or_else(|_| panic!("{what}: the reader panicked"));
+        assert!(!o.readable, "{what}");
+        assert_file_finding(&o, "FILE-UNREADABLE", "ein Blatteintrag ist zu kurz");
+    }
 }

@@ -588,9 +588,13 @@ fn cross_file_cases(
             };
             if ha != hb && (a.year, a.quarter) != (b.year, b.quarter) {
                 let path = sources.get(b.source).map(|s| s.path()).unwrap_or_default();
-                let f = FindingBuilder::new(Code::ConsistencyHelpTypeChanged, lang)
-                    .sheet(b.sheet.clone())
-                    .cell_a1(b.cell(help_idx).unwrap_or_default())
+                let mut f = FindingBuilder::new(Code::ConsistencyHelpTypeChanged, lang)
+                    .sheet(b.sheet.clone());
+                // No cell rather than an empty one when the position is unknown.
+                if let Some(c) = b.cell(help_idx) {
+                    f = f.cell_a1(c);
+                }
+                let f = f
                     .column("Hilfeart")
                     .value(case.clone())
                     .arg("quarter", quarter_label(b.year, b.quarter))
@@ -694,9 +698,12 @@ fn vanished_cases(
             .is_some_and(|s| s.contains(case));
         if !present {
             let path = sources.get(r.source).map(|s| s.path()).unwrap_or_default();
-            let f = FindingBuilder::new(Code::ConsistencyCaseVanished, lang)
-                .sheet(r.sheet.clone())
-                .cell_a1(r.cell(Some(case_idx)).unwrap_or_default())
+            let mut f =
+                FindingBuilder::new(Code::ConsistencyCaseVanished, lang).sheet(r.sheet.clone());
+            if let Some(c) = r.cell(Some(case_idx)) {
+                f = f.cell_a1(c);
+            }
+            let f = f
                 .column("Fall-ID")
                 .value(case.to_string())
                 .arg("reading", quarter_label(r.year, r.quarter))

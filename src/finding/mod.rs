@@ -112,8 +112,7 @@ pub fn column_letters(col: u32) -> String {
         out.push(b'A' + rem);
         n = (n - 1) / 26;
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    out.iter().rev().map(|&b| char::from(b)).collect()
 }
 
 /// One problem (or remark) found in a file, located as precisely as the data allows.

@@ -417,6 +417,9 @@ fn zip_kind<R: Read + Seek>(
     if let Some(size) = shared_strings_size {
         check_shared_strings(&mut archive, size)?;
     }
+    if format == Format::Xlsb {
+        crate::read::zipcheck::check_xlsb_workbook(&mut archive)?;
+    }
     let damage = match depth {
         Depth::Full => crate::read::zipcheck::validate(&mut archive, limits)?,
         Depth::Container => Vec::new(),

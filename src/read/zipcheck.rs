@@ -237,6 +237,143 @@ fn check_refs(name: &str, e: &BytesStart<'_>) -> Result<(), XmlProblem> {
     Ok(())
 }
 
+/// The sheet list of an `.xlsb` (`xl/workbook.bin`, records BrtBundleSh up to
+/// BrtEndBundleShs) as calamine 0.38 reads it inside `Xlsb::new`: it slices
+/// each record without a length check and looks the relationship id up in a
+/// map with `[]`, so a short record or an id missing from
+/// `xl/_rels/workbook.bin.rels` is a panic there. Such a file never reaches it.
+pub fn check_xlsb_workbook<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> Result<(), ReadError> {
+    let Some(workbook) = part_named(archive, "xl/workbook.bin", true)? else {
+        return Ok(()); // calamine reports the missing part itself
+    };
+    let relationships = match part_named(archive, "xl/_rels/workbook.bin.rels", false)? {
+        Some(rels) => relationship_ids(&rels),
+        None => HashSet::new(),
+    };
+    let broken = |what: String| {
+        ReadError::Unreadable(format!(
+            "xl/workbook.bin: {what} (beschädigt oder manipuliert)"
+        ))
+    };
+    let mut at = 0;
+    while let Some((typ, body)) = next_record(&workbook, &mut at) {
+        match typ {
+            0x0099 if body.is_empty() => {
+                return Err(broken("die Arbeitsmappen-Eigenschaften sind leer".into()))
+            }
+            0x009C => {
+                let Some(len) = body.get(8..12) else {
+                    return Err(broken("ein Blatteintrag ist zu kurz".into()));
+                };
+                let units = u32::from_le_bytes([len[0], len[1], len[2], len[3]]);
+                if units == u32::MAX {
+                    continue;
+                }
+                let Some(id) = (units as usize)
+                    .checked_mul(2)
+                    .and_then(|n| body.get(12..12 + n))
+                else {
+                    return Err(broken("ein Blatteintrag ist zu kurz".into()));
+                };
+                let id: Vec<u16> = id
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                let id = String::from_utf16_lossy(&id);
+                if !relationships.contains(&id) {
+                    return Err(broken(format!(
+                        "ein Blatt verweist auf die Beziehung „{}“, die es nicht gibt",
+                        shown(&id)
+                    )));
+                }
+            }
+            0x0090 => break, // BrtEndBundleShs: the sheet list ends
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of a part (at most `VERIFY_MAX`), found by exact name or, as
+/// calamine finds `xl/workbook.bin`, ignoring ASCII case.
+fn part_named<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    name: &str,
+    any_case: bool,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let index = (0..archive.len()).find(|&i| {
+        archive
+            .name_for_index(i)
+            .and_then(|n| n.ok())
+            .is_some_and(|n| n == name || (any_case && n.eq_ignore_ascii_case(name)))
+    });
+    let Some(index) = index else {
+        return Ok(None);
+    };
+    let mut entry = archive
+        .by_index(index)
+        .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {name}: {e}")))?;
+    let mut buf = Vec::new();
+    // A read error (checksum, size) is the zip check's to report; the bytes read so far are checked.
+    let _ = (&mut entry).take(VERIFY_MAX).read_to_end(&mut buf);
+    Ok(Some(buf))
+}
+
+/// The `Id`s of the `Relationship` elements that also name a `Target`, as
+/// calamine collects them.
+fn relationship_ids(xml: &[u8]) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.name().as_ref() == "Relationship" => {
+                let attr = |key: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == key)
+                        .map(|a| a.value.to_string())
+                };
+                if let (Some(id), Some(_)) = (attr("Id"), attr("Target")) {
+                    ids.insert(id);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    ids
+}
+
+/// One XLSB record at `*at`: its type (1–2 bytes, 7 bits each) and body
+/// (length in 1–4 bytes, 7 bits each); `None` at the end or when cut short.
+fn next_record<'a>(bytes: &'a [u8], at: &mut usize) -> Option<(u16, &'a [u8])> {
+    let mut byte = || {
+        let b = *bytes.get(*at)?;
+        *at += 1;
+        Some(b)
+    };
+    let first = byte()?;
+    let typ = if first & 0x80 != 0 {
+        u16::from(first & 0x7F) + (u16::from(byte()? & 0x7F) << 7)
+    } else {
+        u16::from(first)
+    };
+    let mut b = byte()?;
+    let mut len = usize::from(b & 0x7F);
+    for i in 1..4 {
+        if b & 0x80 == 0 {
+            break;
+        }
+        b = byte()?;
+        len += usize::from(b & 0x7F) << (7 * i);
+    }
+    let body = bytes.get(*at..at.checked_add(len)?)?;
+    *at += len;
+    Some((typ, body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
