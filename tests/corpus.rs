@@ -128,7 +128,7 @@ fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
 /// A configuration with tighter limits, so a hostile file fails fast.
 fn tight_config(dir: &Path) -> PathBuf {
     let toml = sozialraum::config::VERDEN_TOML
-        .replace("timeout_seconds = 120", "timeout_seconds = 20")
+        .replace("timeout_seconds = 120", "timeout_seconds = 60")
         .replace("memory_mib = 2048", "memory_mib = 1024");
     let p = dir.join("tight.toml");
     std::fs::write(&p, toml).expect("write config");
@@ -172,7 +172,8 @@ fn every_corpus_file_is_checked_without_panic_abort_or_hang() {
         let _ = std::io::Read::read_to_end(&mut stderr, &mut b);
         b
     });
-    // Bounded: each file is limited to 20 s in its child; the run as a whole to 10 min.
+    // Bounded: each file is limited to 60 s in its child (a debug build on a busy
+    // 2-core machine needs headroom: a time limit counts as a crash here); the run to 10 min.
     let status = loop {
         if let Some(s) = child.try_wait().expect("wait") {
             break s;
