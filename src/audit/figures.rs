@@ -335,3 +335,76 @@ pub(super) fn case_figures(entries: &[&Entry], areas: &[String]) -> Vec<CaseFigu
     figures.sort_by(|a, b| (rank(&a.scope), &a.help_type).cmp(&(rank(&b.scope), &b.help_type)));
     figures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("a decimal literal")
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_two_middle_ones() {
+        for (values, expected) in [
+            (vec![], "0"),
+            (vec!["7"], "7"),
+            (vec!["9", "1", "5"], "5"),
+            (vec!["4", "1", "3", "2"], "2.5"),
+            (vec!["100", "1", "1", "1"], "1"),
+        ] {
+            let mut values: Vec<Decimal> = values.into_iter().map(d).collect();
+            assert_eq!(median(&mut values), d(expected), "{values:?}");
+        }
+    }
+
+    fn entry(area: Option<&str>, case: Option<&str>, help: &str, hours: &str, cost: &str) -> Entry {
+        Entry {
+            provider: "T01".into(),
+            year: 2026,
+            quarter: 1,
+            category: "Fallarbeit".into(),
+            sozialraum: area.map(str::to_string),
+            cost: Some(d(cost)),
+            hours: Some(d(hours)),
+            case_id: case.map(str::to_string),
+            help_type: Some(help.into()),
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn case_figures_count_cases_not_rows_and_divide_per_case() {
+        let rows = [
+            // One case in two rows, one more case, one row without a Fall-ID (a case of its own).
+            entry(Some("Achim"), Some("A-1"), "SPFH", "10", "500"),
+            entry(Some("Achim"), Some("A-1"), "SPFH", "5", "250"),
+            entry(Some("Achim"), Some("A-2"), "SPFH", "1", "50"),
+            entry(Some("Achim"), None, "SPFH", "1", "100"),
+            entry(Some("Verden"), Some("V-1"), "SPFH", "2", "100"),
+            entry(None, Some("X-1"), "SPFH", "3", "150"),
+        ];
+        let refs: Vec<&Entry> = rows.iter().collect();
+        let areas = ["Verden".to_string(), "Achim".to_string()];
+        let figures = case_figures(&refs, &areas);
+        let scopes: Vec<&Scope> = figures.iter().map(|f| &f.scope).collect();
+        // Report order: the Sozialräume as given, the unassigned rows, the county.
+        assert_eq!(
+            scopes,
+            [
+                &Scope::Sozialraum("Verden".into()),
+                &Scope::Sozialraum("Achim".into()),
+                &Scope::Unassigned,
+                &Scope::County,
+            ]
+        );
+        let achim = &figures[1];
+        assert_eq!((achim.cases, achim.rows), (3, 4));
+        assert_eq!((achim.hours, achim.cost), (d("17"), d("900")));
+        assert_eq!(achim.cost_per_case, d("300"));
+        assert_eq!(achim.hours_per_case, d("5.67"));
+        let county = &figures[3];
+        assert_eq!((county.cases, county.rows), (5, 6));
+        assert_eq!(county.cost_per_case, d("230"));
+    }
+}

@@ -284,3 +284,258 @@ fn mark_covered(lines: &mut [Line], pairs: &[Line], s: &AuditSettings) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("a decimal literal")
+    }
+
+    /// The thresholds of `[audit]` spelled out, so the tests do not lean on defaults.
+    fn settings() -> AuditSettings {
+        AuditSettings {
+            ok_pct: d("5"),
+            warning_pct: d("15"),
+            outlier_factor: d("3"),
+            jump_pct: d("50"),
+        }
+    }
+
+    /// A line of `category` in Achim: 1,200 € budget (300 € pro rata for one quarter), `actual` spent.
+    fn line(category: &str, actual: &str) -> Line {
+        let plan = (d("1200"), pro_rata(d("1200"), 1));
+        Line::new(
+            Some("Achim".into()),
+            category,
+            plan,
+            (d(actual), 1),
+            1,
+            &settings(),
+        )
+    }
+
+    #[test]
+    fn pro_rata_is_the_quarters_share_of_the_year_to_the_cent() {
+        for (budget, quarters, expected) in [
+            ("1000", 0, "0"),
+            ("1000", 1, "250"),
+            ("1000", 3, "750"),
+            ("1000", 4, "1000"),
+            // 0.10 × 3 / 4 = 0.075 rounds half away from zero.
+            ("0.10", 3, "0.08"),
+            ("1234.57", 1, "308.64"),
+        ] {
+            assert_eq!(
+                pro_rata(d(budget), quarters),
+                d(expected),
+                "{budget} for {quarters} quarters"
+            );
+        }
+    }
+
+    #[test]
+    fn the_projection_extrapolates_to_four_quarters_to_the_cent() {
+        for (actual, quarters, expected) in [
+            ("300", 1, "1200"),
+            ("300", 3, "400"),
+            ("300", 4, "300"),
+            ("100", 3, "133.33"),
+            ("200", 3, "266.67"),
+            // No quarter reported: nothing to extrapolate.
+            ("300", 0, "0"),
+        ] {
+            assert_eq!(
+                projection(d(actual), quarters),
+                d(expected),
+                "{actual} in {quarters} quarters"
+            );
+        }
+    }
+
+    #[test]
+    fn the_deviation_is_a_percentage_of_the_pro_rata_budget_with_two_places() {
+        for (deviation, pro_rata, expected) in [
+            ("50", "1000", Some("5")),
+            ("-150", "1000", Some("-15")),
+            ("1", "3", Some("33.33")),
+            ("2", "3", Some("66.67")),
+            // Half a hundredth rounds away from zero, on both sides.
+            ("0.125", "100", Some("0.13")),
+            ("-0.125", "100", Some("-0.13")),
+            ("0", "1000", Some("0")),
+            // No budget, no percentage.
+            ("500", "0", None),
+        ] {
+            assert_eq!(
+                deviation_pct(d(deviation), d(pro_rata)),
+                expected.map(d),
+                "{deviation} of {pro_rata}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_status_follows_the_thresholds_of_the_shown_percentage() {
+        let s = settings();
+        for (pct, actual, expected) in [
+            (Some("0"), "100", BudgetStatus::Ok),
+            // At the threshold is still inside it, on both sides.
+            (Some("5.00"), "100", BudgetStatus::Ok),
+            (Some("-5.00"), "100", BudgetStatus::Ok),
+            (Some("5.01"), "100", BudgetStatus::Warning),
+            (Some("-5.01"), "100", BudgetStatus::Warning),
+            (Some("15"), "100", BudgetStatus::Warning),
+            (Some("-15"), "100", BudgetStatus::Warning),
+            (Some("15.01"), "100", BudgetStatus::Alert),
+            (Some("-100"), "0", BudgetStatus::Alert),
+            // Without a budget: nothing spent is fine, anything spent is an alert.
+            (None, "0", BudgetStatus::Ok),
+            (None, "0.01", BudgetStatus::Alert),
+        ] {
+            assert_eq!(
+                status(pct.map(d), d(actual), &s),
+                expected,
+                "{pct:?} with {actual} spent"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_ok_says_which_way_it_deviates() {
+        for (actual, status, direction, label) in [
+            ("300", BudgetStatus::Ok, None, "ok"),
+            // +5 %: ok, so no direction even though more was spent.
+            ("315", BudgetStatus::Ok, None, "ok"),
+            (
+                "-0",
+                BudgetStatus::Alert,
+                Some(Direction::Under),
+                "Alarm: Unterschreitung",
+            ),
+            (
+                "270",
+                BudgetStatus::Warning,
+                Some(Direction::Under),
+                "Warnung: Unterschreitung",
+            ),
+            (
+                "330",
+                BudgetStatus::Warning,
+                Some(Direction::Over),
+                "Warnung: Überschreitung",
+            ),
+            (
+                "400",
+                BudgetStatus::Alert,
+                Some(Direction::Over),
+                "Alarm: Überschreitung",
+            ),
+        ] {
+            let l = line("Fallarbeit", actual);
+            assert_eq!(l.status, status, "{actual}");
+            assert_eq!(l.direction(), direction, "{actual}");
+            assert_eq!(l.status_label(Lang::De), label, "{actual}");
+        }
+        assert_eq!(
+            line("Fallarbeit", "400").status_label(Lang::En),
+            "alert: overspend"
+        );
+        assert_eq!(
+            line("Fallarbeit", "270").status_label(Lang::En),
+            "warning: underspend"
+        );
+    }
+
+    #[test]
+    fn a_line_keeps_its_figures_together() {
+        let l = line("Fallarbeit", "330");
+        assert_eq!(l.budget, d("1200"));
+        assert_eq!(l.pro_rata, d("300"));
+        assert_eq!(l.deviation, d("30"));
+        assert_eq!(l.deviation_pct, Some(d("10")));
+        assert_eq!(l.projection, d("1320"));
+        assert_eq!(l.covered_by, None);
+    }
+
+    #[test]
+    fn a_percentage_is_shown_with_its_sign_and_two_places() {
+        assert_eq!(show_pct(d("4.87"), Lang::De), "+4,87");
+        assert_eq!(show_pct(d("4.87"), Lang::En), "+4.87");
+        assert_eq!(show_pct(d("-12.5"), Lang::De), "-12,50");
+        assert_eq!(show_pct(d("0"), Lang::En), "+0.00");
+    }
+
+    /// Marks `lines` against a pair line with `pair_actual` spent of 600 € pro rata.
+    fn covered(lines: &mut [Line], pair_actual: &str) {
+        let pair = Line::new(
+            Some("Achim".into()),
+            PAIR_CATEGORY,
+            (d("2400"), d("600")),
+            (d(pair_actual), 2),
+            1,
+            &settings(),
+        );
+        mark_covered(lines, &[pair], &settings());
+    }
+
+    #[test]
+    fn overspending_in_one_of_the_pair_is_covered_when_the_pair_is_ok() {
+        // Fallarbeit 400 of 300 (alert, over), Milieuarbeit 200 of 300: the pair 600 of 600.
+        let mut lines = [line("Fallarbeit", "400"), line("Milieuarbeit", "200")];
+        covered(&mut lines, "600");
+        assert_eq!(lines[0].covered_by.as_deref(), Some("Milieuarbeit"));
+        // Underspending is never covered: it needs no cover.
+        assert_eq!(lines[1].covered_by, None);
+
+        let mut lines = [line("Milieuarbeit", "400")];
+        covered(&mut lines, "600");
+        assert_eq!(lines[0].covered_by.as_deref(), Some("Fallarbeit"));
+
+        // The pair at exactly +5 % still covers; an underspent pair covers too.
+        for pair_actual in ["630", "100"] {
+            let mut lines = [line("Fallarbeit", "400")];
+            covered(&mut lines, pair_actual);
+            assert_eq!(
+                lines[0].covered_by.as_deref(),
+                Some("Milieuarbeit"),
+                "{pair_actual}"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_is_covered_when_the_pair_itself_deviates_or_the_line_is_no_part_of_it() {
+        // The pair over +5 %.
+        let mut lines = [line("Fallarbeit", "400")];
+        covered(&mut lines, "631");
+        assert_eq!(lines[0].covered_by, None);
+        // A line that is ok needs no cover.
+        let mut lines = [line("Fallarbeit", "315")];
+        covered(&mut lines, "600");
+        assert_eq!(lines[0].covered_by, None);
+        // Strukturarbeit is not part of the pair.
+        let mut lines = [line("Strukturarbeit", "400")];
+        covered(&mut lines, "600");
+        assert_eq!(lines[0].covered_by, None);
+        // A pair of another Sozialraum does not cover.
+        let mut lines = [line("Fallarbeit", "400")];
+        lines[0].sozialraum = Some("Verden".into());
+        covered(&mut lines, "600");
+        assert_eq!(lines[0].covered_by, None);
+        // Nor does a pair without budget.
+        let mut lines = [line("Fallarbeit", "400")];
+        let pair = Line::new(
+            Some("Achim".into()),
+            PAIR_CATEGORY,
+            (d("0"), d("0")),
+            (d("600"), 2),
+            1,
+            &settings(),
+        );
+        mark_covered(&mut lines, &[pair], &settings());
+        assert_eq!(lines[0].covered_by, None);
+    }
+}
