@@ -82,10 +82,10 @@ pub fn run(
     if let Some(out) = &args.output {
         let mut wb =
             audit::workbook::build(&a, cfg, &plan.path, lang).map_err(|e| e.report(lang))?;
-        crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
+        crate::xlsx::save_atomic(&mut wb, out, args.common.force).map_err(|e| e.report(lang))?;
         written = Some(out.display().to_string());
     }
-    match args.format {
+    match args.common.format {
         OutputFormat::Json => println!("{}", audit::json_document(&a, &inputs.skipped)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -223,7 +223,7 @@ fn collect_inputs(args: &AuditArgs, lang: Lang) -> miette::Result<Inputs> {
             .chain(inputs.districts.iter().cloned())
             .collect();
         guarded.push(args.budget.clone());
-        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
+        crate::xlsx::guard_output(out, &guarded, args.common.force).map_err(|e| e.report(lang))?;
     }
     Ok(inputs)
 }
@@ -237,17 +237,18 @@ fn from_submissions(
     config_path: Option<&Path>,
     quarters: Option<Vec<u8>>,
 ) -> miette::Result<Ledger> {
-    if let Some(n) = args.jobs {
+    if let Some(n) = args.common.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
     let iso = Isolation {
-        enabled: !args.no_isolate,
+        enabled: !args.common.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
     };
-    let progress =
-        !args.quiet && args.format == OutputFormat::Human && std::io::stderr().is_terminal();
+    let progress = !args.common.quiet
+        && args.common.format == OutputFormat::Human
+        && std::io::stderr().is_terminal();
     let files: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
     let outcomes = super::check_all(
         &files,

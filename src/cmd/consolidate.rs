@@ -26,7 +26,7 @@ pub fn run(
     lang: Lang,
     config_path: Option<&std::path::Path>,
 ) -> miette::Result<i32> {
-    if args.output.is_none() && args.format != OutputFormat::Json {
+    if args.output.is_none() && args.common.format != OutputFormat::Json {
         return Err(miette::miette!(
             help = t(
                 lang,
@@ -48,18 +48,18 @@ pub fn run(
         return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
     }
     if let Some(out) = &args.output {
-        guard(out, &gathered.files, args.force, lang)?;
+        guard(out, &gathered.files, args.common.force, lang)?;
     }
-    if let Some(n) = args.jobs {
+    if let Some(n) = args.common.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
     let iso = Isolation {
-        enabled: !args.no_isolate,
+        enabled: !args.common.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
     };
-    let progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = !args.common.quiet && std::io::stderr().is_terminal();
     let paths = gathered.paths();
     let outcomes = super::check_all(
         &paths,
@@ -111,11 +111,12 @@ pub fn run(
     if let Some(out) = &args.output {
         if !refuse {
             let mut wb = workbook::build(&c, cfg, lang).map_err(|e| e.report(lang))?;
-            crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
+            crate::xlsx::save_atomic(&mut wb, out, args.common.force)
+                .map_err(|e| e.report(lang))?;
             written = Some(out.display().to_string());
         }
     }
-    match args.format {
+    match args.common.format {
         OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped)),
         OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
