@@ -32,7 +32,7 @@ pub fn run(
     lang: Lang,
     config_path: Option<&Path>,
 ) -> miette::Result<i32> {
-    let quarters = parse_quarters(args.quarters.as_deref(), lang)?;
+    let quarters = super::period::parse_quarters(args.quarters.as_deref(), lang)?;
     let mut inputs = collect_inputs(args, lang)?;
     if inputs.submissions.is_empty() && inputs.districts.is_empty() {
         return Err(super::inputs::nothing_to_do(
@@ -96,25 +96,6 @@ pub fn run(
         }
     }
     Ok(if a.has_errors() { 1 } else { 0 })
-}
-
-/// `1-3`, `2`, `1–4`.
-fn parse_quarters(range: Option<&str>, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
-    let Some(range) = range else { return Ok(None) };
-    let bad = || {
-        miette::miette!(
-            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
-            "{} „{range}“",
-            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
-        )
-    };
-    let (a, b) = range.split_once(['-', '–']).unwrap_or((range, range));
-    let a: u8 = a.trim().parse().map_err(|_| bad())?;
-    let b: u8 = b.trim().parse().map_err(|_| bad())?;
-    if !(1..=4).contains(&a) || !(1..=4).contains(&b) || a > b {
-        return Err(bad());
-    }
-    Ok(Some((a..=b).collect()))
 }
 
 #[derive(Debug, Default)]

@@ -41,7 +41,10 @@ pub fn run(
             )
         ));
     }
-    let quarters = parse_quarters(args, lang)?;
+    let quarters = match args.quarter {
+        Some(q) => Some(vec![q]),
+        None => super::period::parse_quarters(args.quarters.as_deref(), lang)?,
+    };
     let gathered = inputs::gather(&args.inputs, lang)?;
     let mut skipped = gathered.skipped.clone();
     if gathered.files.is_empty() {
@@ -138,29 +141,6 @@ fn guard(
         .map(|f| f.path.clone())
         .collect();
     crate::xlsx::guard_output(out, &named, force).map_err(|e| e.report(lang))
-}
-
-fn parse_quarters(args: &ConsolidateArgs, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
-    if let Some(q) = args.quarter {
-        return Ok(Some(vec![q]));
-    }
-    let Some(range) = &args.quarters else {
-        return Ok(None);
-    };
-    let bad = || {
-        miette::miette!(
-            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
-            "{} „{range}“",
-            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
-        )
-    };
-    let (a, b) = range.split_once('-').unwrap_or((range, range));
-    let a: u8 = a.trim().parse().map_err(|_| bad())?;
-    let b: u8 = b.trim().parse().map_err(|_| bad())?;
-    if !(1..=4).contains(&a) || !(1..=4).contains(&b) || a > b {
-        return Err(bad());
-    }
-    Ok(Some((a..=b).collect()))
 }
 
 #[derive(Serialize)]
