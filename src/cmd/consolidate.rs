@@ -251,7 +251,7 @@ fn human(
                 .unwrap_or_default()
         );
     }
-    s.push_str(&inputs::skipped_lines(skipped, lang));
+    s.push_str(&crate::render::terminal::skipped_lines(skipped, lang));
     if !c.findings.is_empty() {
         let _ = writeln!(
             s,
