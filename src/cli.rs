@@ -73,6 +73,27 @@ pub struct CheckArgs {
     pub no_isolate: bool,
 }
 
+/// The options `consolidate` and `audit` share: both check many files and
+/// write one workbook. Flattened right after `--output`, so `--force` is
+/// listed next to it; the others are listed after each command's own options
+/// and before `--help` (display order 999, clap's own).
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
+    #[arg(long)]
+    pub force: bool,
+    #[arg(long, value_enum, default_value = "human", display_order = 990)]
+    pub format: OutputFormat,
+    /// Kein Fortschrittsbalken
+    #[arg(long, short = 'q', display_order = 991)]
+    pub quiet: bool,
+    /// Anzahl paralleler Prüfungen (Standard: alle Kerne)
+    #[arg(long, short = 'j', display_order = 992)]
+    pub jobs: Option<usize>,
+    #[arg(long, hide = true, display_order = 993)]
+    pub no_isolate: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ConsolidateArgs {
     /// Arbeitsmappen oder Ordner (rekursiv)
@@ -81,9 +102,8 @@ pub struct ConsolidateArgs {
     /// Ausgabe: die Kreis-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
-    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
     /// Nur dieses Berichtsjahr
     #[arg(long)]
     pub year: Option<i32>,
@@ -99,16 +119,6 @@ pub struct ConsolidateArgs {
     /// Bei doppelter Meldung die neueste (Erstellt am) nehmen
     #[arg(long)]
     pub prefer_newest: bool,
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Kein Fortschrittsbalken
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Anzahl paralleler Prüfungen (Standard: alle Kerne)
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
-    #[arg(long, hide = true)]
-    pub no_isolate: bool,
 }
 
 #[derive(Debug, Args)]
@@ -122,25 +132,14 @@ pub struct AuditArgs {
     /// Ausgabe: die Controlling-Arbeitsmappe (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "OUT.xlsx")]
     pub output: Option<PathBuf>,
-    /// Vorhandene Ausgabedateien ersetzen (Eingaben nie) / replace existing output files (never inputs)
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
     /// Das Berichtsjahr (Standard: das einzige Jahr der Daten)
     #[arg(long)]
     pub year: Option<i32>,
     /// Quartale als Bereich, z. B. 1-3 (Standard: die gemeldeten)
     #[arg(long, value_name = "VON-BIS")]
     pub quarters: Option<String>,
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: OutputFormat,
-    /// Kein Fortschrittsbalken
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Anzahl paralleler Prüfungen (Standard: alle Kerne)
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
-    #[arg(long, hide = true)]
-    pub no_isolate: bool,
 }
 
 #[derive(Debug, Args)]
@@ -243,13 +242,15 @@ fn german(cmd: clap::Command, top: bool) -> clap::Command {
             .hide_default_value(true)
             .hide_possible_values(true)
     });
-    // clap adds its English flags when it builds; ours say the same in German.
+    // clap adds its English flags when it builds; ours say the same in German,
+    // last in the list as clap's own (display order 999).
     cmd = cmd.disable_help_flag(true).arg(
         clap::Arg::new("help")
             .short('h')
             .long("help")
             .action(clap::ArgAction::Help)
-            .help("Hilfe anzeigen"),
+            .help("Hilfe anzeigen")
+            .display_order(999),
     );
     if top {
         cmd = cmd.disable_version_flag(true).arg(
@@ -257,7 +258,8 @@ fn german(cmd: clap::Command, top: bool) -> clap::Command {
                 .short('V')
                 .long("version")
                 .action(clap::ArgAction::Version)
-                .help("Version anzeigen"),
+                .help("Version anzeigen")
+                .display_order(999),
         );
     }
     cmd

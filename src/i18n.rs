@@ -1,5 +1,5 @@
 //! The user's language and every user-facing text that is not a finding message
-//! (those live with their codes in `rules::catalog`).
+//! (those live with their codes in `finding::catalog`).
 
 use serde::{Deserialize, Serialize};
 

@@ -20,10 +20,13 @@
 //! 5. [`coerce`]: raw cells to typed values;
 //! 6. [`locate`], then [`rules`]: header rows and form fields, then the checks;
 //! 7. [`pipeline`]: one workbook through the stages;
-//! 8. [`xlsx`], then [`render`]: workbook helpers, then terminal, JSON and the annotated copy;
-//! 9. [`worker`]: the pipeline and the annotated copy in a child process under limits;
-//! 10. [`template`], [`consolidate`], then [`audit`]: the workbooks built from checked files;
-//! 11. [`cli`], then [`cmd`]: the command line and one file per command.
+//! 8. [`xlsx`]: helpers for the workbooks we write (atomic save, formats, sheets);
+//! 9. [`template`], [`consolidate`], then [`audit`]: the workbooks built from
+//!    the configuration and from checked files, as data;
+//! 10. [`render`]: terminal, JSON and the annotated copy of checks,
+//!     consolidations and audits (text is made here, nowhere below);
+//! 11. [`worker`]: the pipeline and the annotated copy in a child process under limits;
+//! 12. [`cli`], then [`cmd`]: the command line and one file per command.
 
 pub mod audit;
 pub mod cli;

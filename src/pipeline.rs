@@ -70,7 +70,7 @@ pub enum Nature {
     Own(sniff::OwnOutput),
 }
 
-/// Checks the file at `path` (in this process: see `read::isolate` for the
+/// Checks the file at `path` (in this process: see `worker` for the
 /// guarded way that untrusted files take).
 pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
     let mut ctx = Ctx::new(cfg, opts.lang);

@@ -104,7 +104,7 @@ pub fn run(
             for r in &reports {
                 terminal::render_file(&mut out, r, lang, &style);
             }
-            out.push_str(&inputs::skipped_lines(&skipped, lang));
+            out.push_str(&crate::render::terminal::skipped_lines(&skipped, lang));
             let failing = reports.iter().filter(|r| r.fails(args.strict)).count();
             out.push_str(&match lang {
                 Lang::De => format!(

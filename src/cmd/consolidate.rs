@@ -26,7 +26,7 @@ pub fn run(
     lang: Lang,
     config_path: Option<&std::path::Path>,
 ) -> miette::Result<i32> {
-    if args.output.is_none() && args.format != OutputFormat::Json {
+    if args.output.is_none() && args.common.format != OutputFormat::Json {
         return Err(miette::miette!(
             help = t(
                 lang,
@@ -41,25 +41,28 @@ pub fn run(
             )
         ));
     }
-    let quarters = parse_quarters(args, lang)?;
+    let quarters = match args.quarter {
+        Some(q) => Some(vec![q]),
+        None => super::period::parse_quarters(args.quarters.as_deref(), lang)?,
+    };
     let gathered = inputs::gather(&args.inputs, lang)?;
     let mut skipped = gathered.skipped.clone();
     if gathered.files.is_empty() {
         return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
     }
     if let Some(out) = &args.output {
-        guard(out, &gathered.files, args.force, lang)?;
+        guard(out, &gathered.files, args.common.force, lang)?;
     }
-    if let Some(n) = args.jobs {
+    if let Some(n) = args.common.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
     let iso = Isolation {
-        enabled: !args.no_isolate,
+        enabled: !args.common.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
     };
-    let progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = !args.common.quiet && std::io::stderr().is_terminal();
     let paths = gathered.paths();
     let outcomes = super::check_all(
         &paths,
@@ -111,11 +114,12 @@ pub fn run(
     if let Some(out) = &args.output {
         if !refuse {
             let mut wb = workbook::build(&c, cfg, lang).map_err(|e| e.report(lang))?;
-            crate::xlsx::save_atomic(&mut wb, out, args.force).map_err(|e| e.report(lang))?;
+            crate::xlsx::save_atomic(&mut wb, out, args.common.force)
+                .map_err(|e| e.report(lang))?;
             written = Some(out.display().to_string());
         }
     }
-    match args.format {
+    match args.common.format {
         OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped)),
         OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
@@ -137,29 +141,6 @@ fn guard(
         .map(|f| f.path.clone())
         .collect();
     crate::xlsx::guard_output(out, &named, force).map_err(|e| e.report(lang))
-}
-
-fn parse_quarters(args: &ConsolidateArgs, lang: Lang) -> miette::Result<Option<Vec<u8>>> {
-    if let Some(q) = args.quarter {
-        return Ok(Some(vec![q]));
-    }
-    let Some(range) = &args.quarters else {
-        return Ok(None);
-    };
-    let bad = || {
-        miette::miette!(
-            help = t(lang, "z. B. --quarters 1-3", "e.g. --quarters 1-3"),
-            "{} „{range}“",
-            t(lang, "Ungültiger Quartalsbereich", "Invalid quarter range")
-        )
-    };
-    let (a, b) = range.split_once('-').unwrap_or((range, range));
-    let a: u8 = a.trim().parse().map_err(|_| bad())?;
-    let b: u8 = b.trim().parse().map_err(|_| bad())?;
-    if !(1..=4).contains(&a) || !(1..=4).contains(&b) || a > b {
-        return Err(bad());
-    }
-    Ok(Some((a..=b).collect()))
 }
 
 #[derive(Serialize)]
@@ -270,7 +251,7 @@ fn human(
                 .unwrap_or_default()
         );
     }
-    s.push_str(&inputs::skipped_lines(skipped, lang));
+    s.push_str(&crate::render::terminal::skipped_lines(skipped, lang));
     if !c.findings.is_empty() {
         let _ = writeln!(
             s,

@@ -243,20 +243,6 @@ pub fn nothing_to_do(inputs: &[PathBuf], skipped: &[Skipped], lang: Lang) -> mie
     )
 }
 
-/// The skipped files as the terminal shows them, one line each.
-pub fn skipped_lines(skipped: &[Skipped], lang: Lang) -> String {
-    let mut s = String::new();
-    for k in skipped {
-        s.push_str(&format!(
-            "{} {} ({})\n",
-            t(lang, "Übersprungen:", "Skipped:"),
-            crate::render::terminal::safe(&k.path),
-            crate::render::terminal::safe(&k.reason)
-        ));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod consolidate;
 pub mod explain;
 pub mod inputs;
+pub mod period;
 pub mod template;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! delivered row by row as raw cells (streamed for xlsx/xlsb), so a sheet
 //! declaring `A1:XFD1048576` costs two cells, not a dense grid.
 
-pub mod cfb_check;
+pub mod cfb;
 pub mod sniff;
 pub mod zipcheck;
 

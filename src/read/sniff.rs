@@ -305,8 +305,8 @@ fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), Rea
         }
     }
     // The structure first: a looping or overlapping sector chain never reaches calamine.
-    match crate::read::cfb_check::validate(&buf) {
-        Ok(()) => Ok((Format::Xls, crate::read::cfb_check::damage(&buf))),
+    match crate::read::cfb::validate(&buf) {
+        Ok(()) => Ok((Format::Xls, crate::read::cfb::damage(&buf))),
         Err(reason) if reason.contains("kein Workbook-Strom") => {
             Err(ReadError::NotSpreadsheet(NotSpreadsheet::Ole))
         }

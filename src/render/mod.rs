@@ -1,5 +1,6 @@
 //! Renderers: the terminal, JSON. They read findings; they decide nothing.
 
 pub mod annotate;
+pub mod audit;
 pub mod json;
 pub mod terminal;

@@ -3,8 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::finding::severity_word;
-use crate::finding::{FileReport, Finding, Severity};
+use crate::finding::{severity_word, FileReport, Finding, Severity, Skipped};
 use crate::i18n::{t, Lang};
 
 pub struct Style {
@@ -144,6 +143,20 @@ pub fn quote_sheet(name: &str) -> String {
     } else {
         format!("'{}'", name.replace('\'', "''"))
     }
+}
+
+/// The skipped files as the terminal shows them, one line each.
+pub fn skipped_lines(skipped: &[Skipped], lang: Lang) -> String {
+    let mut s = String::new();
+    for k in skipped {
+        s.push_str(&format!(
+            "{} {} ({})\n",
+            t(lang, "Übersprungen:", "Skipped:"),
+            safe(&k.path),
+            safe(&k.reason)
+        ));
+    }
+    s
 }
 
 #[cfg(test)]
