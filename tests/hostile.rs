@@ -420,13 +420,47 @@ fn path_traversal(base: &[u8]) -> Vec<u8> {
 }
 
 fn forged_unique_count(base: &[u8]) -> Vec<u8> {
+    forged_unique_count_spelled(base, "uniqueCount=\"4000000000000\"")
+}
+
+/// The forged count with `attribute` as its whole spelling (quotes, blanks).
+fn forged_unique_count_spelled(base: &[u8], attribute: &str) -> Vec<u8> {
     patch_zip(base, |name, xml| {
         (name == "xl/sharedStrings.xml").then(|| {
-            let start = xml.find("uniqueCount=\"").expect("uniqueCount") + 13;
-            let end = start + xml[start..].find('"').expect("quote");
-            format!("{}4000000000000{}", &xml[..start], &xml[end..])
+            let start = xml.find("uniqueCount=\"").expect("uniqueCount");
+            let end = start + 13 + xml[start + 13..].find('"').expect("quote") + 1;
+            format!("{}{attribute}{}", &xml[..start], &xml[end..])
         })
     })
+}
+
+/// The forged count in a workbook that lives in `xl2/` instead of `xl/`
+/// (`_rels/.rels` points there; calamine follows it).
+fn forged_unique_count_outside_xl(base: &[u8]) -> Vec<u8> {
+    let forged = forged_unique_count(base);
+    let mut archive = ZipArchive::new(Cursor::new(forged.as_slice())).expect("zip");
+    let mut out = ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("name").to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("read entry");
+        let text = String::from_utf8_lossy(&data);
+        let data = match name.as_str() {
+            "_rels/.rels" => text
+                .replace("\"xl/workbook.xml\"", "\"xl2/workbook.xml\"")
+                .into_bytes(),
+            "[Content_Types].xml" => text.replace("\"/xl/", "\"/xl2/").into_bytes(),
+            _ => data,
+        };
+        let name = match name.strip_prefix("xl/") {
+            Some(rest) => format!("xl2/{rest}"),
+            None => name,
+        };
+        out.start_file(name, deflated()).expect("start");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("finish zip").into_inner()
 }
 
 // ------------------------------------------------------------------ running the binary
@@ -735,6 +769,27 @@ fn hostile_files(dir: &Path, base: &[u8]) -> Vec<Hostile> {
         },
         Hostile {
             path: write("unique_count.xlsx", &forged_unique_count(base)),
+            verdict: file(&["FILE-UNREADABLE"], &[], &["4000000000000"]),
+        },
+        Hostile {
+            path: write(
+                "unique_count_quotes.xlsx",
+                &forged_unique_count_spelled(base, "uniqueCount='4000000000000'"),
+            ),
+            verdict: file(&["FILE-UNREADABLE"], &[], &["4000000000000"]),
+        },
+        Hostile {
+            path: write(
+                "unique_count_blanks.xlsx",
+                &forged_unique_count_spelled(base, "uniqueCount = \"4000000000000\""),
+            ),
+            verdict: file(&["FILE-UNREADABLE"], &[], &["4000000000000"]),
+        },
+        Hostile {
+            path: write(
+                "unique_count_xl2.xlsx",
+                &forged_unique_count_outside_xl(base),
+            ),
             verdict: file(&["FILE-UNREADABLE"], &[], &["4000000000000"]),
         },
         Hostile {
