@@ -463,6 +463,23 @@ fn forged_unique_count_outside_xl(base: &[u8]) -> Vec<u8> {
     out.finish().expect("finish zip").into_inner()
 }
 
+/// Two parts named `xl/worksheets/sheet3.xml`: which one a reader takes is
+/// up to the reader. The name is renamed in both headers; its bytes occur
+/// nowhere else (the parts are deflated).
+fn duplicate_name(base: &[u8]) -> Vec<u8> {
+    let (from, to) = (b"xl/worksheets/sheet4.xml", b"xl/worksheets/sheet3.xml");
+    let mut bytes = base.to_vec();
+    let mut renamed = 0;
+    for i in 0..bytes.len().saturating_sub(from.len()) {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            renamed += 1;
+        }
+    }
+    assert_eq!(renamed, 2, "local and central header");
+    bytes
+}
+
 // ------------------------------------------------------------------ running the binary
 
 /// The binary under test; `HOSTILE_BIN=target/release/sozialraum` times the
@@ -791,6 +808,10 @@ fn hostile_files(dir: &Path, base: &[u8]) -> Vec<Hostile> {
                 &forged_unique_count_outside_xl(base),
             ),
             verdict: file(&["FILE-UNREADABLE"], &[], &["4000000000000"]),
+        },
+        Hostile {
+            path: write("duplicate.xlsx", &duplicate_name(base)),
+            verdict: file(&["FILE-UNREADABLE"], &[], &["doppelt"]),
         },
         Hostile {
             path: write("empty.xlsx", b""),

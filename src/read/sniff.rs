@@ -334,7 +334,6 @@ fn zip_kind<R: Read + Seek>(
     limits: &Limits,
     depth: Depth,
 ) -> Result<Sniffed, ReadError> {
-    let declared_entries = eocd_entries(reader);
     reader
         .seek(SeekFrom::Start(0))
         .map_err(|e| ReadError::Unreadable(e.to_string()))?;
@@ -396,13 +395,12 @@ fn zip_kind<R: Read + Seek>(
             limit: "max_unpacked_bytes",
         });
     }
-    if let Some(declared) = declared_entries {
-        if declared as usize > archive.len() {
-            return Err(ReadError::Unreadable(format!(
-                "der ZIP-Container verzeichnet {declared} Teile, davon {} mit doppeltem Namen (mehrdeutig)",
-                declared as usize - archive.len()
-            )));
-        }
+    // The zip reader keeps one entry per name, so a duplicate is gone from
+    // `names` already; it counts the directory's records and tells.
+    if archive.has_duplicate_names() {
+        return Err(ReadError::Unreadable(
+            "der ZIP-Container verzeichnet Teile mit doppeltem Namen (mehrdeutig)".into(),
+        ));
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     let ends = |n: &str| {
@@ -555,24 +553,6 @@ fn declared_unique_count(part: impl Read) -> Option<u64> {
             Ok(_) => {}
         }
     }
-}
-
-/// The number of entries the zip's end-of-central-directory record declares
-/// (`None` for zip64 or when the record is not found). More entries than the
-/// reader indexes means duplicate names.
-fn eocd_entries<R: Read + Seek>(reader: &mut R) -> Option<u16> {
-    let len = reader.seek(SeekFrom::End(0)).ok()?;
-    let tail_len = len.min(22 + 65_535);
-    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
-    let mut tail = Vec::with_capacity(tail_len as usize);
-    reader.take(tail_len).read_to_end(&mut tail).ok()?;
-    let pos = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
-    let rec = tail.get(pos..pos + 22)?;
-    let total = u16::from_le_bytes([*rec.get(10)?, *rec.get(11)?]);
-    if total == 0xFFFF {
-        return None;
-    }
-    Some(total)
 }
 
 fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
