@@ -1,5 +1,6 @@
-//! Ctrl-C (SIGINT) must not leave a half-written output behind: temporary
-//! files being written are registered here and removed when the signal comes.
+//! Ctrl-C (SIGINT), SIGTERM and SIGHUP must not leave a half-written output
+//! behind: temporary files being written are registered here and removed
+//! when the signal comes.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
                 .build(),
         )
     }));
+    // SIGINT, and with ctrlc's `termination` feature SIGTERM and SIGHUP too.
     let _ = ctrlc::set_handler(|| {
         sozialraum::interrupt::cleanup();
         std::process::exit(130);

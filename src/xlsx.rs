@@ -308,6 +308,9 @@ impl Default for SheetNames {
 }
 
 /// An internal link target as Excel writes it: `internal:'Sheet name'!H12`.
+/// Always quoted: `rust_xlsxwriter::utility::quote_sheet_name` quotes only
+/// where needed (`Prüfbericht` stays bare), which would change the link
+/// targets of every workbook we write, not make them more correct.
 pub fn internal_link(sheet: &str, a1: &str) -> String {
     format!("internal:'{}'!{}", sheet.replace('\'', "''"), a1)
 }
@@ -516,6 +519,15 @@ pub fn findings_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_links_always_quote_the_sheet_name() {
+        assert_eq!(
+            internal_link("Prüfbericht", "A1"),
+            "internal:'Prüfbericht'!A1"
+        );
+        assert_eq!(internal_link("Träger's", "H12"), "internal:'Träger''s'!H12");
+    }
 
     #[test]
     fn sheet_names_are_made_valid_and_unique() {

@@ -1,7 +1,7 @@
 //! Outputs are never corrupt: an output that cannot be written fails the run
 //! (exit code 2, a message naming the path) and leaves nothing behind; a run
-//! interrupted with SIGINT leaves either no output or a complete one, and
-//! never a temporary file.
+//! interrupted with SIGINT or SIGTERM leaves either no output or a complete
+//! one, and never a temporary file.
 
 mod common;
 
@@ -140,7 +140,7 @@ fn an_output_below_a_file_fails_with_exit_2_and_leaves_nothing() {
     }
 }
 
-// ------------------------------------------------------------------ SIGINT
+// ------------------------------------------------------------------ SIGINT, SIGTERM
 
 /// 200 copies of a submission (consolidation flags the duplicates; that is
 /// fine here: only the output's integrity matters).
@@ -161,9 +161,14 @@ struct Interrupted {
     stderr: String,
 }
 
-/// Starts `consolidate INPUTS -o OUT`, sends SIGINT after `delay` (if still
+/// Starts `consolidate INPUTS -o OUT`, sends `signal` after `delay` (if still
 /// running), and waits (bounded).
-fn consolidate_interrupted(inputs: &Path, out: &Path, delay: Duration) -> Interrupted {
+fn consolidate_interrupted(
+    inputs: &Path,
+    out: &Path,
+    delay: Duration,
+    signal: libc::c_int,
+) -> Interrupted {
     use std::os::unix::process::ExitStatusExt;
     let mut child = bin()
         .arg("consolidate")
@@ -186,7 +191,7 @@ fn consolidate_interrupted(inputs: &Path, out: &Path, delay: Duration) -> Interr
     std::thread::sleep(delay);
     if child.try_wait().expect("wait").is_none() {
         // SAFETY: plain FFI call on our own, not yet reaped child.
-        let r = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let r = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
         assert_eq!(r, 0, "kill failed");
     }
     let started = Instant::now();
@@ -197,7 +202,7 @@ fn consolidate_interrupted(inputs: &Path, out: &Path, delay: Duration) -> Interr
         if started.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("consolidate did not stop after SIGINT");
+            panic!("consolidate did not stop after signal {signal}");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -210,10 +215,16 @@ fn consolidate_interrupted(inputs: &Path, out: &Path, delay: Duration) -> Interr
 
 /// The output is absent, or a complete workbook; `previous` (bytes of an
 /// earlier output) counts as complete too. No temporary file remains.
-fn assert_intact(what: &str, out: &Path, previous: Option<&[u8]>, r: &Interrupted) {
+fn assert_intact(
+    what: &str,
+    out: &Path,
+    previous: Option<&[u8]>,
+    r: &Interrupted,
+    signal: libc::c_int,
+) {
     assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
     assert!(
-        matches!(r.code, Some(0 | 1 | 130)) || r.signal == Some(libc::SIGINT),
+        matches!(r.code, Some(0 | 1 | 130)) || r.signal == Some(signal),
         "{what}: exit {:?} signal {:?}: {}",
         r.code,
         r.signal,
@@ -249,6 +260,17 @@ fn assert_intact(what: &str, out: &Path, previous: Option<&[u8]>, r: &Interrupte
 
 #[test]
 fn sigint_leaves_no_partial_output_and_no_temp_file() {
+    interruption_leaves_no_partial_output_and_no_temp_file(libc::SIGINT, "SIGINT");
+}
+
+/// `kill PID`, a service manager stopping the run, a closed terminal session:
+/// cleaned up like Ctrl-C.
+#[test]
+fn sigterm_leaves_no_partial_output_and_no_temp_file() {
+    interruption_leaves_no_partial_output_and_no_temp_file(libc::SIGTERM, "SIGTERM");
+}
+
+fn interruption_leaves_no_partial_output_and_no_temp_file(signal: libc::c_int, name: &str) {
     let dir = tempfile::tempdir().expect("tmp");
     let inputs = many_copies(dir.path(), 200);
     let outdir = dir.path().join("ausgabe");
@@ -256,12 +278,12 @@ fn sigint_leaves_no_partial_output_and_no_temp_file() {
     let out = outdir.join("OUT.xlsx");
 
     // Early, while the files are being checked: nothing may be written.
-    let r = consolidate_interrupted(&inputs, &out, Duration::from_millis(100));
+    let r = consolidate_interrupted(&inputs, &out, Duration::from_millis(100), signal);
     eprintln!(
-        "SIGINT after 100 ms: exit {:?} signal {:?}",
+        "{name} after 100 ms: exit {:?} signal {:?}",
         r.code, r.signal
     );
-    assert_intact("after 100 ms", &out, None, &r);
+    assert_intact("after 100 ms", &out, None, &r, signal);
     if r.code == Some(130) {
         assert!(!out.exists(), "an interrupted run wrote its output");
     }
@@ -290,9 +312,9 @@ fn sigint_leaves_no_partial_output_and_no_temp_file() {
             std::fs::remove_file(&out).expect("rm");
         }
         let delay = whole * pct / 100;
-        let r = consolidate_interrupted(&inputs, &out, delay);
+        let r = consolidate_interrupted(&inputs, &out, delay, signal);
         eprintln!(
-            "SIGINT at {pct}% ({delay:?}), earlier output: {with_previous}: exit {:?} signal {:?}, output {}",
+            "{name} at {pct}% ({delay:?}), earlier output: {with_previous}: exit {:?} signal {:?}, output {}",
             r.code,
             r.signal,
             if !out.exists() {
@@ -308,6 +330,9 @@ fn sigint_leaves_no_partial_output_and_no_temp_file() {
             &out,
             with_previous.then_some(previous.as_slice()),
             &r,
+            signal,
         );
+        // Long after start-up the handler is installed: it, not the signal, ends the run.
+        assert_eq!(r.signal, None, "{name} at {pct}%: killed, not cleaned up");
     }
 }

@@ -79,6 +79,10 @@ impl CellPos {
     }
 
     /// Parses `H12` (also `$H$12`) back into a position.
+    ///
+    /// Not `rust_xlsxwriter::column_name_to_number`: it takes no row, and it
+    /// subtracts `'A'` from any character (a digit or `$` underflows, a
+    /// lower-case letter counts wrong) where this returns `None`.
     pub fn parse_a1(s: &str) -> Option<CellPos> {
         let s = s.replace('$', "");
         let split = s.find(|c: char| c.is_ascii_digit())?;
@@ -104,6 +108,11 @@ impl CellPos {
     }
 }
 
+/// `0` → `A`, `16383` → `XFD`, for any `u32` (a crafted file may name
+/// columns beyond Excel's grid). Not `rust_xlsxwriter::column_number_to_name`:
+/// it takes a `u16` and computes `col + 1` in `u16`, which overflows at 65535
+/// (a panic in debug builds, `""` in release builds), and it builds the name
+/// with one `format!` per letter, on a path every finding takes.
 pub fn column_letters(col: u32) -> String {
     let mut n = u64::from(col) + 1;
     let mut out = Vec::new();

@@ -179,12 +179,68 @@ fn from_data(d: &Data) -> Raw {
     }
 }
 
-fn unreadable(e: impl std::fmt::Display) -> ReadError {
-    let s = e.to_string();
-    if s.to_lowercase().contains("password") || s.to_lowercase().contains("encrypt") {
+fn unreadable<E: PasswordError + std::fmt::Display>(e: E) -> ReadError {
+    if e.is_password() {
         ReadError::Encrypted
     } else {
-        ReadError::Unreadable(s)
+        ReadError::Unreadable(e.to_string())
+    }
+}
+
+/// The error variants by which calamine (and the zip reader beneath it) say
+/// that a workbook is encrypted: then it is not damaged, only closed to us.
+trait PasswordError {
+    fn is_password(&self) -> bool;
+}
+
+fn zip_password(e: &zip::result::ZipError) -> bool {
+    use zip::result::ZipError;
+    match e {
+        ZipError::InvalidPassword => true,
+        ZipError::UnsupportedArchive(m) => *m == ZipError::PASSWORD_REQUIRED,
+        _ => false,
+    }
+}
+
+impl PasswordError for std::io::Error {
+    fn is_password(&self) -> bool {
+        false
+    }
+}
+
+impl PasswordError for calamine::XlsxError {
+    fn is_password(&self) -> bool {
+        match self {
+            calamine::XlsxError::Password => true,
+            calamine::XlsxError::Zip(z) => zip_password(z),
+            _ => false,
+        }
+    }
+}
+
+impl PasswordError for calamine::XlsbError {
+    fn is_password(&self) -> bool {
+        match self {
+            calamine::XlsbError::Password => true,
+            calamine::XlsbError::Zip(z) => zip_password(z),
+            _ => false,
+        }
+    }
+}
+
+impl PasswordError for calamine::OdsError {
+    fn is_password(&self) -> bool {
+        match self {
+            calamine::OdsError::Password => true,
+            calamine::OdsError::Zip(z) => zip_password(z),
+            _ => false,
+        }
+    }
+}
+
+impl PasswordError for calamine::XlsError {
+    fn is_password(&self) -> bool {
+        matches!(self, calamine::XlsError::Password)
     }
 }
 
@@ -698,6 +754,36 @@ impl<'s> RowAssembler<'s> {
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[test]
+    fn encryption_is_told_by_the_error_variant_not_its_text() {
+        use zip::result::ZipError;
+        assert!(matches!(
+            unreadable(calamine::XlsxError::Password),
+            ReadError::Encrypted
+        ));
+        assert!(matches!(
+            unreadable(calamine::XlsError::Password),
+            ReadError::Encrypted
+        ));
+        assert!(matches!(
+            unreadable(calamine::OdsError::Password),
+            ReadError::Encrypted
+        ));
+        assert!(matches!(
+            unreadable(calamine::XlsbError::Zip(ZipError::UnsupportedArchive(
+                ZipError::PASSWORD_REQUIRED
+            ))),
+            ReadError::Encrypted
+        ));
+        // A sheet may well be called so: its name is no encryption.
+        assert!(matches!(
+            unreadable(calamine::XlsxError::WorksheetNotFound(
+                "Password encrypted".into()
+            )),
+            ReadError::Unreadable(_)
+        ));
+    }
 
     /// A workbook whose sheet "Daten" has `rows` rows: A = row number, B = "r<row>".
     fn workbook(rows: u32) -> Workbook<Cursor<Vec<u8>>> {

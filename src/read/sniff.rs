@@ -230,7 +230,7 @@ pub fn sniff_to<R: Read + Seek>(
         return Err(ReadError::Empty("0 Byte".into()));
     }
     if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader).map(|(format, damage)| Sniffed {
+        return cfb_kind(reader, limits).map(|(format, damage)| Sniffed {
             verify_bytes: 0,
             format,
             damage,
@@ -277,15 +277,30 @@ fn old_excel(magic: &[u8]) -> Option<String> {
 /// directory names tell; we look for them in UTF-16 without parsing the FAT,
 /// so a looping sector chain cannot trap us here. Returns the format and the
 /// damage that does not stop reading (document properties, drawing layer).
-fn cfb_kind<R: Read + Seek>(reader: &mut R) -> Result<(Format, Vec<String>), ReadError> {
+/// The whole container is read, up to `[limits] max_file_bytes`: a cut-off
+/// copy would look damaged.
+fn cfb_kind<R: Read + Seek>(
+    reader: &mut R,
+    limits: &Limits,
+) -> Result<(Format, Vec<String>), ReadError> {
+    let io = |e: std::io::Error| ReadError::Unreadable(e.to_string());
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    if len > limits.max_file_bytes {
+        return Err(ReadError::Limit {
+            detail: format!(
+                "{} MiB (Grenze {} MiB)",
+                len >> 20,
+                limits.max_file_bytes >> 20
+            ),
+            limit: "max_file_bytes",
+        });
+    }
     let mut buf = Vec::new();
+    reader.seek(SeekFrom::Start(0)).map_err(io)?;
     reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    reader
-        .take(64 << 20)
+        .take(limits.max_file_bytes)
         .read_to_end(&mut buf)
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+        .map_err(io)?;
     let utf16 = |s: &str| {
         s.encode_utf16()
             .flat_map(|u| u.to_le_bytes())
@@ -319,7 +334,6 @@ fn zip_kind<R: Read + Seek>(
     limits: &Limits,
     depth: Depth,
 ) -> Result<Sniffed, ReadError> {
-    let declared_entries = eocd_entries(reader);
     reader
         .seek(SeekFrom::Start(0))
         .map_err(|e| ReadError::Unreadable(e.to_string()))?;
@@ -335,7 +349,6 @@ fn zip_kind<R: Read + Seek>(
     let mut total: u64 = 0;
     let mut verify_bytes: u64 = 0;
     let mut names = Vec::new();
-    let mut shared_strings_size = None;
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
@@ -370,9 +383,6 @@ fn zip_kind<R: Read + Seek>(
         if size <= crate::read::zipcheck::VERIFY_MAX {
             verify_bytes = verify_bytes.saturating_add(size);
         }
-        if name == "xl/sharedStrings.xml" {
-            shared_strings_size = Some(size);
-        }
         names.push(name);
     }
     if total > limits.max_unpacked_bytes {
@@ -385,13 +395,12 @@ fn zip_kind<R: Read + Seek>(
             limit: "max_unpacked_bytes",
         });
     }
-    if let Some(declared) = declared_entries {
-        if declared as usize > archive.len() {
-            return Err(ReadError::Unreadable(format!(
-                "der ZIP-Container verzeichnet {declared} Teile, davon {} mit doppeltem Namen (mehrdeutig)",
-                declared as usize - archive.len()
-            )));
-        }
+    // The zip reader keeps one entry per name, so a duplicate is gone from
+    // `names` already; it counts the directory's records and tells.
+    if archive.has_duplicate_names() {
+        return Err(ReadError::Unreadable(
+            "der ZIP-Container verzeichnet Teile mit doppeltem Namen (mehrdeutig)".into(),
+        ));
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     let ends = |n: &str| {
@@ -414,8 +423,8 @@ fn zip_kind<R: Read + Seek>(
     } else {
         return Err(ReadError::NotSpreadsheet(NotSpreadsheet::Zip));
     };
-    if let Some(size) = shared_strings_size {
-        check_shared_strings(&mut archive, size)?;
+    if format == Format::Xlsx {
+        check_shared_strings(&mut archive)?;
     }
     if format == Format::Xlsb {
         crate::read::zipcheck::check_xlsb_workbook(&mut archive)?;
@@ -436,29 +445,29 @@ fn zip_kind<R: Read + Seek>(
 }
 
 /// calamine reserves `uniqueCount` strings up front; a forged count aborts the
-/// process. Every string needs at least `<si><t/></si>` (12 bytes).
-fn check_shared_strings<R: Read + Seek>(
-    archive: &mut zip::ZipArchive<R>,
-    size: u64,
-) -> Result<(), ReadError> {
-    let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else {
-        return Ok(());
-    };
-    let mut head = Vec::new();
-    let _ = entry.take(4096).read_to_end(&mut head);
-    let text = String::from_utf8_lossy(&head);
-    for attr in ["uniqueCount=\"", "count=\""] {
-        if let Some(pos) = text.find(attr) {
-            let digits: String = text[pos + attr.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
-            let declared: u64 = digits.parse().unwrap_or(u64::MAX);
-            if attr == "uniqueCount=\"" && declared > size / 12 + 16 {
+/// process. Every string needs at least `<si><t/></si>` (12 bytes). The part
+/// and the tag are found as calamine 0.38 finds them (`Xlsx::new`,
+/// `read_shared_strings`): `sharedStrings.xml` beside the workbook part that
+/// `_rels/.rels` names, matched case-insensitively, and the first `sst`
+/// element, whatever its prefix, quotes or blanks.
+fn check_shared_strings<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<(), ReadError> {
+    let wanted = zip_key(&format!("{}sharedStrings.xml", workbook_folder(archive)));
+    for i in 0..archive.len() {
+        let part = part_name(archive, i);
+        if zip_key(&part) != wanted {
+            continue;
+        }
+        let Ok(entry) = archive.by_index(i) else {
+            continue;
+        };
+        let size = entry.size();
+        let room = size / 12 + 16;
+        if let Some(declared) = declared_unique_count(entry) {
+            if declared > room {
                 // Not a configured limit (raising one would not help): a forged count.
                 return Err(ReadError::Unreadable(format!(
-                    "xl/sharedStrings.xml kündigt {declared} Texte an, hat aber nur Platz für {}: beschädigt oder manipuliert",
-                    size / 12 + 16
+                    "{} kündigt {declared} Texte an, hat aber nur Platz für {room}: beschädigt oder manipuliert",
+                    crate::read::zipcheck::shown(&part)
                 )));
             }
         }
@@ -466,22 +475,87 @@ fn check_shared_strings<R: Read + Seek>(
     Ok(())
 }
 
-/// The number of entries the zip's end-of-central-directory record declares
-/// (`None` for zip64 or when the record is not found). More entries than the
-/// reader indexes means duplicate names.
-fn eocd_entries<R: Read + Seek>(reader: &mut R) -> Option<u16> {
-    let len = reader.seek(SeekFrom::End(0)).ok()?;
-    let tail_len = len.min(22 + 65_535);
-    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
-    let mut tail = Vec::with_capacity(tail_len as usize);
-    reader.take(tail_len).read_to_end(&mut tail).ok()?;
-    let pos = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
-    let rec = tail.get(pos..pos + 22)?;
-    let total = u16::from_le_bytes([*rec.get(10)?, *rec.get(11)?]);
-    if total == 0xFFFF {
-        return None;
+fn part_name<R: Read + Seek>(archive: &zip::ZipArchive<R>, i: usize) -> String {
+    archive
+        .name_for_index(i)
+        .and_then(|n| n.ok())
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// A part name as calamine's path cache keys it.
+fn zip_key(name: &str) -> String {
+    name.replace('\\', "/").to_ascii_lowercase()
+}
+
+/// The folder of the workbook part (`xl/` as a rule), as calamine takes it
+/// from the `officeDocument` relationship in `_rels/.rels`: the last such
+/// relationship wins, a leading `/` is dropped. Without one calamine fails to
+/// open the file; `xl/` is its default.
+fn workbook_folder<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> String {
+    use quick_xml::events::Event;
+    let rels = (0..archive.len()).find(|&i| zip_key(&part_name(archive, i)) == "_rels/.rels");
+    let mut xml = Vec::new();
+    if let Some(entry) = rels.and_then(|i| archive.by_index(i).ok()) {
+        let _ = entry.take(1 << 20).read_to_end(&mut xml);
     }
-    Some(total)
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    reader.config_mut().check_end_names = false;
+    let mut target = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "Relationship" => {
+                let attr = |key: &str| {
+                    e.attributes()
+                        .with_checks(false)
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == key)
+                        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+                        .map(|v| v.into_owned())
+                };
+                if attr("Type").is_some_and(|t| t.ends_with("/relationships/officeDocument")) {
+                    target = attr("Target").or(target);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let Some(target) = target else {
+        return "xl/".into();
+    };
+    let dir = target.rfind('/').map_or("", |i| &target[..=i]);
+    dir.strip_prefix('/').unwrap_or(dir).to_string()
+}
+
+/// The largest `uniqueCount` of the first `sst` element (`None` without one):
+/// streamed, since calamine skips anything before it. A value that is no
+/// number counts as forged.
+fn declared_unique_count(part: impl Read) -> Option<u64> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    reader.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                return e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .filter(|a| a.key.local_name().as_ref() == "uniqueCount")
+                    .map(|a| {
+                        let digits: String =
+                            a.value.chars().take_while(char::is_ascii_digit).collect();
+                        digits.parse().unwrap_or(u64::MAX)
+                    })
+                    .max();
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn full_calc_on_load<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> bool {
@@ -538,5 +612,70 @@ pub fn own_output<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Option<Ow
             Event::Eof => return None,
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_count_is_read_in_every_spelling_calamine_accepts() {
+        for (xml, expected) in [
+            (r#"<sst count="1" uniqueCount="7"/>"#, Some(7)),
+            (r#"<sst uniqueCount='7' count='1'></sst>"#, Some(7)),
+            ("<sst count=\"1\"\n  uniqueCount \t=\t \"7\">", Some(7)),
+            (
+                r#"<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="7">"#,
+                Some(7),
+            ),
+            (r#"<sst x:uniqueCount="7">"#, Some(7)),
+            (
+                r#"<?xml version="1.0"?><!-- <sst uniqueCount="1"> --><a><sst uniqueCount="0007"/></a>"#,
+                Some(7),
+            ),
+            (
+                r#"<sst uniqueCount="4000000000000000000000">"#,
+                Some(u64::MAX),
+            ),
+            (r#"<sst uniqueCount="lots">"#, Some(u64::MAX)),
+            (r#"<sst count="3"><si><t>a</t></si></sst>"#, None),
+            (r#"<other uniqueCount="7"/>"#, None),
+        ] {
+            assert_eq!(declared_unique_count(xml.as_bytes()), expected, "{xml}");
+        }
+    }
+
+    /// An `.xls` is read whole up to `[limits] max_file_bytes` and past it the
+    /// limit is named (a fixed cap of 64 MiB once cut a larger file short,
+    /// which then looked damaged: "Sektor … liegt hinter dem Dateiende").
+    #[test]
+    fn an_xls_is_limited_by_the_configured_file_size_only() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/clean_T01_2026-Q3.xls"
+        );
+        let xls = std::fs::read(fixture).expect("fixture");
+        let sniff_xls = |bytes: &[u8], max_file_bytes| {
+            let limits = Limits {
+                max_file_bytes,
+                ..Limits::default()
+            };
+            sniff(&mut std::io::Cursor::new(bytes), &limits)
+        };
+        assert!(matches!(
+            sniff_xls(&xls, xls.len() as u64),
+            Ok(Sniffed {
+                format: Format::Xls,
+                ..
+            })
+        ));
+        assert!(matches!(
+            sniff_xls(&xls, xls.len() as u64 - 1),
+            Err(ReadError::Limit {
+                limit: "max_file_bytes",
+                ..
+            })
+        ));
     }
 }

@@ -114,7 +114,7 @@ fn escapes_container(name: &str) -> bool {
 }
 
 /// A part name as it may appear in a message: no control characters, not too long.
-fn shown(name: &str) -> String {
+pub(crate) fn shown(name: &str) -> String {
     let mut s: String = name
         .chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
