@@ -142,24 +142,53 @@ fn run_child(
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
+        // A hard limit below `memory_mib` (a container, `ulimit -Hv`) makes
+        // setrlimit fail: say so before every file fails the same way.
+        let mut hard = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: plain FFI call writing into a local struct.
+        if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut hard) } == 0
+            && hard.rlim_max != libc::RLIM_INFINITY
+            && hard.rlim_max < memory as libc::rlim_t
+        {
+            return Err(ReadError::Limit {
+                detail: format!(
+                    "die Speichergrenze {} MiB liegt über der harten Grenze dieses Systems ({} MiB, ulimit -Hv): hier muss [limits] memory_mib höchstens {} sein",
+                    limits.memory_mib,
+                    hard.rlim_max >> 20,
+                    hard.rlim_max >> 20
+                ),
+                limit: "memory_mib",
+            });
+        }
+        // SAFETY: only async-signal-safe calls (setrlimit, prctl) between fork
+        // and exec. A failure fails the spawn with its errno: a child without
+        // its memory limit must not read an untrusted file.
         unsafe {
             cmd.pre_exec(move || {
                 let lim = libc::rlimit {
                     rlim_cur: memory as libc::rlim_t,
                     rlim_max: memory as libc::rlim_t,
                 };
-                libc::setrlimit(libc::RLIMIT_AS, &lim);
+                if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 // The child dies with the parent (Ctrl-C, kill): no orphan reading on.
                 #[cfg(target_os = "linux")]
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 Ok(())
             });
         }
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| ReadError::Unreadable(format!("Prüfprozess startet nicht: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| {
+        ReadError::Unreadable(format!(
+            "Prüfprozess startet nicht (Start, Speichergrenze per setrlimit oder Elternbindung per prctl): {e}"
+        ))
+    })?;
     // The child writes the annotated copy through its own temporary file;
     // should the child be killed with us, we remove that file on its behalf.
     let child_temp = annotate.map(|t| crate::xlsx::temp_path(&t.out, child.id()));
