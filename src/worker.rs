@@ -134,8 +134,121 @@ fn run_child(
             cmd.arg("--only-submissions");
         }
     }
-    cmd.arg(path)
-        .stdin(Stdio::null())
+    cmd.arg(path);
+    // The child writes the annotated copy through its own temporary file;
+    // should the child be killed with us, we remove that file on its behalf.
+    let out = run_guarded(cmd, limits, |id| {
+        annotate.map(|t| crate::xlsx::temp_path(&t.out, id))
+    })
+    .map_err(ChildFailure::into_read_error)?;
+    serde_json::from_slice::<FileOutcome>(&out)
+        .map_err(|e| ChildFailure::Answer(e.to_string()).into_read_error())
+}
+
+/// Why a guarded child gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChildFailure {
+    /// The executable could not be found.
+    Exe(String),
+    /// `memory_mib` lies above the system's hard limit (MiB).
+    HardLimit { memory_mib: u64, hard_mib: u64 },
+    /// The child did not start (spawn, setrlimit or prctl failed).
+    Spawn(String),
+    /// Waiting for the child failed.
+    Wait(String),
+    /// The child ran longer than `timeout_seconds`.
+    Timeout(u64),
+    /// The child ran out of memory (its allocator said so).
+    Memory(u64),
+    /// The child died by a signal (SIGABRT, SIGKILL, SIGSEGV), most likely over its memory limit.
+    Signal { signal: i32, memory_mib: u64 },
+    /// The child ended otherwise, with the last line it wrote to stderr.
+    Aborted(String),
+    /// The child's answer could not be read.
+    Answer(String),
+}
+
+impl ChildFailure {
+    /// The reason in the user's language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ChildFailure::Exe(e) => e.clone(),
+            ChildFailure::HardLimit {
+                memory_mib,
+                hard_mib,
+            } => match lang {
+                Lang::De => format!(
+                    "die Speichergrenze {memory_mib} MiB liegt über der harten Grenze dieses Systems ({hard_mib} MiB, ulimit -Hv): hier muss [limits] memory_mib höchstens {hard_mib} sein"
+                ),
+                Lang::En => format!(
+                    "the memory limit of {memory_mib} MiB lies above this system's hard limit ({hard_mib} MiB, ulimit -Hv): here [limits] memory_mib must be at most {hard_mib}"
+                ),
+            },
+            ChildFailure::Spawn(e) => match lang {
+                Lang::De => format!(
+                    "Prüfprozess startet nicht (Start, Speichergrenze per setrlimit oder Elternbindung per prctl): {e}"
+                ),
+                Lang::En => format!(
+                    "the reading process does not start (spawn, memory limit by setrlimit or parent binding by prctl): {e}"
+                ),
+            },
+            ChildFailure::Wait(e) => e.clone(),
+            ChildFailure::Timeout(secs) => match lang {
+                Lang::De => format!("Prüfung dauerte länger als {secs} s"),
+                Lang::En => format!("reading took longer than {secs} s (time limit)"),
+            },
+            ChildFailure::Memory(mib) => match lang {
+                Lang::De => format!("das Lesen brauchte mehr als {mib} MiB Speicher"),
+                Lang::En => format!("reading needed more than {mib} MiB of memory (memory limit)"),
+            },
+            ChildFailure::Signal { signal, memory_mib } => match lang {
+                Lang::De => format!(
+                    "das Leseprogramm brach ab (Signal {signal}), vermutlich über {memory_mib} MiB Speicher"
+                ),
+                Lang::En => format!(
+                    "the reader aborted (signal {signal}), probably over {memory_mib} MiB of memory"
+                ),
+            },
+            ChildFailure::Aborted(last) => match lang {
+                Lang::De => format!("Leseprogramm abgebrochen ({last})"),
+                Lang::En => format!("the reader aborted ({last})"),
+            },
+            ChildFailure::Answer(e) => match lang {
+                Lang::De => format!("Antwort des Prüfprozesses unlesbar: {e}"),
+                Lang::En => format!("the reading process's answer is unreadable: {e}"),
+            },
+        }
+    }
+
+    /// As a read error of a checked file (German; the finding's text is the catalogue's).
+    pub fn into_read_error(self) -> ReadError {
+        let detail = self.message(Lang::De);
+        match self {
+            ChildFailure::HardLimit { .. }
+            | ChildFailure::Memory(_)
+            | ChildFailure::Signal { .. } => ReadError::Limit {
+                detail,
+                limit: "memory_mib",
+            },
+            ChildFailure::Timeout(_) => ReadError::Limit {
+                detail,
+                limit: "timeout_seconds",
+            },
+            _ => ReadError::Unreadable(detail),
+        }
+    }
+}
+
+/// Runs `cmd` (the binary itself with a hidden subcommand) with the memory
+/// limit, the death-with-the-parent binding and the time limit of `limits`;
+/// returns the child's stdout when it ended well. `temp_of` names a file the
+/// child may leave behind (from its process id): removed should we be killed.
+fn run_guarded(
+    mut cmd: Command,
+    limits: &Limits,
+    temp_of: impl FnOnce(u32) -> Option<std::path::PathBuf>,
+) -> Result<Vec<u8>, ChildFailure> {
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let memory = limits.memory_mib.saturating_mul(1 << 20);
@@ -153,14 +266,9 @@ fn run_child(
             && hard.rlim_max != libc::RLIM_INFINITY
             && hard.rlim_max < memory as libc::rlim_t
         {
-            return Err(ReadError::Limit {
-                detail: format!(
-                    "die Speichergrenze {} MiB liegt über der harten Grenze dieses Systems ({} MiB, ulimit -Hv): hier muss [limits] memory_mib höchstens {} sein",
-                    limits.memory_mib,
-                    hard.rlim_max >> 20,
-                    hard.rlim_max >> 20
-                ),
-                limit: "memory_mib",
+            return Err(ChildFailure::HardLimit {
+                memory_mib: limits.memory_mib,
+                hard_mib: hard.rlim_max >> 20,
             });
         }
         // SAFETY: only async-signal-safe calls (setrlimit, prctl) between fork
@@ -184,14 +292,10 @@ fn run_child(
             });
         }
     }
-    let mut child = cmd.spawn().map_err(|e| {
-        ReadError::Unreadable(format!(
-            "Prüfprozess startet nicht (Start, Speichergrenze per setrlimit oder Elternbindung per prctl): {e}"
-        ))
-    })?;
-    // The child writes the annotated copy through its own temporary file;
-    // should the child be killed with us, we remove that file on its behalf.
-    let child_temp = annotate.map(|t| crate::xlsx::temp_path(&t.out, child.id()));
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| ChildFailure::Spawn(e.to_string()))?;
+    let child_temp = temp_of(child.id());
     if let Some(p) = &child_temp {
         crate::interrupt::register_temp(p);
     }
@@ -217,12 +321,9 @@ fn run_child(
         Ok(None) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(ReadError::Limit {
-                detail: format!("Prüfung dauerte länger als {} s", limits.timeout_seconds),
-                limit: "timeout_seconds",
-            });
+            return Err(ChildFailure::Timeout(limits.timeout_seconds));
         }
-        Err(e) => return Err(ReadError::Unreadable(e.to_string())),
+        Err(e) => return Err(ChildFailure::Wait(e.to_string())),
     };
     if let Some(p) = &child_temp {
         crate::interrupt::unregister_temp(p);
@@ -230,34 +331,23 @@ fn run_child(
     let out = out_thread.join().unwrap_or_default();
     let err = err_thread.join().unwrap_or_default();
     if status.success() {
-        return serde_json::from_slice::<FileOutcome>(&out).map_err(|e| {
-            ReadError::Unreadable(format!("Antwort des Prüfprozesses unlesbar: {e}"))
-        });
+        return Ok(out);
     }
     let stderr = String::from_utf8_lossy(&err);
     if stderr.contains("memory allocation")
         || stderr.contains("out of memory")
         || stderr.contains("capacity overflow")
     {
-        return Err(ReadError::Limit {
-            detail: format!(
-                "das Lesen brauchte mehr als {} MiB Speicher",
-                limits.memory_mib
-            ),
-            limit: "memory_mib",
-        });
+        return Err(ChildFailure::Memory(limits.memory_mib));
     }
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
         if let Some(sig) = status.signal() {
             if sig == libc::SIGABRT || sig == libc::SIGKILL || sig == libc::SIGSEGV {
-                return Err(ReadError::Limit {
-                    detail: format!(
-                        "das Leseprogramm brach ab (Signal {sig}), vermutlich über {} MiB Speicher",
-                        limits.memory_mib
-                    ),
-                    limit: "memory_mib",
+                return Err(ChildFailure::Signal {
+                    signal: sig,
+                    memory_mib: limits.memory_mib,
                 });
             }
         }
@@ -269,9 +359,7 @@ fn run_child(
         .chars()
         .take(200)
         .collect::<String>();
-    Err(ReadError::Unreadable(format!(
-        "Leseprogramm abgebrochen ({last})"
-    )))
+    Err(ChildFailure::Aborted(last))
 }
 
 /// The child's side: check one file in-process and print the outcome as JSON.
