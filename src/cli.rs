@@ -38,6 +38,8 @@ pub enum Command {
     Explain(ExplainArgs),
     #[command(name = "__check-file", hide = true)]
     CheckFile(CheckFileArgs),
+    #[command(name = "__read-file", hide = true)]
+    ReadFile(ReadFileArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -185,6 +187,34 @@ pub struct CheckFileArgs {
     pub force: bool,
     #[arg(long)]
     pub only_submissions: bool,
+}
+
+/// The audit's other untrusted inputs, read in the guarded child.
+#[derive(Debug, Args)]
+pub struct ReadFileArgs {
+    pub path: PathBuf,
+    #[arg(long, value_enum)]
+    pub kind: ReadKind,
+    #[arg(long)]
+    pub shown: String,
+}
+
+/// What `__read-file` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadKind {
+    /// A budget plan (`audit --budget`).
+    Budget,
+    /// A district workbook written by `consolidate`, as an input of `audit`.
+    District,
+}
+
+impl ReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::Budget => "budget",
+            ReadKind::District => "district",
+        }
+    }
 }
 
 /// The command line in the user's language: clap writes English; for German

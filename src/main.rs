@@ -90,6 +90,16 @@ fn run(cli: Cli) -> miette::Result<i32> {
                 annotate,
             ))
         }
+        Command::ReadFile(args) => {
+            std::panic::set_hook(Box::new(|_| {}));
+            Ok(worker::read_child_main(
+                args.kind,
+                &args.path,
+                &args.shown,
+                &cfg,
+                cli.lang,
+            ))
+        }
         Command::Explain(_) => Ok(0),
     }
 }

@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
+use crate::audit::budget::{self, BudgetError, BudgetPlan};
+use crate::audit::district::{self, DistrictError};
+use crate::audit::Ledger;
+use crate::cli::ReadKind;
 use crate::config::{Config, Limits};
 use crate::i18n::Lang;
 use crate::pipeline::{self, FileOutcome, Options};
@@ -20,6 +24,9 @@ use crate::rules::Ctx;
 
 /// The hidden subcommand the child runs.
 pub const CHILD_COMMAND: &str = "__check-file";
+
+/// The hidden subcommand that reads an audit input (budget plan, district workbook) in the child.
+pub const READ_COMMAND: &str = "__read-file";
 
 /// How to reach the configuration from the child.
 #[derive(Debug, Clone)]
@@ -441,6 +448,88 @@ pub fn child_main(
     let opts = Options { lang, keep_records };
     let outcome = check_then_annotate(path, shown, cfg, opts, annotate.as_ref());
     match serde_json::to_writer(std::io::stdout().lock(), &outcome) {
+        Ok(()) => 0,
+        Err(_) => 3,
+    }
+}
+
+/// Reads the budget plan, in a guarded child when isolation is enabled: a
+/// child that dies, runs out of time or memory is a `BudgetError::Read` with the reason.
+pub fn read_budget(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+    iso: &Isolation,
+) -> Result<BudgetPlan, BudgetError> {
+    if !iso.enabled {
+        return budget::read(path, shown, cfg, lang);
+    }
+    read_in_child::<BudgetPlan, BudgetError>(ReadKind::Budget, path, shown, &cfg.limits, lang, iso)
+        .unwrap_or_else(|f| {
+            Err(BudgetError::Read {
+                path: shown.to_string(),
+                detail: f.message(lang),
+            })
+        })
+}
+
+/// Reads a district workbook, in a guarded child when isolation is enabled:
+/// a child that dies, runs out of time or memory is a `DistrictError::Read` with the reason.
+pub fn read_district(
+    path: &Path,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+    iso: &Isolation,
+) -> Result<Ledger, DistrictError> {
+    if !iso.enabled {
+        return district::read(path, shown, cfg, lang);
+    }
+    read_in_child::<Ledger, DistrictError>(ReadKind::District, path, shown, &cfg.limits, lang, iso)
+        .unwrap_or_else(|f| {
+            Err(DistrictError::Read {
+                path: shown.to_string(),
+                detail: f.message(lang),
+            })
+        })
+}
+
+/// Runs `__read-file --kind KIND` in a guarded child; its answer is the reader's result.
+fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>(
+    kind: ReadKind,
+    path: &Path,
+    shown: &str,
+    limits: &Limits,
+    lang: Lang,
+    iso: &Isolation,
+) -> Result<Result<T, E>, ChildFailure> {
+    let exe = std::env::current_exe().map_err(|e| ChildFailure::Exe(e.to_string()))?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(READ_COMMAND)
+        .arg("--lang")
+        .arg(lang.as_str())
+        .arg("--kind")
+        .arg(kind.as_str())
+        .arg("--shown")
+        .arg(shown);
+    if let Some(c) = &iso.config_path {
+        cmd.arg("--config").arg(c);
+    }
+    cmd.arg(path);
+    let out = run_guarded(cmd, limits, |_| None)?;
+    serde_json::from_slice::<Result<T, E>>(&out).map_err(|e| ChildFailure::Answer(e.to_string()))
+}
+
+/// The child's side of `__read-file`: read the file in-process and print
+/// the result (the value or the reader's error) as JSON.
+pub fn read_child_main(kind: ReadKind, path: &Path, shown: &str, cfg: &Config, lang: Lang) -> i32 {
+    let out = std::io::stdout().lock();
+    let written = match kind {
+        ReadKind::Budget => serde_json::to_writer(out, &budget::read(path, shown, cfg, lang)),
+        ReadKind::District => serde_json::to_writer(out, &district::read(path, shown, cfg, lang)),
+    };
+    match written {
         Ok(()) => 0,
         Err(_) => 3,
     }

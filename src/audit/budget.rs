@@ -10,6 +10,7 @@ use std::io::{Read, Seek};
 use std::path::Path;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::coerce::{self, Coerced, Value};
@@ -22,7 +23,7 @@ use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
 use crate::text::{header_key, match_key};
 
 /// One valid line of the plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetLine {
     pub year: i32,
     /// Canonical Sozialraum name (or the county-wide name).
@@ -35,7 +36,7 @@ pub struct BudgetLine {
 }
 
 /// A checked budget plan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BudgetPlan {
     /// The plan's path as shown to the user.
     pub path: String,
@@ -104,7 +105,7 @@ impl BudgetPlan {
     }
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Error, Serialize, Deserialize)]
 pub enum BudgetError {
     #[error("Budgetplan {path}: {detail}")]
     Read { path: String, detail: String },

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::audit::{Entry, Ledger, Origin};
@@ -52,7 +53,7 @@ const FILE: [&str; 2] = ["Datei", "File"];
 /// The workbook part listing the sheets is small; anything bigger is not ours.
 const WORKBOOK_XML_MAX: u64 = 1 << 20;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Error, Serialize, Deserialize)]
 pub enum DistrictError {
     #[error("{path}: {detail}")]
     Read { path: String, detail: String },

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::consolidate::workbook::{source_lines, SourceLine};
@@ -12,7 +13,7 @@ use crate::finding::{Finding, Severity};
 use crate::rules::table::CellData;
 
 /// Where a row of spending came from, for findings and for the reader.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Origin {
     /// The file the cells below are in (a submission, or the district workbook).
     pub path: String,
@@ -24,7 +25,7 @@ pub struct Origin {
 }
 
 /// One row of spending: a case, a measure or a project of one provider in one quarter.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub provider: String,
     pub year: i32,
@@ -42,7 +43,7 @@ pub struct Entry {
 }
 
 /// The spending the audit looks at.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Ledger {
     pub entries: Vec<Entry>,
     /// The (year, quarter) pairs the data covers.

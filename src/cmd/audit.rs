@@ -17,7 +17,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::audit::district::{self, InputKind};
-use crate::audit::{self, budget, Ledger, Period};
+use crate::audit::{self, Ledger, Period};
 use crate::cli::{AuditArgs, OutputFormat};
 use crate::config::Config;
 use crate::consolidate;
@@ -40,8 +40,15 @@ pub fn run(
             lang,
         ));
     }
-    let mut plan = budget::read(&args.budget, &args.budget.display().to_string(), cfg, lang)
-        .map_err(|e| {
+    // The budget plan and district workbooks are untrusted too: read in the
+    // guarded child, with the same memory and time limits as a submission.
+    let iso = Isolation {
+        enabled: !args.common.no_isolate,
+        config_path: config_path.map(|p| p.to_path_buf()),
+    };
+    let shown = args.budget.display().to_string();
+    let mut plan =
+        crate::worker::read_budget(&args.budget, &shown, cfg, lang, &iso).map_err(|e| {
             miette::miette!(
                 help = t(
                     lang,
@@ -61,11 +68,11 @@ pub fn run(
             args,
             cfg,
             lang,
-            config_path,
+            &iso,
             quarters.clone(),
         )?
     } else {
-        from_districts(&inputs.districts, cfg, lang)?
+        from_districts(&inputs.districts, cfg, lang, &iso)?
     };
     let period = choose_period(&ledger, args.year, quarters, lang)?;
     plan.require_year(period.year, cfg, lang).map_err(|e| {
@@ -221,7 +228,7 @@ fn from_submissions(
     args: &AuditArgs,
     cfg: &Config,
     lang: Lang,
-    config_path: Option<&Path>,
+    iso: &Isolation,
     quarters: Option<Vec<u8>>,
 ) -> miette::Result<Ledger> {
     if let Some(n) = args.common.jobs {
@@ -229,10 +236,6 @@ fn from_submissions(
             .num_threads(n.max(1))
             .build_global();
     }
-    let iso = Isolation {
-        enabled: !args.common.no_isolate,
-        config_path: config_path.map(|p| p.to_path_buf()),
-    };
     let progress = !args.common.quiet
         && args.common.format == OutputFormat::Human
         && std::io::stderr().is_terminal();
@@ -244,7 +247,7 @@ fn from_submissions(
             lang,
             keep_records: true,
         },
-        &iso,
+        iso,
         progress,
     );
     let opts = consolidate::Options {
@@ -280,12 +283,17 @@ fn from_submissions(
 }
 
 /// District workbooks; two of them must not hold the same provider and quarter.
-fn from_districts(files: &[PathBuf], cfg: &Config, lang: Lang) -> miette::Result<Ledger> {
+fn from_districts(
+    files: &[PathBuf],
+    cfg: &Config,
+    lang: Lang,
+    iso: &Isolation,
+) -> miette::Result<Ledger> {
     let mut ledger = Ledger::default();
     let mut owner: BTreeMap<(String, i32, u8), String> = BTreeMap::new();
     for file in files {
         let shown = file.display().to_string();
-        let part = district::read(file, &shown, cfg, lang)
+        let part = crate::worker::read_district(file, &shown, cfg, lang, iso)
             .map_err(|e| miette::miette!("{}", e.message(lang)))?;
         let keys: BTreeSet<(String, i32, u8)> = part
             .entries

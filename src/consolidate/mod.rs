@@ -17,7 +17,7 @@ use crate::i18n::{quarter_label, t, Lang};
 use crate::pipeline::{CoverFacts, FileOutcome};
 use crate::rules::table::{CellData, RowRecord};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Included,

@@ -500,7 +500,7 @@ pub fn status_label(lang: Lang, s: Status) -> &'static str {
 /// One line of a `Quellen` sheet: a source file (or a submission that is
 /// missing) and what became of it. The district and the controlling workbook
 /// both write their sources through [`sources_sheet`].
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SourceLine {
     pub path: String,
     pub sha256: Option<String>,

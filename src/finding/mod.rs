@@ -63,7 +63,7 @@ impl Rule {
 }
 
 /// A cell position, 0-based internally, shown 1-based in A1 notation as Excel does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CellPos {
     pub row: u32,
     pub col: u32,
