@@ -201,7 +201,7 @@ impl ChildFailure {
             },
             ChildFailure::Wait(e) => e.clone(),
             ChildFailure::Timeout(secs) => match lang {
-                Lang::De => format!("Prüfung dauerte länger als {secs} s"),
+                Lang::De => format!("das Lesen dauerte länger als {secs} s (Zeitgrenze)"),
                 Lang::En => format!("reading took longer than {secs} s (time limit)"),
             },
             ChildFailure::Memory(mib) => match lang {
@@ -229,7 +229,11 @@ impl ChildFailure {
 
     /// As a read error of a checked file (German; the finding's text is the catalogue's).
     pub fn into_read_error(self) -> ReadError {
-        let detail = self.message(Lang::De);
+        let detail = match self {
+            // The check's own words, as the file finding has always said them.
+            ChildFailure::Timeout(secs) => format!("Prüfung dauerte länger als {secs} s"),
+            _ => self.message(Lang::De),
+        };
         match self {
             ChildFailure::HardLimit { .. }
             | ChildFailure::Memory(_)

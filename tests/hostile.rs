@@ -1249,3 +1249,94 @@ fn hostile_audit_inputs_end_within_10_s() {
     problems.extend(district_workbook_problems(strict));
     assert_none(problems);
 }
+
+/// A budget plan reader that dies in the worker (here: a memory limit no
+/// process can start in) ends the audit with exit 2 and the reason, in
+/// German and in English; `--no-isolate` reads in the main process, without
+/// the limit. (A district workbook fails through the same code; with one
+/// limit for both, the plan, read first, is the one that fails here.)
+#[test]
+fn a_budget_plan_reader_over_its_memory_limit_ends_audit_with_exit_2() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let config = test_config(dir, &[("memory_mib = 1024", "memory_mib = 8")]);
+    let subs = dir.join("meldungen");
+    std::fs::create_dir(&subs).expect("mkdir");
+    Submission::valid("T01", 2026, 3).write(&subs);
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/Budgetplan_2026.xlsx");
+    for (lang, expected, reason) in [
+        ("de", "Budgetplan", "Speicher"),
+        ("en", "Budget plan", "memory"),
+    ] {
+        let mut args = audit_args(&config, &subs, &plan);
+        args.extend([OsStr::new("--lang"), OsStr::new(lang)]);
+        let r = run(&args, AUDIT_DEADLINE, None);
+        let what = format!("--lang {lang}");
+        assert_eq!(r.code, Some(2), "{what}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+        for text in [expected, "8 MiB", reason] {
+            assert!(r.stderr.contains(text), "{what}: {text}? {}", r.stderr);
+        }
+        // In the main process the limit does not apply.
+        args.push("--no-isolate".as_ref());
+        let r = run(&args, AUDIT_DEADLINE, None);
+        assert!(
+            matches!(r.code, Some(0 | 1)),
+            "{what} --no-isolate: {}",
+            r.stderr
+        );
+    }
+}
+
+/// The budget plan and a district workbook read in the worker come back as
+/// they are read in the main process: the same audit, byte for byte.
+#[test]
+fn budget_plan_and_district_workbook_read_in_the_worker_give_the_same_audit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let config = test_config(dir, &[]);
+    let subs = dir.join("meldungen");
+    std::fs::create_dir(&subs).expect("mkdir");
+    Submission::valid("T01", 2026, 3).write(&subs);
+    Submission::valid("T02", 2026, 3).write(&subs);
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/Budgetplan_2026.xlsx");
+    let kreis = dir.join("Kreis.xlsx");
+    let made = run(
+        &[
+            "--config".as_ref(),
+            config.as_os_str(),
+            "consolidate".as_ref(),
+            subs.as_os_str(),
+            "-o".as_ref(),
+            kreis.as_os_str(),
+            "-q".as_ref(),
+        ],
+        Duration::from_secs(60),
+        None,
+    );
+    assert!(
+        matches!(made.code, Some(0 | 1)) && kreis.is_file(),
+        "consolidate: {:?} {}",
+        made.code,
+        made.stderr
+    );
+    for input in [&subs, &kreis] {
+        let mut args = audit_args(&config, input, &plan);
+        let isolated = run(&args, Duration::from_secs(60), None);
+        args.push("--no-isolate".as_ref());
+        let in_process = run(&args, Duration::from_secs(60), None);
+        let what = input.display();
+        assert!(
+            matches!(isolated.code, Some(0 | 1)),
+            "{what}: {}",
+            isolated.stderr
+        );
+        assert_eq!(isolated.code, in_process.code, "{what}");
+        assert!(!isolated.stdout.is_empty(), "{what}");
+        assert_eq!(
+            String::from_utf8_lossy(&isolated.stdout),
+            String::from_utf8_lossy(&in_process.stdout),
+            "{what}"
+        );
+    }
+}
