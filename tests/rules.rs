@@ -892,6 +892,63 @@ fn cross_field_rule() {
     );
 }
 
+// ------------------------------------------------------------------ duration
+
+/// `max_duration` (verden.toml: 5 years): an `Ende` more than five years after
+/// `Beginn` is a warning at the `Ende` cell; up to five years is fine.
+#[test]
+fn duration_rule() {
+    run_cases(
+        &[Failing {
+            name: "Ende six years after Beginn",
+            edit: |s| {
+                s.set("Fallarbeit", "D2", date(2020, 7, 1)).set(
+                    "Fallarbeit",
+                    "E2",
+                    date(2026, 8, 31),
+                );
+            },
+            expect: expect("RANGE-DURATION", "range", "warning", FALL, Some("E2")),
+        }],
+        &[Passing {
+            name: "Ende exactly five years after Beginn",
+            edit: |s| {
+                s.set("Fallarbeit", "D2", date(2021, 8, 31)).set(
+                    "Fallarbeit",
+                    "E2",
+                    date(2026, 8, 31),
+                );
+            },
+            absent: "RANGE-DURATION",
+        }],
+    );
+}
+
+#[test]
+fn duration_rule_takes_its_years_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Submission::valid("T01", 2026, 3);
+    s.set("Fallarbeit", "D2", date(2020, 7, 1))
+        .set("Fallarbeit", "E2", date(2026, 8, 31));
+    let path = s.write(dir.path());
+    let toml = sozialraum::config::VERDEN_TOML.replace(
+        "kind = \"max_duration\"\nbegin = \"begin\"\nend = \"end\"\nyears = 5",
+        "kind = \"max_duration\"\nbegin = \"begin\"\nend = \"end\"\nyears = 10",
+    );
+    assert_ne!(
+        toml,
+        sozialraum::config::VERDEN_TOML,
+        "the rule is in verden.toml"
+    );
+    let config = dir.path().join("zehn.toml");
+    std::fs::write(&config, toml).unwrap();
+    let config = config.display().to_string();
+    let (_, doc) = check_json(&[&path], &["--config", &config]);
+    assert!(!FileReport::first(&doc).has("RANGE-DURATION"));
+    let (_, doc) = check_json(&[&path], &[]);
+    assert!(FileReport::first(&doc).has("RANGE-DURATION"));
+}
+
 // ------------------------------------------------------------------ total
 
 #[test]

@@ -87,6 +87,12 @@ pub enum RowRule {
         sozialraum: usize,
         flag: usize,
     },
+    /// `end` at most `years` after `begin`.
+    MaxDuration {
+        begin: usize,
+        end: usize,
+        years: u32,
+    },
     /// Columns a template fills in ahead; they alone do not make a row a case.
     Prefilled {
         columns: Vec<usize>,
@@ -326,6 +332,11 @@ impl Config {
                     RowRuleKind::InQuarter => RowRule::InQuarter {
                         begin: need(&r.begin, "begin")?,
                         end: need(&r.end, "end")?,
+                    },
+                    RowRuleKind::MaxDuration => RowRule::MaxDuration {
+                        begin: need(&r.begin, "begin")?,
+                        end: need(&r.end, "end")?,
+                        years: r.years.unwrap_or(5),
                     },
                     RowRuleKind::Product => RowRule::Product {
                         result: need(&r.result, "result")?,

@@ -299,6 +299,8 @@ impl ColumnDef {
 /// - `product`: `result` = product of `factors`, rounded to the cent, within `tolerance`.
 /// - `required_if`: `column` must be filled when the boolean `when` is true.
 /// - `assignment`: the row's `sozialraum` must be one of the provider's, unless `flag` is true.
+/// - `max_duration`: `end` at most `years` (default 5) after `begin`; a longer case is
+///   unusual for ambulatory help and is a warning to look at.
 /// - `prefilled`: the `columns` an entry template fills in ahead (the contracted rate, a
 ///   default): a row that holds nothing else but zeros and formulas without a result is
 ///   a prepared row of the template, not a case.
@@ -320,6 +322,7 @@ pub struct RowRuleDef {
     pub flag: Option<Spanned<String>>,
     #[serde(default)]
     pub columns: Vec<Spanned<String>>,
+    pub years: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -330,6 +333,7 @@ pub enum RowRuleKind {
     Product,
     RequiredIf,
     Assignment,
+    MaxDuration,
     Prefilled,
 }
 

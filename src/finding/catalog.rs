@@ -268,6 +268,15 @@ codes! {
         en: "\"{column}\" = {value} lies outside the reporting quarter {quarter}: expected {expected}.",
         hint_de: "Ein Fall gehört nur in die Meldung der Quartale, in denen er lief.",
         hint_en: "A case belongs only in the reports of the quarters in which it ran.";
+    /// Ein Fall dauert länger als die konfigurierte Höchstdauer (Regel `max_duration`, Standard 5 Jahre):
+    /// `Ende` liegt mehr als so viele Jahre nach `Beginn`. Für ambulante Hilfen ungewöhnlich, oft ein Tippfehler im Jahr.
+    /// English: a case lasts longer than the configured maximum (rule `max_duration`, default 5 years):
+    /// `Ende` lies more than that many years after `Beginn`; unusual for ambulatory help, often a typo in the year.
+    RangeDuration = "RANGE-DURATION", Range, Warning,
+        de: "„{column}“ = {value} liegt mehr als {years} Jahre nach „{other}“ ({expected}).",
+        en: "\"{column}\" = {value} lies more than {years} years after \"{other}\" ({expected}).",
+        hint_de: "Bitte das Jahr prüfen; eine so lange Hilfe bitte in der Bemerkung begründen.",
+        hint_en: "Please check the year; explain such a long help in the remark.";
     /// `Erstellt am` liegt vor dem letzten Tag des Quartals: die Meldung wurde vor Quartalsende erstellt.
     /// English: `Erstellt am` lies before the quarter's last day: the report was made before the quarter ended.
     RangeCreatedEarly = "RANGE-CREATED-EARLY", Range, Warning,

@@ -198,6 +198,26 @@ pub fn check_row(ctx: &mut Ctx, sheet_name: &str, sheet: &Sheet, row: &RowView) 
                     .build();
                 ctx.push(f);
             }
+            RowRule::MaxDuration { begin, end, years } => {
+                let (Some(b), Some(e), Some(pos)) = (
+                    row.value(*begin).and_then(|v| v.as_date()),
+                    row.value(*end).and_then(|v| v.as_date()),
+                    row.pos(*end),
+                ) else {
+                    continue;
+                };
+                let limit = b.checked_add_months(chrono::Months::new(years.saturating_mul(12)));
+                if limit.is_some_and(|l| e > l) {
+                    let f = ctx
+                        .at(Code::RangeDuration, sheet_name, pos, &title(*end))
+                        .value(coerce::date::format_de(e))
+                        .arg("years", years.to_string())
+                        .arg("other", title(*begin))
+                        .arg("expected", coerce::date::format_de(b))
+                        .build();
+                    ctx.push(f);
+                }
+            }
             // Decides which rows are cases at all (see `table`); nothing to check in one.
             RowRule::Prefilled { .. } => {}
         }
