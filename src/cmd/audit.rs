@@ -255,6 +255,7 @@ fn from_submissions(
         quarters,
         prefer_newest: false,
     };
+    let inputs = inputs.into_iter().map(|i| (i, ())).collect();
     let (_, outcomes) = super::inputs::set_aside(inputs, outcomes, skipped, lang);
     if outcomes.is_empty() {
         return Err(super::inputs::nothing_to_do(&args.inputs, skipped, lang));

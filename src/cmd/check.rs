@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::config::Config;
-use crate::finding::{FileReport, Skipped};
+use crate::finding::FileReport;
 use crate::i18n::{t, Lang};
 use crate::pipeline::{FileOutcome, Options};
 use crate::read::sniff;
@@ -70,23 +70,12 @@ pub fn run(
         })
         .collect();
     // Inputs, targets and outcomes stay aligned: set aside together.
-    let mut kept_targets = Vec::new();
-    let mut kept_files = Vec::new();
-    let mut kept = Vec::new();
-    for ((input, target), outcome) in gathered.files.into_iter().zip(targets).zip(outcomes) {
-        match inputs::set_aside_reason(&input, &outcome, lang) {
-            Some(reason) => skipped.push(Skipped {
-                path: outcome.report.path.clone(),
-                reason,
-            }),
-            None => {
-                kept_files.push(input.path);
-                kept_targets.push(target);
-                kept.push(outcome);
-            }
-        }
-    }
-    skipped.sort();
+    let with_targets = gathered.files.into_iter().zip(targets).collect();
+    let (kept_inputs, kept) = inputs::set_aside(with_targets, outcomes, &mut skipped, lang);
+    let (kept_files, kept_targets): (Vec<PathBuf>, Vec<Option<AnnotateTarget>>) = kept_inputs
+        .into_iter()
+        .map(|(input, target)| (input.path, target))
+        .unzip();
     if kept.is_empty() {
         return Err(inputs::nothing_to_do(&args.inputs, &skipped, lang));
     }

@@ -74,11 +74,12 @@ pub fn run(
         &iso,
         progress,
     );
-    let (kept_files, outcomes) = inputs::set_aside(gathered.files, outcomes, &mut skipped, lang);
+    let scanned = gathered.files.into_iter().map(|f| (f, ())).collect();
+    let (kept_files, outcomes) = inputs::set_aside(scanned, outcomes, &mut skipped, lang);
     if let Some(out) = &args.output {
         // A scanned file at the output's place may go only if it is one of ours.
         let kept_paths: Vec<std::path::PathBuf> =
-            kept_files.iter().map(|f| f.path.clone()).collect();
+            kept_files.iter().map(|(f, ())| f.path.clone()).collect();
         crate::xlsx::refuse_overwrite(out, &kept_paths).map_err(|e| e.report(lang))?;
     }
     if outcomes.is_empty() {

@@ -183,17 +183,18 @@ pub fn set_aside_reason(input: &Input, outcome: &FileOutcome, lang: Lang) -> Opt
 }
 
 /// Splits the outcomes into those to report and those set aside (added to
-/// `skipped`, which ends sorted by path). Returns the inputs kept with them.
-pub fn set_aside(
-    files: Vec<Input>,
+/// `skipped`, which ends sorted by path). Returns the inputs kept with them,
+/// each with whatever the caller keeps aligned to it (an annotation target).
+pub fn set_aside<T>(
+    files: Vec<(Input, T)>,
     outcomes: Vec<FileOutcome>,
     skipped: &mut Vec<Skipped>,
     lang: Lang,
-) -> (Vec<Input>, Vec<FileOutcome>) {
+) -> (Vec<(Input, T)>, Vec<FileOutcome>) {
     let mut kept_files = Vec::new();
     let mut kept = Vec::new();
     for (input, outcome) in files.into_iter().zip(outcomes) {
-        match set_aside_reason(&input, &outcome, lang) {
+        match set_aside_reason(&input.0, &outcome, lang) {
             Some(reason) => skipped.push(Skipped {
                 path: outcome.report.path.clone(),
                 reason,
