@@ -11,22 +11,28 @@
 //! Layers, bottom to top; a module imports only from layers below it (no
 //! cycles; `python3 ../shared/tools/layers.py src` checks it):
 //!
-//! 1. [`i18n`], [`text`], [`interrupt`]: the language, text normalisation,
-//!    temporary files to clean up on Ctrl-C — no imports from the crate;
-//! 2. [`finding`]: `Finding`, `Severity`, `Rule`, `CellPos`, and the code
-//!    catalogue ([`finding::catalog`]) with every message in both languages;
-//! 3. [`config`]: the district's configuration (master data, sheets, rules, limits);
+//! 1. [`i18n`], [`text`], [`show`], [`interrupt`]: the language, text
+//!    normalisation, number and date formats, temporary files to clean up on
+//!    Ctrl-C;
+//! 2. [`finding`]: `Finding` (a code, a typed `CellPos` and typed arguments),
+//!    `Severity`, `Rule`, and the `violation!` macro with which each rule
+//!    declares its codes and texts;
+//! 3. [`config`]: the district's configuration (master data, sheets, column
+//!    roles, limits) and the interface of the row rules ([`config::row_rule`]);
 //! 4. [`read`]: bytes to raw cells (formats, container guards);
 //! 5. [`coerce`]: raw cells to typed values;
 //! 6. [`locate`], then [`rules`]: header rows and form fields, then the checks;
 //! 7. [`pipeline`]: one workbook through the stages;
 //! 8. [`xlsx`]: helpers for the workbooks we write (atomic save, formats, sheets);
 //! 9. [`template`], [`consolidate`], then [`audit`]: the workbooks built from
-//!    the configuration and from checked files, as data;
-//! 10. [`render`]: terminal, JSON and the annotated copy of checks,
-//!     consolidations and audits (text is made here, nowhere below);
-//! 11. [`worker`]: the pipeline and the annotated copy in a child process under limits;
-//! 12. [`cli`], then [`cmd`]: the command line and one file per command.
+//!    the configuration and from checked files (finding texts come in from
+//!    above as [`finding::Texts`]);
+//! 10. [`registry`]: every code, one line each, and the row rule kinds; the
+//!     finding texts in the reader's language;
+//! 11. [`render`]: terminal, JSON and the annotated copy of checks,
+//!     consolidations and audits;
+//! 12. [`worker`]: the pipeline and the annotated copy in a child process under limits;
+//! 13. [`cli`], then [`cmd`]: the command line and one file per command.
 
 pub mod audit;
 pub mod cli;
@@ -40,8 +46,10 @@ pub mod interrupt;
 pub mod locate;
 pub mod pipeline;
 pub mod read;
+pub mod registry;
 pub mod render;
 pub mod rules;
+pub mod show;
 pub mod template;
 pub mod text;
 pub mod worker;

@@ -4,7 +4,6 @@ use clap::FromArgMatches;
 
 use sozialraum::cli::{self, Cli, Command};
 use sozialraum::cmd;
-use sozialraum::config::Config;
 use sozialraum::worker;
 
 fn main() -> ExitCode {
@@ -63,7 +62,7 @@ fn run(cli: Cli) -> miette::Result<i32> {
     if let Command::Explain(args) = &cli.command {
         return cmd::explain::run(args, cli.lang);
     }
-    let cfg = Config::load(cli.config.as_deref(), cli.lang)?;
+    let cfg = sozialraum::registry::load_config(cli.config.as_deref(), cli.lang)?;
     match &cli.command {
         Command::Check(args) => cmd::check::run(args, &cfg, cli.lang, cli.config.as_deref()),
         Command::Consolidate(args) => {

@@ -10,13 +10,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, SheetKind};
-use crate::finding::catalog::Code;
+use crate::finding::arg::Both;
+use crate::finding::violation::Message;
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
 use crate::read::sniff::OwnOutput;
 use crate::read::{sniff, RawCell, ReadError, Workbook};
+use crate::rules::file::{
+    FileBudgetPlan, FileDamaged, FileEmpty, FileEncrypted, FileExtension, FileLimit, FileOwnOutput,
+    FileUnreadable, SheetExtra, SheetMissing,
+};
 use crate::rules::table::{TableChecker, TableResult};
-use crate::rules::{form, Ctx, FactOrigin};
+use crate::rules::{form, Cover, Ctx};
 use crate::text::header_key;
 
 /// Options for checking one file.
@@ -27,26 +32,12 @@ pub struct Options {
     pub keep_records: bool,
 }
 
-/// The submission's facts as read from its cover sheet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CoverFacts {
-    pub provider: Option<String>,
-    pub year: Option<i32>,
-    pub quarter: Option<u8>,
-    pub created: Option<chrono::NaiveDate>,
-    /// The cover's provider number as written, when the master data does not know it.
-    #[serde(default)]
-    pub provider_written: Option<String>,
-    /// Which facts came from the file name instead of the cover.
-    #[serde(default)]
-    pub origin: FactOrigin,
-}
-
 /// Everything checking a file produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileOutcome {
     pub report: FileReport,
-    pub cover: CoverFacts,
+    /// The submission's facts as read from its cover sheet (and file name).
+    pub cover: Cover,
     /// Per configured table sheet name: what was read.
     pub tables: Vec<(String, TableResult)>,
     /// Whether the file could be read at all.
@@ -244,7 +235,7 @@ const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
 fn push_damage(ctx: &mut Ctx, damage: Vec<String>) {
     let damaged: Vec<Finding> = damage
         .into_iter()
-        .map(|d| ctx.make(Code::FileDamaged).arg("detail", d).build())
+        .map(|d| FileDamaged { detail: same(d) }.finding().build())
         .collect();
     ctx.findings.splice(0..0, damaged);
 }
@@ -271,24 +262,23 @@ fn read_sheets<R: Read + Seek>(
         sniff::Format::Ods => &["ods"],
     };
     if !ext.is_empty() && !expected_ext.contains(&ext.as_str()) {
-        let f = ctx
-            .make(Code::FileExtension)
-            .value(ext)
-            .arg("reading", sniffed.format.as_str())
-            .build();
+        let m = FileExtension {
+            reading: sniffed.format.as_str().to_string(),
+        };
+        let f = m.finding().value(ext).build();
         ctx.push(f);
     }
     for d in sniffed.damage {
-        let f = ctx.make(Code::FileDamaged).arg("detail", d).build();
+        let f = FileDamaged { detail: same(d) }.finding().build();
         ctx.push(f);
     }
     ctx.is_1904 = wb.is_1904;
     ctx.own = sniffed.own;
     if let Some(own @ (OwnOutput::DistrictWorkbook | OwnOutput::ControllingWorkbook)) = ctx.own {
-        let f = ctx
-            .make(Code::FileOwnOutput)
-            .arg("reading", own.label(ctx.lang))
-            .build();
+        let m = FileOwnOutput {
+            reading: Both::of(|l| own.label(l).to_string()),
+        };
+        let f = m.finding().build();
         ctx.push(f);
         return Ok(Vec::new());
     }
@@ -307,8 +297,8 @@ fn read_sheets<R: Read + Seek>(
         _ => Vec::new(),
     };
     for name in &report_sheets {
-        let f = ctx
-            .make(Code::FileAnnotatedCopy)
+        let f = crate::rules::file::FileAnnotatedCopy {}
+            .finding()
             .sheet(name.clone())
             .build();
         ctx.push(f);
@@ -325,10 +315,10 @@ fn read_sheets<R: Read + Seek>(
             .iter()
             .any(|s| cfg.sheets.iter().any(|c| c.matches_name(&s.name)));
         if is_budget && !has_submission_sheet {
-            let f = ctx
-                .make(Code::FileBudgetPlan)
-                .arg("sheet", budget.sheet.clone())
-                .build();
+            let m = FileBudgetPlan {
+                sheet: budget.sheet.clone(),
+            };
+            let f = m.finding().build();
             ctx.push(f);
             return Ok(Vec::new());
         }
@@ -349,7 +339,7 @@ fn read_sheets<R: Read + Seek>(
                 assigned.insert(s.name.as_str(), info.name.clone());
             }
             None => {
-                let f = ctx.make(Code::SheetExtra).sheet(info.name.clone()).build();
+                let f = SheetExtra {}.finding().sheet(info.name.clone()).build();
                 ctx.push(f);
             }
         }
@@ -357,11 +347,10 @@ fn read_sheets<R: Read + Seek>(
     let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     for s in &cfg.sheets {
         if s.required && !assigned.contains_key(s.name.as_str()) {
-            let f = ctx
-                .make(Code::SheetMissing)
-                .sheet(s.name.clone())
-                .arg("present", present.join(", "))
-                .build();
+            let m = SheetMissing {
+                present: present.clone(),
+            };
+            let f = m.finding().sheet(s.name.clone()).build();
             ctx.push(f);
         }
     }
@@ -417,11 +406,9 @@ fn read_sheets<R: Read + Seek>(
         match wb.for_each_row(&name, &cfg.limits, |_, _| true) {
             Ok(()) => {}
             Err(ReadError::Unreadable(d)) => {
-                let f = ctx
-                    .make(Code::FileDamaged)
-                    .sheet(name.clone())
-                    .arg("detail", format!("Blatt „{name}“: {d}"))
-                    .build();
+                let detail =
+                    Both::of(|l| format!("{} „{name}“: {d}", crate::i18n::t(l, "Blatt", "Sheet")));
+                let f = FileDamaged { detail }.finding().sheet(name.clone()).build();
                 ctx.push(f);
             }
             Err(other) => return Err(other),
@@ -477,20 +464,13 @@ fn finish(
         Some(own) => Nature::Own(own),
         None => Nature::Spreadsheet,
     };
-    let cover = CoverFacts {
-        provider: ctx.cover.provider_id.clone(),
-        year: ctx.cover.year,
-        quarter: ctx.cover.quarter,
-        created: ctx.cover.created,
-        provider_written: ctx.cover.provider_written.clone(),
-        origin: ctx.cover.origin,
-    };
+    let cover = ctx.cover.clone();
     let summary = Summary::of(&ctx.findings);
     FileOutcome {
         report: FileReport {
             path: shown.to_string(),
             sha256: sha,
-            provider: cover.provider.clone(),
+            provider: cover.provider_id.clone(),
             year: cover.year,
             quarter: cover.quarter,
             findings: ctx.findings,
@@ -505,23 +485,31 @@ fn finish(
 }
 
 /// The `file` finding for a file that could not be read.
-pub fn file_finding(lang: Lang, err: &ReadError) -> Finding {
-    use crate::finding::catalog::FindingBuilder;
+pub fn file_finding(err: &ReadError) -> Finding {
     match err {
-        ReadError::Encrypted => FindingBuilder::new(Code::FileEncrypted, lang).build(),
-        ReadError::Empty(d) => FindingBuilder::new(Code::FileEmpty, lang)
-            .arg("detail", d.clone())
-            .build(),
-        ReadError::Limit { detail, limit } => FindingBuilder::new(Code::FileLimit, lang)
-            .arg("detail", detail.clone())
-            .arg("limit", *limit)
-            .build(),
-        ReadError::Unreadable(d) => FindingBuilder::new(Code::FileUnreadable, lang)
-            .arg("detail", d.clone())
-            .build(),
-        ReadError::NotSpreadsheet(what) => FindingBuilder::new(Code::FileUnreadable, lang)
-            .arg("detail", what.describe(lang))
-            .build(),
+        ReadError::Encrypted => FileEncrypted {}.finding().build(),
+        ReadError::Empty(d) => FileEmpty { detail: same(d) }.finding().build(),
+        ReadError::Limit { detail, limit } => FileLimit {
+            detail: same(detail),
+            limit: limit.to_string(),
+        }
+        .finding()
+        .build(),
+        ReadError::Unreadable(d) => FileUnreadable { detail: same(d) }.finding().build(),
+        ReadError::NotSpreadsheet(what) => FileUnreadable {
+            detail: Both::of(|l| what.describe(l).to_string()),
+        }
+        .finding()
+        .build(),
+    }
+}
+
+/// A detail that has only one wording yet.
+fn same(d: impl std::fmt::Display) -> Both {
+    let d = d.to_string();
+    Both {
+        de: d.clone(),
+        en: d,
     }
 }
 
@@ -531,7 +519,7 @@ pub fn outcome_of_failure(
     sha: Option<String>,
     err: ReadError,
 ) -> FileOutcome {
-    let f = file_finding(ctx.lang, &err);
+    let f = file_finding(&err);
     ctx.findings.push(f);
     let mut outcome = finish(ctx, shown, sha, Vec::new(), false);
     if let ReadError::NotSpreadsheet(what) = err {

@@ -391,9 +391,11 @@ fn check_then_annotate(
         let formats = std::thread::Builder::new()
             .name("formats".into())
             .spawn_scoped(s, || {
-                std::panic::catch_unwind(|| crate::render::annotate::number_formats_of(path, cfg))
-                    .ok()
-                    .flatten()
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    crate::render::annotate::number_formats_of(path, cfg)
+                }))
+                .ok()
+                .flatten()
             });
         let outcome = guarded(path, shown, cfg, opts);
         let formats = formats.ok().and_then(|h| h.join().ok()).flatten();

@@ -473,8 +473,9 @@ pub fn finding_headers(lang: crate::i18n::Lang) -> [&'static str; 9] {
 pub fn findings_sheet(
     name: &str,
     rows: &[(String, &crate::finding::Finding)],
-    lang: crate::i18n::Lang,
+    texts: crate::finding::Texts,
 ) -> Result<rust_xlsxwriter::Worksheet, WriteError> {
+    let lang = texts.lang;
     use crate::finding::severity_word;
     use crate::i18n::t;
     let mut ws = rust_xlsxwriter::Worksheet::new();
@@ -497,13 +498,14 @@ pub fn findings_sheet(
             ws.write_string_with_format(r, 1, severity_word(lang, f.severity), fill)?;
         }
         ws.write_string(r, 2, f.rule.as_str())?;
-        ws.write_string(r, 3, &f.code)?;
+        let (message, hint) = texts.of(f);
+        ws.write_string(r, 3, f.code.as_ref())?;
         ws.write_string(r, 4, f.sheet.clone().unwrap_or_default())?;
-        ws.write_string(r, 5, f.cell.clone().unwrap_or_default())?;
+        ws.write_string(r, 5, f.a1().unwrap_or_default())?;
         ws.write_string(r, 6, f.column.clone().unwrap_or_default())?;
         ws.write_string(r, 7, f.value.clone().unwrap_or_default())?;
-        ws.write_string(r, 8, &f.message)?;
-        ws.write_string(r, 9, f.hint.clone().unwrap_or_default())?;
+        ws.write_string(r, 8, &message)?;
+        ws.write_string(r, 9, hint.unwrap_or_default())?;
     }
     ws.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)?;
     ws.set_freeze_panes(1, 0)?;

@@ -25,7 +25,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn cfg() -> Config {
-    Config::verden().expect("embedded configuration")
+    sozialraum::registry::verden().expect("embedded configuration")
 }
 
 // ------------------------------------------------------------------ fixtures
@@ -316,13 +316,12 @@ fn example() -> (Ledger, BudgetPlan) {
 fn run_example() -> audit::Audit {
     let (ledger, mut plan) = example();
     let cfg = cfg();
-    plan.require_year(2026, &cfg, Lang::De)
-        .expect("plan for 2026");
+    plan.require_year(2026, &cfg).expect("plan for 2026");
     let period = Period {
         year: 2026,
         quarters: vec![1, 2],
     };
-    audit::audit(&ledger, &plan, &cfg, &period, Lang::De)
+    audit::audit(&ledger, &plan, &cfg, &period)
 }
 
 fn findings<'a>(a: &'a audit::Audit, code: &str) -> Vec<&'a Finding> {
@@ -593,17 +592,18 @@ fn an_overspend_the_pair_covers_is_an_info_not_a_warning() {
     assert_eq!(covered.len(), 1, "{covered:#?}");
     let f = covered.first().expect("covered");
     assert_eq!(f.severity, Severity::Info);
-    assert_eq!(f.message, "Achim, Fallarbeit: Mehrausgabe 4.000,00 € (+6,67 %), gedeckt durch Milieuarbeit; Fallarbeit+Milieuarbeit zusammen +0,00 %.");
+    assert_eq!(sozialraum::registry::message(f, sozialraum::i18n::Lang::De), "Achim, Fallarbeit: Mehrausgabe 4.000,00 € (+6,67 %), gedeckt durch Milieuarbeit; Fallarbeit+Milieuarbeit zusammen +0,00 %.");
     assert_eq!(
-        (f.sheet.as_deref(), f.cell.as_deref()),
+        (f.sheet.as_deref(), f.a1().as_deref()),
         (Some("Budgetplan"), Some("D2"))
     );
     assert_eq!(f.path.as_deref(), Some("Budgetplan.xlsx"));
     // No warning for Achim's Fallarbeit …
     let budget = findings(&a, "DEVIATION-BUDGET");
-    assert!(!budget
-        .iter()
-        .any(|f| f.message.starts_with("Achim, Fallarbeit")));
+    assert!(!budget.iter().any(
+        |f| sozialraum::registry::message(f, sozialraum::i18n::Lang::De)
+            .starts_with("Achim, Fallarbeit")
+    ));
     // … but Verden's pair is overspent itself: Fallarbeit is an error (alert, overspent), not covered.
     assert_eq!(
         a.line("Verden", "Fallarbeit")
@@ -612,7 +612,10 @@ fn an_overspend_the_pair_covers_is_an_info_not_a_warning() {
     );
     let verden: Vec<&&Finding> = budget
         .iter()
-        .filter(|f| f.message.starts_with("Verden, Fallarbeit:"))
+        .filter(|f| {
+            sozialraum::registry::message(f, sozialraum::i18n::Lang::De)
+                .starts_with("Verden, Fallarbeit:")
+        })
         .collect();
     assert_eq!(verden.len(), 1);
     assert_eq!(verden.first().map(|f| f.severity), Some(Severity::Error));
@@ -621,7 +624,7 @@ fn an_overspend_the_pair_covers_is_an_info_not_a_warning() {
         Some("26.67")
     );
     assert_eq!(
-        verden.first().map(|f| f.message.as_str()),
+        verden.first().map(|f| sozialraum::registry::message(f, sozialraum::i18n::Lang::De)).as_deref(),
         Some("Verden, Fallarbeit: Ist 76.000,00 € gegenüber anteiligem Budget 60.000,00 € (2026, Q1–Q2), Abweichung 16.000,00 € (+26,67 %); Hochrechnung 152.000,00 € bei 120.000,00 € Jahresbudget.")
     );
 }
@@ -633,7 +636,9 @@ fn budget_findings_follow_the_status() {
     let severity_of = |prefix: &str| {
         budget
             .iter()
-            .find(|f| f.message.starts_with(prefix))
+            .find(|f| {
+                sozialraum::registry::message(f, sozialraum::i18n::Lang::De).starts_with(prefix)
+            })
             .map(|f| f.severity)
     };
     // An underspending alert is a warning, an overspending alert an error.
@@ -658,10 +663,12 @@ fn budget_findings_follow_the_status() {
     let none = findings(&a, "DEVIATION-NO-BUDGET");
     assert_eq!(none.len(), 1);
     assert_eq!(
-        none.first().map(|f| f.message.as_str()),
+        none.first()
+            .map(|f| sozialraum::registry::message(f, sozialraum::i18n::Lang::De))
+            .as_deref(),
         Some("kreisweit, Strukturarbeit: Ausgaben von 1.000,00 €, aber kein Budget im Plan.")
     );
-    assert_eq!(none.first().and_then(|f| f.cell.as_deref()), Some("D20"));
+    assert_eq!(none.first().and_then(|f| f.a1()).as_deref(), Some("D20"));
     // Rows without a Sozialraum.
     let un = findings(&a, "DEVIATION-UNASSIGNED");
     assert_eq!(un.len(), 1);
@@ -679,12 +686,12 @@ fn an_outlier_is_found_at_its_cost_cell() {
     assert_eq!(f.rule.as_str(), "deviation");
     assert_eq!(f.path.as_deref(), Some("T02_2026-Q2.xlsx"));
     assert_eq!(
-        (f.sheet.as_deref(), f.cell.as_deref(), f.column.as_deref()),
+        (f.sheet.as_deref(), f.a1().as_deref(), f.column.as_deref()),
         (Some("Fallarbeit"), Some("H3"), Some("Kosten"))
     );
     assert_eq!(f.value.as_deref(), Some("40000.00"));
     assert_eq!(
-        f.message,
+        sozialraum::registry::message(f, sozialraum::i18n::Lang::De),
         "Fall JA-2026-00102 (T02, 2026-Q2, § 31): Kosten 40.000,00 € liegen über dem 3-Fachen des Medians je Fall und Quartal dieser Hilfeart (10.500,00 €)."
     );
     let stats: Vec<(&str, &str, &str, usize)> =
@@ -711,12 +718,12 @@ fn a_rate_other_than_the_contracted_one() {
     let f = rate.first().expect("rate");
     assert_eq!(f.path.as_deref(), Some("T01_2026-Q1.xlsx"));
     assert_eq!(
-        (f.sheet.as_deref(), f.cell.as_deref(), f.column.as_deref()),
+        (f.sheet.as_deref(), f.a1().as_deref(), f.column.as_deref()),
         (Some("Fallarbeit"), Some("G2"), Some("Stundensatz"))
     );
     assert_eq!(f.value.as_deref(), Some("65.00"));
     assert_eq!(
-        f.message,
+        sozialraum::registry::message(f, sozialraum::i18n::Lang::De),
         "Stundensatz 65,00 € statt des vereinbarten Satzes 62,40 € (Träger T01, 2026-Q1); Differenz 260,00 € bei 100 Fachleistungsstunden."
     );
 }
@@ -724,9 +731,9 @@ fn a_rate_other_than_the_contracted_one() {
 #[test]
 fn quarter_over_quarter_jumps_above_the_threshold() {
     let a = run_example();
-    let jumps: Vec<&str> = findings(&a, "DEVIATION-JUMP")
+    let jumps: Vec<String> = findings(&a, "DEVIATION-JUMP")
         .iter()
-        .map(|f| f.message.as_str())
+        .map(|f| sozialraum::registry::message(f, sozialraum::i18n::Lang::De))
         .collect();
     assert_eq!(
         jumps,
@@ -794,7 +801,8 @@ fn cases_hours_and_cost_per_case() {
 #[test]
 fn the_json_document_follows_rules_md() {
     let a = run_example();
-    let doc: Value = serde_json::from_str(&audit::json_document(&a, &[])).expect("json");
+    let doc: Value =
+        serde_json::from_str(&sozialraum::render::audit::json(&a, &[], Lang::De)).expect("json");
     // serde_json's map sorts the keys; the document itself keeps the contract's order.
     let mut keys: Vec<&str> = doc
         .as_object()
@@ -807,7 +815,7 @@ fn the_json_document_follows_rules_md() {
         keys,
         vec!["findings", "inputs", "quarters", "rows", "skipped", "year"]
     );
-    let text = audit::json_document(&a, &[]);
+    let text = sozialraum::render::audit::json(&a, &[], Lang::De);
     let at = |k: &str| text.find(&format!("\"{k}\":")).expect("key");
     assert!(
         at("year") < at("quarters")
@@ -915,7 +923,7 @@ fn budget_plan_problems_are_found_at_their_cells() {
         plan.findings
             .iter()
             .filter(|f| f.code == code)
-            .map(|f| f.cell.clone())
+            .map(|f| f.a1())
             .collect()
     };
     let some = |c: &str| vec![Some(c.to_string())];
@@ -934,7 +942,7 @@ fn budget_plan_problems_are_found_at_their_cells() {
         .iter()
         .find(|f| f.code == "BUDGET-DUPLICATE")
         .expect("duplicate");
-    assert_eq!(dup.message, "2026 / Achim / Fallarbeit steht mehrfach im Budgetplan (zuerst in D4); es zählt die erste.");
+    assert_eq!(sozialraum::registry::message(dup, sozialraum::i18n::Lang::De), "2026 / Achim / Fallarbeit steht mehrfach im Budgetplan (zuerst in D4); es zählt die erste.");
     assert!(plan.findings.iter().all(
         |f| f.path.as_deref() == Some("plan.xlsx") && f.sheet.as_deref() == Some("Budgetplan")
     ));
@@ -966,8 +974,7 @@ fn budget_plan_problems_are_found_at_their_cells() {
     );
     // Missing lines of 2026: every Sozialraum × category not named at all. Verden's
     // Fallarbeit (negative) and Milieuarbeit (not a number) are named, so not "missing" again.
-    plan.require_year(2026, &cfg, Lang::De)
-        .expect("2026 present");
+    plan.require_year(2026, &cfg).expect("2026 present");
     let missing: Vec<&str> = plan
         .findings
         .iter()
@@ -1014,7 +1021,7 @@ fn a_plan_the_audit_cannot_use_is_an_error() {
     );
     let mut other_year = read(workbook("Budgetplan", &plan_rows(&[]))).expect("readable");
     assert!(matches!(
-        other_year.require_year(2027, &cfg, Lang::De),
+        other_year.require_year(2027, &cfg),
         Err(BudgetError::NoYear { year: 2027, .. })
     ));
     // `Budget €` and `Jahresbudget` are accepted headers too.
@@ -1045,7 +1052,7 @@ fn the_shipped_example_plan_is_clean() {
     }
     let cfg = cfg();
     let mut plan = budget::read(&path, "Budgetplan_2026.xlsx", &cfg, Lang::De).expect("readable");
-    plan.require_year(2026, &cfg, Lang::De).expect("2026");
+    plan.require_year(2026, &cfg).expect("2026");
     assert!(plan.findings.is_empty(), "{:#?}", plan.findings);
     assert_eq!(
         plan.line(2026, "Achim", "Fallarbeit").map(|l| l.amount),

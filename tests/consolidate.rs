@@ -10,7 +10,6 @@ use common::{sozialraum, Submission};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use sozialraum::config::Config;
 use sozialraum::consolidate::{self, Status};
 use sozialraum::i18n::Lang;
 use sozialraum::pipeline::{check_path, Options};
@@ -361,7 +360,7 @@ proptest! {
     /// of the detail rows, to the cent, and every total sums its own rows.
     #[test]
     fn grand_total_reconciles_to_the_cent(files in prop::collection::vec((0usize..3, 1u8..=4, gen_rows()), 1..4)) {
-        let cfg = Config::verden().expect("config");
+        let cfg = sozialraum::registry::verden().expect("config");
         let dir = tempfile::tempdir().expect("tmp");
         let providers = ["T01", "T02", "T03"];
         let mut expected = Decimal::ZERO;
@@ -603,7 +602,7 @@ fn nothing_readable_is_lost_and_the_grand_total_is_every_readable_row() {
 fn each_file_says_exactly_what_happened_to_it() {
     let dir = tempfile::tempdir().expect("tmp");
     let (paths, expected) = arriving(dir.path());
-    let cfg = Config::verden().expect("config");
+    let cfg = sozialraum::registry::verden().expect("config");
     for lang in [Lang::De, Lang::En] {
         let outcomes = paths
             .iter()
@@ -646,9 +645,9 @@ fn each_file_says_exactly_what_happened_to_it() {
             .collect();
         assert_eq!(warned.len(), 1, "{typo:?}");
         assert_eq!(warned[0].severity, sozialraum::finding::Severity::Warning);
-        assert_eq!(warned[0].cell.as_deref(), Some("B3"));
+        assert_eq!(warned[0].a1().as_deref(), Some("B3"));
         assert_eq!(
-            warned[0].message,
+            sozialraum::registry::message(warned[0], lang),
             pick(
                 "Träger-Nr. „T99“ im Deckblatt unbekannt; gezählt unter T05 aus dem Dateinamen.",
                 "Provider number \"T99\" on the cover unknown; counted under T05 from the file name."

@@ -9,11 +9,10 @@ mod common;
 use std::io::{Cursor, Read, Write};
 
 use common::{patch_zip, Submission};
-use sozialraum::config::Config;
 use sozialraum::pipeline::{check_bytes, FileOutcome, Options};
 
 fn check(bytes: &[u8]) -> FileOutcome {
-    let cfg = Config::verden().expect("config");
+    let cfg = sozialraum::registry::verden().expect("config");
     check_bytes(bytes, "fuzz.xlsx", &cfg, Options::default())
 }
 
@@ -27,22 +26,28 @@ const CAUGHT_PANIC: [&str; 2] = [
 fn assert_file_finding(o: &FileOutcome, code: &str, words: &str) {
     for f in &o.report.findings {
         assert!(
-            !CAUGHT_PANIC.iter().any(|p| f.message.contains(p)),
+            !CAUGHT_PANIC.iter().any(|p| sozialraum::registry::message(
+                f,
+                sozialraum::i18n::Lang::De
+            )
+            .contains(p)),
             "a caught panic, not a finding of its own: {} {}",
             f.code,
-            f.message
+            sozialraum::registry::message(f, sozialraum::i18n::Lang::De)
         );
     }
     assert!(
-        o.report
-            .findings
-            .iter()
-            .any(|f| f.code == code && f.message.contains(words)),
+        o.report.findings.iter().any(|f| f.code == code
+            && sozialraum::registry::message(f, sozialraum::i18n::Lang::De).contains(words)),
         "expected {code} with „{words}“, got: {:#?}",
         o.report
             .findings
             .iter()
-            .map(|f| format!("{} {}", f.code, f.message))
+            .map(|f| format!(
+                "{} {}",
+                f.code,
+                sozialraum::registry::message(f, sozialraum::i18n::Lang::De)
+            ))
             .collect::<Vec<_>>()
     );
 }

@@ -9,7 +9,7 @@ fn the_readme_code_table_matches_the_catalogue() {
     let end = readme.find("<!-- codes:end -->").expect("end marker");
     assert_eq!(
         &readme[start..end],
-        sozialraum::finding::catalog::markdown_table(),
+        sozialraum::registry::markdown_table(),
         "regenerate with: sozialraum explain --markdown"
     );
 }

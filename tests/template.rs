@@ -9,7 +9,6 @@ use std::fs;
 use calamine::{open_workbook_auto, Data, Reader};
 use common::{check_json, cost, sozialraum, zip_part, FileReport, Submission};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula};
-use sozialraum::config::Config;
 use sozialraum::template::{build, Request};
 
 fn template_file(
@@ -154,7 +153,7 @@ fn an_untouched_template_only_asks_for_the_contact_and_the_date() {
 /// one Milieu measure, one Struktur project; Excel stores the sums' results.
 #[test]
 fn a_filled_in_template_is_a_clean_submission() {
-    let cfg = Config::verden().unwrap();
+    let cfg = sozialraum::registry::verden().unwrap();
     let provider = cfg.provider("T03").unwrap();
     let req = Request {
         provider,

@@ -5,6 +5,7 @@
 //! finding at its cell. A plan the audit cannot use at all (unreadable, no
 //! sheet, no header) is an error, not a finding.
 
+use crate::config::Role;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -15,12 +16,72 @@ use thiserror::Error;
 
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{BudgetDef, Column, ColumnDef, Config, FieldType, Sheet, SheetKind, Via};
-use crate::finding::catalog::{Code, FindingBuilder};
+use crate::finding::arg::{Money, Phrase, Reading};
+use crate::finding::violation::{FindingBuilder, Message};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate::{self, HeaderMap};
 use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::rules::field::{EnumMunicipality, RequiredEmpty, TypeAmbiguous, TypeConverted};
 use crate::text::{header_key, match_key};
+
+crate::violation! {
+/// Der Budgetplan nennt einen Sozialraum, den der Zuschnitt des Jahres nicht kennt.
+/// English: the budget plan names a Sozialraum unknown to the year's cut.
+BudgetSozialraum = "BUDGET-SOZIALRAUM", Enum, Error { allowed: Vec<String> }
+    de: "„{value}“ ist kein Sozialraum des Zuschnitts; die Zeile wird nicht verwendet.",
+    en: "\"{value}\" is not a Sozialraum of the cut; the line is not used.",
+    hint_de: "Zulässig: {allowed}.",
+    hint_en: "Allowed: {allowed}.";
+
+/// Der Budgetplan nennt eine Kategorie, die es nicht gibt (zulässig: die Kategorien der Tabellenblätter).
+/// English: the budget plan names an unknown category.
+BudgetCategory = "BUDGET-CATEGORY", Enum, Error { allowed: Vec<String> }
+    de: "„{value}“ ist keine Kategorie des Budgets; die Zeile wird nicht verwendet.",
+    en: "\"{value}\" is not a budget category; the line is not used.",
+    hint_de: "Zulässig: {allowed}.",
+    hint_en: "Allowed: {allowed}.";
+
+/// Ein kreisweites Budget gibt es nur in der Strukturarbeit.
+/// English: a county-wide budget exists only for Strukturarbeit.
+BudgetCountyWide = "BUDGET-COUNTY-WIDE", Enum, Error { sozialraum: String }
+    de: "„{sozialraum}“ ist in „{value}“ nicht zulässig; kreisweite Budgets gibt es nur in der Strukturarbeit.",
+    en: "\"{sozialraum}\" is not allowed in \"{value}\"; county-wide budgets exist only in Strukturarbeit.",
+    hint_de: "",
+    hint_en: "";
+
+/// Dieselbe Kombination aus Jahr, Sozialraum und Kategorie steht mehrfach im Budgetplan; es zählt die erste.
+/// English: the same year, Sozialraum and category appear more than once in the budget plan; the first counts.
+BudgetDuplicate = "BUDGET-DUPLICATE", Unique, Error { first: String }
+    de: "{value} steht mehrfach im Budgetplan (zuerst in {first}); es zählt die erste.",
+    en: "{value} appears more than once in the budget plan (first in {first}); the first counts.",
+    hint_de: "Bitte die doppelte Zeile löschen oder die Beträge zusammenfassen.",
+    hint_en: "Delete the duplicate line or add the amounts up.";
+
+/// Ein Budget ist negativ; die Zeile wird nicht verwendet.
+/// English: a budget is negative; the line is not used.
+BudgetNegative = "BUDGET-NEGATIVE", Range, Error { value: Money }
+    de: "Das Budget {value} € ist negativ; die Zeile wird nicht verwendet.",
+    en: "The budget {value} € is negative; the line is not used.",
+    hint_de: "Ein Budget ist ein Betrag ab 0 €.",
+    hint_en: "A budget is an amount of 0 € or more.";
+
+/// Jahr oder Budget einer Zeile des Budgetplans ist keine Zahl (Text, Fehlerwert, Formel ohne Ergebnis).
+/// English: the year or budget of a budget plan line is not a number (text, error value, formula without result).
+BudgetNotNumber = "BUDGET-NOT-NUMBER", Type, Error { expected: Phrase }
+    de: "„{value}“ ist kein gültiger Wert für „{column}“: erwartet {expected}.",
+    en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Für einen Sozialraum des Zuschnitts fehlt im Budgetplan des Jahres die Zeile einer Kategorie; es gilt 0 €.
+/// English: the year's budget plan lacks a category line for a Sozialraum of the cut; 0 € applies.
+BudgetMissing = "BUDGET-MISSING", Required, Error { sozialraum: String, category: String, year: i32 }
+    de: "Im Budgetplan {year} fehlt die Zeile für {sozialraum} / {category}; es gilt 0 €.",
+    en: "The budget plan {year} lacks the line for {sozialraum} / {category}; 0 € applies.",
+    hint_de: "Jeder Sozialraum braucht je Kategorie eine Zeile (auch mit 0 €).",
+    hint_en: "Every Sozialraum needs one line per category (0 € included).";
+}
 
 /// One valid line of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,7 +131,7 @@ impl BudgetPlan {
     /// Checks that the plan has a line for every Sozialraum of `year`'s cut
     /// and every category (`BUDGET-MISSING`). Fails when the plan has no line
     /// for `year` at all: there is nothing to compare with.
-    pub fn require_year(&mut self, year: i32, cfg: &Config, lang: Lang) -> Result<(), BudgetError> {
+    pub fn require_year(&mut self, year: i32, cfg: &Config) -> Result<(), BudgetError> {
         if !self.named.iter().any(|k| k.0 == year) {
             return Err(BudgetError::NoYear {
                 path: self.path.clone(),
@@ -91,14 +152,18 @@ impl BudgetPlan {
                 {
                     continue;
                 }
-                let f = FindingBuilder::new(Code::BudgetMissing, lang)
+                let m = BudgetMissing {
+                    sozialraum: area.to_string(),
+                    category: category.clone(),
+                    year,
+                };
+                let f = m
+                    .finding()
                     .sheet(self.sheet.clone())
                     .value(format!("{area} / {category}"))
-                    .arg("sozialraum", area)
-                    .arg("category", category.clone())
-                    .arg("year", year.to_string())
+                    .path(self.path.clone())
                     .build();
-                self.findings.push(with_path(f, &self.path));
+                self.findings.push(f);
             }
         }
         Ok(())
@@ -199,6 +264,7 @@ fn column(key: &str, headers: &[String], ty: FieldType) -> Column {
     let title = headers.first().cloned().unwrap_or_else(|| key.to_string());
     let def = ColumnDef {
         key: key.to_string(),
+        role: None,
         header: Some(title),
         label: None,
         aliases: headers.iter().skip(1).cloned().collect(),
@@ -281,7 +347,7 @@ fn read_from<R: Read + Seek>(
     reader: &mut R,
     shown: &str,
     cfg: &Config,
-    lang: Lang,
+    _lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
     let read_err = |e: ReadError| {
         let detail = match e {
@@ -321,7 +387,7 @@ fn read_from<R: Read + Seek>(
         true
     })
     .map_err(read_err)?;
-    parse(&rows, shown, &sheet, cfg, wb.is_1904, lang)
+    parse(&rows, shown, &sheet, cfg, wb.is_1904)
 }
 
 /// Checks the plan's rows (0-based row, cells), as read from sheet `sheet`.
@@ -331,7 +397,6 @@ pub fn parse(
     sheet: &str,
     cfg: &Config,
     is_1904: bool,
-    lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
     let def = cfg.budget.clone().unwrap_or_else(default_def);
     let layout = plan_sheet(&def);
@@ -354,7 +419,6 @@ pub fn parse(
             row: *r,
             cells,
             is_1904,
-            lang,
         };
         if !check.has_data() || check.is_totals_row(&totals) {
             continue;
@@ -367,11 +431,10 @@ pub fn parse(
             continue;
         };
         if cfg.is_county_wide(&area) && !county_wide_allowed(cfg, &category) {
-            check
-                .finding(Code::BudgetCountyWide, CATEGORY)
-                .value(category.clone())
-                .arg("sozialraum", area.clone())
-                .push();
+            let m = BudgetCountyWide {
+                sozialraum: area.clone(),
+            };
+            check.finding(m, CATEGORY).value(category.clone()).push();
             continue;
         }
         let key = (year, area.clone(), category.clone());
@@ -380,10 +443,10 @@ pub fn parse(
             .or_else(|| check.pos(AREA))
             .unwrap_or(CellPos::new(*r, 0));
         if let Some(first) = first_seen.get(&key) {
+            let m = BudgetDuplicate { first: first.a1() };
             check
-                .finding(Code::BudgetDuplicate, AREA)
+                .finding(m, AREA)
                 .value(format!("{year} / {area} / {category}"))
-                .arg("first", first.a1())
                 .push();
             continue;
         }
@@ -405,7 +468,7 @@ pub fn parse(
 fn county_wide_allowed(cfg: &Config, category: &str) -> bool {
     cfg.tables().any(|t| {
         t.category.as_deref().unwrap_or(&t.name) == category
-            && t.column_index("sozialraum")
+            && t.role(Role::Sozialraum)
                 .and_then(|i| t.columns.get(i))
                 .is_some_and(|c| c.def.allow_county_wide)
     })
@@ -468,7 +531,6 @@ struct LineCheck<'a> {
     row: u32,
     cells: &'a [RawCell],
     is_1904: bool,
-    lang: Lang,
 }
 
 /// A finding under construction for one plan cell.
@@ -480,10 +542,6 @@ struct Pending<'p> {
 impl Pending<'_> {
     fn value(mut self, v: impl Into<String>) -> Self {
         self.builder = self.builder.value(v);
-        self
-    }
-    fn arg(mut self, name: &'static str, v: impl Into<String>) -> Self {
-        self.builder = self.builder.arg(name, v);
         self
     }
     fn push(self) {
@@ -528,8 +586,9 @@ impl LineCheck<'_> {
         matches!(first.map(|c| &c.raw), Some(Raw::Text(t)) if totals.contains(&header_key(t)))
     }
 
-    fn finding(&mut self, code: Code, idx: usize) -> Pending<'_> {
-        let mut b = FindingBuilder::new(code, self.lang)
+    fn finding<M: Message>(&mut self, m: M, idx: usize) -> Pending<'_> {
+        let mut b = m
+            .finding()
             .sheet(self.plan.sheet.clone())
             .column(self.title(idx));
         if let Some(p) = self.pos(idx) {
@@ -544,32 +603,32 @@ impl LineCheck<'_> {
     /// Coerces a cell; empty, error values and non-numbers are reported here.
     fn coerced(&mut self, idx: usize, ty: FieldType) -> Option<Value> {
         let raw = self.raw(idx).clone();
-        let shown = coerce::display(&raw, self.lang);
-        match coerce::coerce(&raw, ty, self.is_1904, self.lang) {
+        let shown = coerce::display(&raw);
+        match coerce::coerce(&raw, ty, self.is_1904) {
             Coerced::Empty => {
-                self.finding(Code::RequiredEmpty, idx).push();
+                self.finding(RequiredEmpty {}, idx).push();
                 None
             }
             Coerced::Value(v, note) => {
                 if let Some(n) = note {
-                    let code = if n.ambiguous {
-                        Code::TypeAmbiguous
+                    let reading: Reading = n.reading;
+                    if n.ambiguous {
+                        self.finding(TypeAmbiguous { reading }, idx)
+                            .value(shown)
+                            .push();
                     } else {
-                        Code::TypeConverted
-                    };
-                    self.finding(code, idx)
-                        .value(shown)
-                        .arg("reading", n.reading)
-                        .push();
+                        self.finding(TypeConverted { reading }, idx)
+                            .value(shown)
+                            .push();
+                    }
                 }
                 Some(v)
             }
             Coerced::Invalid | Coerced::ErrorValue(_) | Coerced::NoValue(_) => {
-                let expected = coerce::expected(ty, self.lang);
-                self.finding(Code::BudgetNotNumber, idx)
-                    .value(shown)
-                    .arg("expected", expected)
-                    .push();
+                let m = BudgetNotNumber {
+                    expected: coerce::expected(ty),
+                };
+                self.finding(m, idx).value(shown).push();
                 None
             }
         }
@@ -579,13 +638,11 @@ impl LineCheck<'_> {
         match self.coerced(YEAR, FieldType::Integer)? {
             Value::Int(y) if (1900..=2999).contains(&y) => i32::try_from(y).ok(),
             other => {
-                let shown = coerce::show_value(&other, self.lang);
-                let expected =
-                    crate::i18n::t(self.lang, "ein Jahr wie 2026", "a year such as 2026");
-                self.finding(Code::BudgetNotNumber, YEAR)
-                    .value(shown)
-                    .arg("expected", expected)
-                    .push();
+                let shown = coerce::show_value(&other, Lang::De);
+                let m = BudgetNotNumber {
+                    expected: Phrase::ExpectYear,
+                };
+                self.finding(m, YEAR).value(shown).push();
                 None
             }
         }
@@ -600,10 +657,10 @@ impl LineCheck<'_> {
             Some((name, via)) => {
                 let name = name.to_string();
                 if via == Via::Municipality {
-                    self.finding(Code::EnumMunicipality, AREA)
-                        .value(text)
-                        .arg("reading", name.clone())
-                        .push();
+                    let m = EnumMunicipality {
+                        reading: name.clone(),
+                    };
+                    self.finding(m, AREA).value(text).push();
                 }
                 Some(name)
             }
@@ -614,9 +671,8 @@ impl LineCheck<'_> {
                     .map(|s| s.to_string())
                     .collect();
                 allowed.push(cfg.county_wide.name.clone());
-                self.finding(Code::BudgetSozialraum, AREA)
+                self.finding(BudgetSozialraum { allowed }, AREA)
                     .value(text)
-                    .arg("allowed", allowed.join(", "))
                     .push();
                 None
             }
@@ -632,9 +688,8 @@ impl LineCheck<'_> {
         match all.iter().find(|c| match_key(c) == match_key(&text)) {
             Some(c) => Some(c.clone()),
             None => {
-                self.finding(Code::BudgetCategory, CATEGORY)
+                self.finding(BudgetCategory { allowed: all }, CATEGORY)
                     .value(text)
-                    .arg("allowed", all.join(", "))
                     .push();
                 None
             }
@@ -644,10 +699,8 @@ impl LineCheck<'_> {
     fn amount(&mut self) -> Option<Decimal> {
         let d = self.coerced(BUDGET, FieldType::Money)?.as_dec()?;
         if d.is_sign_negative() && !d.is_zero() {
-            let shown = coerce::show_money(d, self.lang);
-            self.finding(Code::BudgetNegative, BUDGET)
+            self.finding(BudgetNegative { value: Money(d) }, BUDGET)
                 .value(coerce::machine(d, true))
-                .arg("value", shown)
                 .push();
             return None;
         }

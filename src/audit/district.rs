@@ -5,6 +5,7 @@
 //! Which one a file is, is decided by its sheet names, read from the zip
 //! directory without handing the file to a spreadsheet reader.
 
+use crate::config::Role;
 use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -17,11 +18,13 @@ use crate::coerce::{self, Coerced, Value};
 use crate::config::{Config, HelpMatch, Sheet};
 use crate::consolidate::workbook::{category_label, source_status_label, SourceLine};
 use crate::consolidate::Status;
-use crate::finding::catalog::{Code, FindingBuilder};
-use crate::finding::{CellPos, Finding};
+use crate::finding::arg::Phrase;
+use crate::finding::violation::Message;
+use crate::finding::CellPos;
 use crate::i18n::Lang;
 use crate::locate;
 use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::rules::field::TypeInvalid;
 use crate::text::header_key;
 
 /// What an input file is.
@@ -162,7 +165,7 @@ fn read_from<R: Read + Seek>(
     reader: &mut R,
     shown: &str,
     cfg: &Config,
-    lang: Lang,
+    _lang: Lang,
 ) -> Result<Ledger, DistrictError> {
     let err = |e: ReadError| DistrictError::Read {
         path: shown.to_string(),
@@ -197,7 +200,6 @@ fn read_from<R: Read + Seek>(
             shown,
             sheet: &sheet,
             is_1904: wb.is_1904,
-            lang,
         };
         detail.read_rows(&rows, &mut ledger);
     }
@@ -379,7 +381,6 @@ struct DetailSheet<'a> {
     shown: &'a str,
     sheet: &'a str,
     is_1904: bool,
-    lang: Lang,
 }
 
 impl DetailSheet<'_> {
@@ -392,20 +393,19 @@ impl DetailSheet<'_> {
         }) else {
             return;
         };
-        let idx = |key: &str| self.table.column_index(key);
+        let idx = |role: Role| self.table.role(role);
         for (r, cells) in rows.iter().filter(|(r, _)| *r > header_row) {
             let raw_at = |c: Option<u32>| {
                 c.and_then(|c| cells.iter().find(|x| x.col == c))
                     .map(|x| &x.raw)
                     .unwrap_or(&Raw::Empty)
             };
-            let value =
-                |c: Option<u32>, ty| match coerce::coerce(raw_at(c), ty, self.is_1904, self.lang) {
-                    Coerced::Value(v, _) => Some(v),
-                    _ => None,
-                };
-            let column_value = |key: &str| {
-                let i = idx(key)?;
+            let value = |c: Option<u32>, ty| match coerce::coerce(raw_at(c), ty, self.is_1904) {
+                Coerced::Value(v, _) => Some(v),
+                _ => None,
+            };
+            let column_value = |role: Role| {
+                let i = idx(role)?;
                 let ty = self.table.columns.get(i)?.def.ty;
                 value(map.col(i), ty)
             };
@@ -423,20 +423,20 @@ impl DetailSheet<'_> {
                 self.unreadable_row(*r, &lead, ledger);
                 continue;
             };
-            let area = column_value("sozialraum").and_then(|v| v.as_text().map(str::to_string));
+            let area = column_value(Role::Sozialraum).and_then(|v| v.as_text().map(str::to_string));
             let charged = match lead.charged {
                 Some(c) => value(Some(c), crate::config::FieldType::Text)
                     .and_then(|v| v.as_text().map(str::to_string)),
                 None => area,
             };
-            let help_type = column_value("help_type")
+            let help_type = column_value(Role::HelpType)
                 .and_then(|v| v.as_text().map(str::to_string))
                 .map(|h| match self.cfg.help_type(&h) {
                     Some(HelpMatch::Allowed(ht)) => ht.name.clone(),
                     _ => h,
                 });
-            let cell = |key: &str| {
-                idx(key)
+            let cell = |role: Role| {
+                idx(role)
                     .and_then(|i| map.col(i))
                     .map(|c| CellPos::new(*r, c).a1())
             };
@@ -448,16 +448,16 @@ impl DetailSheet<'_> {
                 quarter,
                 category: self.category.to_string(),
                 sozialraum: charged.and_then(|s| self.canonical(year, &s)),
-                cost: column_value("cost").and_then(|v| v.as_dec()),
-                hours: column_value("hours").and_then(|v| v.as_dec()),
-                case_id: column_value("case_id").and_then(|v| v.as_text().map(str::to_string)),
+                cost: column_value(Role::Cost).and_then(|v| v.as_dec()),
+                hours: column_value(Role::Hours).and_then(|v| v.as_dec()),
+                case_id: column_value(Role::CaseId).and_then(|v| v.as_text().map(str::to_string)),
                 help_type,
-                rate: column_value("rate").and_then(|v| v.as_dec()),
+                rate: column_value(Role::Rate).and_then(|v| v.as_dec()),
                 origin: Origin {
                     path: self.shown.to_string(),
                     sheet: self.sheet.to_string(),
-                    cost_cell: cell("cost"),
-                    rate_cell: cell("rate"),
+                    cost_cell: cell(Role::Cost),
+                    rate_cell: cell(Role::Rate),
                     source: source
                         .unwrap_or_else(|| format!("{}, {}!{}", self.shown, self.sheet, r + 1)),
                 },
@@ -477,27 +477,17 @@ impl DetailSheet<'_> {
 
     /// A detail row without provider, year or quarter cannot be counted: said, not dropped silently.
     fn unreadable_row(&self, row: u32, lead: &Leading, ledger: &mut Ledger) {
-        let mut b = FindingBuilder::new(Code::TypeInvalid, self.lang)
+        let m = TypeInvalid {
+            expected: Phrase::ProviderYearQuarter,
+        };
+        let mut b = m
+            .finding()
             .sheet(self.sheet.to_string())
             .column(PROVIDER[0])
-            .value(format!(
-                "{} {}",
-                crate::i18n::t(self.lang, "Zeile", "row"),
-                row + 1
-            ))
-            .arg(
-                "expected",
-                crate::i18n::t(
-                    self.lang,
-                    "Träger-Nr., Jahr und Quartal",
-                    "provider, year and quarter",
-                ),
-            );
+            .value(format!("Zeile {}", row + 1));
         if let Some(c) = lead.provider {
             b = b.cell(CellPos::new(row, c));
         }
-        let mut f: Finding = b.build();
-        f.path = Some(self.shown.to_string());
-        ledger.findings.push(f);
+        ledger.findings.push(b.path(self.shown.to_string()).build());
     }
 }

@@ -2,20 +2,51 @@
 //! median of their help type, rates other than the contracted one, spending
 //! per quarter and its jumps from one quarter to the next.
 
+use crate::config::Role;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::checks::area_label;
+use super::checks::area_arg;
 use super::ledger::{Entry, Origin};
-use super::lines::{deviation_pct, show_pct};
+use super::lines::deviation_pct;
 use super::Period;
-use crate::coerce::number::cents;
-use crate::coerce::{machine, show_money};
+use crate::coerce::machine;
 use crate::config::{AuditSettings, Config};
-use crate::finding::catalog::{Code, FindingBuilder};
+use crate::finding::arg::{Arg, Money, Num, Pct};
+use crate::finding::violation::{FindingBuilder, Message};
 use crate::finding::Finding;
-use crate::i18n::{quarter_label, Lang};
+use crate::show::{cents, quarter as quarter_label};
+
+crate::violation! {
+/// Die Kosten eines Falls in einem Quartal liegen über `outlier_factor` × dem Median der Kosten je Fall
+/// und Quartal seiner Hilfeart (im geprüften Zeitraum, kreisweit).
+/// English: a case's cost in a quarter exceeds `outlier_factor` × the median cost per case and quarter
+/// of its help type (in the audited period, county-wide).
+DeviationOutlier = "DEVIATION-OUTLIER", Deviation, Warning { value: Money, case: String, provider: String, quarter: String, help_type: String, factor: Num, median: Money, source: String }
+    de: "Fall {case} ({provider}, {quarter}, {help_type}): Kosten {value} € liegen über dem {factor}-Fachen des Medians je Fall und Quartal dieser Hilfeart ({median} €).",
+    en: "Case {case} ({provider}, {quarter}, {help_type}): cost {value} € exceeds {factor} times the median per case and quarter of this help type ({median} €).",
+    hint_de: "Quelle: {source}. Bitte mit dem Träger klären (Stundenumfang, Abrechnung).",
+    hint_en: "Source: {source}. Clarify with the provider (hours, billing).";
+
+/// Ein Fall wurde mit einem anderen als dem vereinbarten Stundensatz des Trägers abgerechnet; genannt
+/// werden die Mehr- oder Minderkosten.
+/// English: a case was billed at a rate other than the provider's contracted rate; the difference in cost is stated.
+DeviationRate = "DEVIATION-RATE", Deviation, Warning { value: Money, expected: Money, provider: String, quarter: String, difference: Money, hours: Num, source: String }
+    de: "Stundensatz {value} € statt des vereinbarten Satzes {expected} € (Träger {provider}, {quarter}); Differenz {difference} € bei {hours} Fachleistungsstunden.",
+    en: "Hourly rate {value} € instead of the contracted {expected} € (provider {provider}, {quarter}); difference {difference} € for {hours} hours.",
+    hint_de: "Quelle: {source}. Abgerechnet wird der mit dem Landkreis vereinbarte Satz.",
+    hint_en: "Source: {source}. Bill the rate contracted with the district.";
+
+/// Die Ausgaben eines Sozialraums in einer Kategorie ändern sich von einem Quartal zum nächsten um mehr als
+/// `jump_pct` Prozent.
+/// English: a Sozialraum's spending in a category changes from one quarter to the next by more than `jump_pct` percent.
+DeviationJump = "DEVIATION-JUMP", Deviation, Warning { sozialraum: Arg, category: String, quarter: String, previous_quarter: String, actual: Money, previous: Money, pct: Pct, jump: Num }
+    de: "{sozialraum}, {category}: Ausgaben {quarter} {actual} € gegenüber {previous_quarter} {previous} € ({pct} %).",
+    en: "{sozialraum}, {category}: spending {quarter} {actual} € against {previous_quarter} {previous} € ({pct} %).",
+    hint_de: "Gemeldet werden Sprünge über ±{jump} % zum Vorquartal. Fehlt eine Meldung, oder hat sich die Fallzahl verändert?",
+    hint_en: "Changes beyond ±{jump} % from the previous quarter are reported. Is a submission missing, or did the case load change?";
+}
 
 /// Case-level figures for one Sozialraum (or the county) and help type.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,25 +106,23 @@ fn median(values: &mut [Decimal]) -> Decimal {
 }
 
 fn located(b: FindingBuilder, origin: &Origin, cell: &Option<String>) -> Finding {
-    let mut b = b.sheet(origin.sheet.clone());
+    let mut b = b.sheet(origin.sheet.clone()).path(origin.path.clone());
     if let Some(c) = cell {
-        b = b.cell_a1(c.clone());
+        b = b.cell_a1(c);
     }
-    let mut f = b.build();
-    f.path = Some(origin.path.clone());
-    f
+    b.build()
 }
 
-fn column_title(cfg: &Config, category: &str, key: &str) -> String {
+fn column_title(cfg: &Config, category: &str, role: Role) -> String {
     cfg.tables()
         .find(|t| t.category.as_deref().unwrap_or(&t.name) == category)
-        .and_then(|t| t.column_index(key).and_then(|i| t.columns.get(i)))
+        .and_then(|t| t.role(role).and_then(|i| t.columns.get(i)))
         .map(|c| c.title().to_string())
-        .unwrap_or_else(|| key.to_string())
+        .unwrap_or_else(|| role.as_str().to_string())
 }
 
 /// Rows billed at a rate other than the provider's contracted one.
-pub(super) fn rate_findings(entries: &[&Entry], cfg: &Config, lang: Lang, out: &mut Vec<Finding>) {
+pub(super) fn rate_findings(entries: &[&Entry], cfg: &Config, out: &mut Vec<Finding>) {
     for e in entries {
         let (Some(rate), Some(p)) = (e.rate, cfg.provider(&e.provider)) else {
             continue;
@@ -102,19 +131,19 @@ pub(super) fn rate_findings(entries: &[&Entry], cfg: &Config, lang: Lang, out: &
             continue;
         }
         let hours = e.hours.unwrap_or_default();
-        let b = FindingBuilder::new(Code::DeviationRate, lang)
-            .column(column_title(cfg, &e.category, "rate"))
-            .value(machine(rate, true))
-            .arg("value", show_money(rate, lang))
-            .arg("expected", show_money(p.rate, lang))
-            .arg("provider", e.provider.clone())
-            .arg("quarter", quarter_label(e.year, e.quarter))
-            .arg(
-                "difference",
-                show_money(cents((rate - p.rate) * hours), lang),
-            )
-            .arg("hours", crate::coerce::show_dec(hours, lang))
-            .arg("source", e.origin.source.clone());
+        let m = DeviationRate {
+            value: Money(rate),
+            expected: Money(p.rate),
+            provider: e.provider.clone(),
+            quarter: quarter_label(e.year, e.quarter),
+            difference: Money(cents((rate - p.rate) * hours)),
+            hours: Num(hours),
+            source: e.origin.source.clone(),
+        };
+        let b = m
+            .finding()
+            .column(column_title(cfg, &e.category, Role::Rate))
+            .value(machine(rate, true));
         out.push(located(b, &e.origin, &e.origin.rate_cell));
     }
 }
@@ -124,7 +153,6 @@ pub(super) fn outliers(
     entries: &[&Entry],
     cfg: &Config,
     s: &AuditSettings,
-    lang: Lang,
     out: &mut Vec<Finding>,
 ) -> Vec<HelpStats> {
     let mut by_help: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
@@ -145,17 +173,20 @@ pub(super) fn outliers(
         {
             count += 1;
             let cost = e.cost.unwrap_or_default();
-            let b = FindingBuilder::new(Code::DeviationOutlier, lang)
-                .column(column_title(cfg, &e.category, "cost"))
-                .value(machine(cost, true))
-                .arg("value", show_money(cost, lang))
-                .arg("case", e.case_id.clone().unwrap_or_else(|| "–".into()))
-                .arg("provider", e.provider.clone())
-                .arg("quarter", quarter_label(e.year, e.quarter))
-                .arg("help_type", help.to_string())
-                .arg("factor", s.outlier_factor.normalize().to_string())
-                .arg("median", show_money(med, lang))
-                .arg("source", e.origin.source.clone());
+            let m = DeviationOutlier {
+                value: Money(cost),
+                case: e.case_id.clone().unwrap_or_else(|| "–".into()),
+                provider: e.provider.clone(),
+                quarter: quarter_label(e.year, e.quarter),
+                help_type: help.to_string(),
+                factor: Num(s.outlier_factor),
+                median: Money(med),
+                source: e.origin.source.clone(),
+            };
+            let b = m
+                .finding()
+                .column(column_title(cfg, &e.category, Role::Cost))
+                .value(machine(cost, true));
             out.push(located(b, &e.origin, &e.origin.cost_cell));
         }
         stats.push(HelpStats {
@@ -236,7 +267,6 @@ pub(super) fn jump_findings(
     series: &[SpendSeries],
     period: &Period,
     s: &AuditSettings,
-    lang: Lang,
     out: &mut Vec<Finding>,
 ) {
     for sr in series.iter().filter(|sr| sr.sozialraum.is_some()) {
@@ -253,17 +283,17 @@ pub(super) fn jump_findings(
             ) else {
                 continue;
             };
-            let f = FindingBuilder::new(Code::DeviationJump, lang)
-                .value(format!("{pct:.2}"))
-                .arg("sozialraum", area_label(&sr.sozialraum, lang))
-                .arg("category", sr.category.clone())
-                .arg("quarter", quarter_label(period.year, *q))
-                .arg("previous_quarter", quarter_label(period.year, *pq))
-                .arg("actual", show_money(*cur, lang))
-                .arg("previous", show_money(*prev, lang))
-                .arg("pct", show_pct(*pct, lang))
-                .arg("jump", s.jump_pct.normalize().to_string())
-                .build();
+            let m = DeviationJump {
+                sozialraum: area_arg(&sr.sozialraum),
+                category: sr.category.clone(),
+                quarter: quarter_label(period.year, *q),
+                previous_quarter: quarter_label(period.year, *pq),
+                actual: Money(*cur),
+                previous: Money(*prev),
+                pct: Pct(*pct),
+                jump: Num(s.jump_pct),
+            };
+            let f = m.finding().value(format!("{pct:.2}")).build();
             out.push(f);
         }
     }

@@ -1,6 +1,7 @@
 //! The ledger: every row of spending the audit looks at, with where it came
 //! from, built from a consolidation (or read back from a district workbook).
 
+use crate::config::Role;
 use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
@@ -87,13 +88,13 @@ pub fn ledger_from_consolidation(c: &Consolidation, cfg: &Config) -> Ledger {
             let sheet = cfg
                 .tables()
                 .find(|t| t.category.as_deref().unwrap_or(&t.name) == r.category);
-            let idx = |key: &str| sheet.and_then(|s| s.column_index(key));
+            let idx = |role: Role| sheet.and_then(|s| s.role(role));
             let path = c
                 .sources
                 .get(r.source)
                 .map(|s| s.path().to_string())
                 .unwrap_or_default();
-            let cost_cell = r.cell(idx("cost"));
+            let cost_cell = r.cell(idx(Role::Cost));
             let file = std::path::Path::new(&path)
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
@@ -109,14 +110,14 @@ pub fn ledger_from_consolidation(c: &Consolidation, cfg: &Config) -> Ledger {
                 sozialraum: r.record.charged_to.clone(),
                 cost: r.cost,
                 hours: r.hours,
-                case_id: text_of(&r.record.values, idx("case_id")),
-                help_type: text_of(&r.record.values, idx("help_type")),
-                rate: dec_of(&r.record.values, idx("rate")),
+                case_id: text_of(&r.record.values, idx(Role::CaseId)),
+                help_type: text_of(&r.record.values, idx(Role::HelpType)),
+                rate: dec_of(&r.record.values, idx(Role::Rate)),
                 origin: Origin {
                     path: path.clone(),
                     sheet: r.sheet.clone(),
                     cost_cell,
-                    rate_cell: r.cell(idx("rate")),
+                    rate_cell: r.cell(idx(Role::Rate)),
                     source: format!("{file}, {}!{at}", r.sheet),
                 },
             }

@@ -117,7 +117,7 @@ pub struct Line {
     pub category: String,
     pub budget: Decimal,
     /// The plan's `Budget` cell (lines of one Sozialraum and category only).
-    pub budget_cell: Option<String>,
+    pub budget_cell: Option<crate::finding::CellPos>,
     pub pro_rata: Decimal,
     pub actual: Decimal,
     /// Rows of spending behind `actual`.
@@ -206,7 +206,7 @@ pub(super) fn budget_lines(
             let budget = plan_line.map(|l| l.amount).unwrap_or_default();
             let pr = pro_rata(budget, n);
             let mut line = Line::new(Some(area.clone()), cat, (budget, pr), (spent, rows), n, s);
-            line.budget_cell = plan_line.map(|l| l.cell.a1());
+            line.budget_cell = plan_line.map(|l| l.cell);
             county.0 += budget;
             county.1 += pr;
             lines.push(line);

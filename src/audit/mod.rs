@@ -11,9 +11,9 @@
 //! figure is shown (the pro-rata budget and the projection are shown figures).
 
 pub mod budget;
-mod checks;
+pub mod checks;
 pub mod district;
-mod figures;
+pub mod figures;
 mod ledger;
 mod lines;
 pub mod workbook;
@@ -27,7 +27,6 @@ use crate::coerce::number::format_json;
 use crate::config::{AuditSettings, Config};
 use crate::consolidate::workbook::SourceLine;
 use crate::finding::{Finding, Severity};
-use crate::i18n::Lang;
 use budget::BudgetPlan;
 use checks::{budget_findings, unassigned_findings};
 use figures::{case_figures, jump_findings, outliers, rate_findings, spend_series};
@@ -162,13 +161,7 @@ fn area_order(cfg: &Config, year: i32, plan: &BudgetPlan, entries: &[&Entry]) ->
 }
 
 /// Runs the audit. `plan` should be checked with `require_year` first.
-pub fn audit(
-    ledger: &Ledger,
-    plan: &BudgetPlan,
-    cfg: &Config,
-    period: &Period,
-    lang: Lang,
-) -> Audit {
+pub fn audit(ledger: &Ledger, plan: &BudgetPlan, cfg: &Config, period: &Period) -> Audit {
     let s = cfg.audit.clone();
     let categories = budget::categories(cfg);
     let entries: Vec<&Entry> = ledger
@@ -196,12 +189,12 @@ pub fn audit(
 
     let mut findings: Vec<Finding> = plan.findings.clone();
     findings.extend(ledger.findings.iter().cloned());
-    budget_findings(&lines, plan, period, &s, lang, &mut findings);
-    unassigned_findings(&actual, &categories, lang, &mut findings);
-    rate_findings(&entries, cfg, lang, &mut findings);
-    let help_stats = outliers(&entries, cfg, &s, lang, &mut findings);
+    budget_findings(&lines, plan, period, &s, &mut findings);
+    unassigned_findings(&actual, &categories, &mut findings);
+    rate_findings(&entries, cfg, &mut findings);
+    let help_stats = outliers(&entries, cfg, &s, &mut findings);
     let series = spend_series(&entries, &areas, &categories, period);
-    jump_findings(&series, period, &s, lang, &mut findings);
+    jump_findings(&series, period, &s, &mut findings);
     let figures = case_figures(&entries, &areas);
     Audit {
         period: period.clone(),
@@ -234,17 +227,22 @@ struct JsonRow<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonDoc<'a> {
+struct JsonDoc<'a, J: Serialize> {
     year: i32,
     quarters: &'a [u8],
     inputs: InputSummary,
     rows: Vec<JsonRow<'a>>,
-    findings: &'a [Finding],
+    findings: Vec<J>,
     skipped: &'a [crate::finding::Skipped],
 }
 
-/// The `audit --format json` document of `rules.md`.
-pub fn json_document(a: &Audit, skipped: &[crate::finding::Skipped]) -> String {
+/// The `audit --format json` document of `rules.md`; `findings` are the
+/// audit's findings as the renderer shows them (`render::json::findings`).
+pub fn json_document<J: Serialize>(
+    a: &Audit,
+    findings: Vec<J>,
+    skipped: &[crate::finding::Skipped],
+) -> String {
     let doc = JsonDoc {
         year: a.period.year,
         quarters: &a.period.quarters,
@@ -265,7 +263,7 @@ pub fn json_document(a: &Audit, skipped: &[crate::finding::Skipped]) -> String {
                 direction: l.direction(),
             })
             .collect(),
-        findings: &a.findings,
+        findings,
         skipped,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()

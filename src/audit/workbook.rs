@@ -16,6 +16,7 @@ use crate::audit::{status_label, Audit, BudgetStatus, Direction, Line, Scope, PA
 use crate::config::Config;
 use crate::consolidate::workbook::{category_label, money_shown};
 use crate::finding::Severity;
+use crate::finding::Texts;
 use crate::i18n::{quarter_label, t, Lang};
 use crate::read::sniff::OwnOutput;
 use crate::xlsx::{self, SheetNames, WriteError};
@@ -117,7 +118,13 @@ struct Block {
     last: u32,
 }
 
-pub fn build(a: &Audit, cfg: &Config, plan_path: &str, lang: Lang) -> Result<Workbook, WriteError> {
+pub fn build(
+    a: &Audit,
+    cfg: &Config,
+    plan_path: &str,
+    texts: Texts,
+) -> Result<Workbook, WriteError> {
+    let lang = texts.lang;
     let mut wb = Workbook::new();
     let last_q = a.period.quarters.iter().max().copied().unwrap_or(4);
     let created = crate::rules::quarter_bounds(a.period.year, last_q)
@@ -145,7 +152,7 @@ pub fn build(a: &Audit, cfg: &Config, plan_path: &str, lang: Lang) -> Result<Wor
     wb.push_worksheet(table);
     wb.push_worksheet(charts(a, lang, &f, &n_charts, &n_dev, &blocks)?);
     wb.push_worksheet(figures(a, lang, &f, &n_figures)?);
-    wb.push_worksheet(findings(a, lang, &f, &n_findings)?);
+    wb.push_worksheet(findings(a, texts, &n_findings)?);
     wb.push_worksheet(crate::consolidate::workbook::sources_sheet(
         &n_sources,
         &a.categories,
@@ -594,13 +601,13 @@ fn figures(a: &Audit, lang: Lang, f: &Fmt, name: &str) -> Result<Worksheet, Writ
     Ok(ws)
 }
 
-fn findings(a: &Audit, lang: Lang, _f: &Fmt, name: &str) -> Result<Worksheet, WriteError> {
+fn findings(a: &Audit, texts: Texts, name: &str) -> Result<Worksheet, WriteError> {
     let rows: Vec<(String, &crate::finding::Finding)> = a
         .findings
         .iter()
         .map(|f| (f.path.clone().unwrap_or_default(), f))
         .collect();
-    let mut ws = xlsx::findings_sheet(name, &rows, lang)?;
+    let mut ws = xlsx::findings_sheet(name, &rows, texts)?;
     print_wide(&mut ws);
     Ok(ws)
 }

@@ -75,24 +75,24 @@ pub fn run(
         from_districts(&inputs.districts, cfg, lang, &iso)?
     };
     let period = choose_period(&ledger, args.year, quarters, lang)?;
-    plan.require_year(period.year, cfg, lang).map_err(|e| {
+    plan.require_year(period.year, cfg).map_err(|e| {
         miette::miette!(
             help = t(lang, "--year wählt das Jahr", "--year chooses the year"),
             "{}",
             e.message(lang)
         )
     })?;
-    let a = audit::audit(&ledger, &plan, cfg, &period, lang);
+    let a = audit::audit(&ledger, &plan, cfg, &period);
 
     let mut written = None;
     if let Some(out) = &args.output {
-        let mut wb =
-            audit::workbook::build(&a, cfg, &plan.path, lang).map_err(|e| e.report(lang))?;
+        let mut wb = audit::workbook::build(&a, cfg, &plan.path, crate::registry::texts(lang))
+            .map_err(|e| e.report(lang))?;
         crate::xlsx::save_atomic(&mut wb, out, args.common.force).map_err(|e| e.report(lang))?;
         written = Some(out.display().to_string());
     }
     match args.common.format {
-        OutputFormat::Json => println!("{}", audit::json_document(&a, &inputs.skipped)),
+        OutputFormat::Json => println!("{}", crate::render::audit::json(&a, &inputs.skipped, lang)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             print!(

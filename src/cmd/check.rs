@@ -82,7 +82,7 @@ pub fn run(
     let written = finish_annotations(cfg, lang, &kept_files, &kept_targets, &kept)?;
     let reports: Vec<FileReport> = kept.into_iter().map(|o| o.report).collect();
     match args.format {
-        OutputFormat::Json => println!("{}", json::check_document(&reports, &skipped)),
+        OutputFormat::Json => println!("{}", json::check_document(&reports, &skipped, lang)),
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = terminal::Style {

@@ -13,7 +13,7 @@ use crate::cli::{ConsolidateArgs, OutputFormat};
 use crate::coerce::number::format_json;
 use crate::config::Config;
 use crate::consolidate::{self, workbook, Consolidation, Status};
-use crate::finding::{Finding, Severity, Skipped};
+use crate::finding::{Severity, Skipped};
 use crate::i18n::{t, Lang};
 use crate::pipeline::Options;
 use crate::worker::Isolation;
@@ -114,14 +114,15 @@ pub fn run(
     let mut written = None;
     if let Some(out) = &args.output {
         if !refuse {
-            let mut wb = workbook::build(&c, cfg, lang).map_err(|e| e.report(lang))?;
+            let mut wb = workbook::build(&c, cfg, crate::registry::texts(lang))
+                .map_err(|e| e.report(lang))?;
             crate::xlsx::save_atomic(&mut wb, out, args.common.force)
                 .map_err(|e| e.report(lang))?;
             written = Some(out.display().to_string());
         }
     }
     match args.common.format {
-        OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped)),
+        OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped, lang)),
         OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
     Ok(if c.has_errors() { 1 } else { 0 })
@@ -176,11 +177,11 @@ struct JsonDoc<'a> {
     files: Vec<JsonFile<'a>>,
     totals: Vec<JsonTotal<'a>>,
     grand_total: String,
-    findings: &'a [Finding],
+    findings: Vec<crate::render::json::FindingJson<'a>>,
     skipped: &'a [Skipped],
 }
 
-pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped]) -> String {
+pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped], lang: Lang) -> String {
     let doc = JsonDoc {
         output,
         files: c
@@ -216,7 +217,7 @@ pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped]) -> Str
             })
             .collect(),
         grand_total: format_json(c.grand_total()),
-        findings: &c.findings,
+        findings: crate::render::json::findings(&c.findings, lang),
         skipped,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -260,7 +261,7 @@ fn human(
             t(lang, "Dateiübergreifende Befunde:", "Cross-file findings:")
         );
         for f in &c.findings {
-            let place = match (&f.path, &f.sheet, &f.cell) {
+            let place = match (&f.path, &f.sheet, &f.a1()) {
                 (Some(p), Some(sh), Some(ce)) => format!("{p} {sh}!{ce}: "),
                 (Some(p), _, _) => format!("{p}: "),
                 _ => String::new(),
@@ -271,7 +272,7 @@ fn human(
                 crate::finding::severity_word(lang, f.severity),
                 f.code,
                 crate::render::terminal::safe(&place),
-                crate::render::terminal::safe(&f.message)
+                crate::render::terminal::safe(&crate::registry::message(f, lang))
             );
         }
     }

@@ -1,17 +1,18 @@
 //! `sozialraum explain [CODE]` – what a finding code means, in German and English.
 
 use crate::cli::ExplainArgs;
-use crate::finding::catalog::{markdown_table, Code};
+use crate::finding::violation::Violation;
 use crate::i18n::Lang;
+use crate::registry::{doc_in, lookup, markdown_table, CODES};
 
 pub fn run(args: &ExplainArgs, lang: Lang) -> miette::Result<i32> {
     if args.markdown {
         print!("{}", markdown_table());
         return Ok(0);
     }
-    let codes: Vec<Code> = match &args.code {
-        None => Code::ALL.to_vec(),
-        Some(c) => match Code::parse(c) {
+    let codes: Vec<&Violation> = match &args.code {
+        None => CODES.to_vec(),
+        Some(c) => match lookup(c) {
             Some(code) => vec![code],
             None => {
                 return Err(miette::miette!(
@@ -27,17 +28,17 @@ pub fn run(args: &ExplainArgs, lang: Lang) -> miette::Result<i32> {
     Ok(0)
 }
 
-pub fn explain(c: Code, lang: Lang) -> String {
-    let sev = crate::finding::severity_word(lang, c.severity());
-    let (msg_de, hint_de) = c.message_template(Lang::De);
-    let (msg_en, hint_en) = c.message_template(Lang::En);
-    let mut s = format!("{}  (rule: {}, {})\n", c.as_str(), c.rule().as_str(), sev);
-    s.push_str(&format!("  Deutsch: {}\n", c.doc_in(Lang::De)));
+pub fn explain(c: &Violation, lang: Lang) -> String {
+    let sev = crate::finding::severity_word(lang, c.severity);
+    let (msg_de, hint_de) = (c.de, c.hint_de);
+    let (msg_en, hint_en) = (c.en, c.hint_en);
+    let mut s = format!("{}  (rule: {}, {})\n", c.code, c.rule.as_str(), sev);
+    s.push_str(&format!("  Deutsch: {}\n", doc_in(c, Lang::De)));
     s.push_str(&format!("    Meldung: {msg_de}\n"));
     if !hint_de.is_empty() {
         s.push_str(&format!("    Hilfe:   {hint_de}\n"));
     }
-    s.push_str(&format!("  English: {}\n", c.doc_in(Lang::En)));
+    s.push_str(&format!("  English: {}\n", doc_in(c, Lang::En)));
     s.push_str(&format!("    Message: {msg_en}\n"));
     if !hint_en.is_empty() {
         s.push_str(&format!("    Help:    {hint_en}\n"));

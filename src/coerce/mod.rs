@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::config::FieldType;
+use crate::finding::arg::{Amount, Phrase, Reading};
 use crate::i18n::Lang;
 use crate::read::Raw;
 use number::NumberReading;
@@ -63,7 +64,7 @@ impl Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     pub ambiguous: bool,
-    pub reading: String,
+    pub reading: Reading,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,31 +80,22 @@ pub enum Coerced {
 }
 
 /// What a column of this type expects, for messages.
-pub fn expected(ty: FieldType, lang: Lang) -> &'static str {
-    use crate::i18n::t;
+pub fn expected(ty: FieldType) -> Phrase {
     match ty {
-        FieldType::Text => t(lang, "einen Text", "a text"),
-        FieldType::Integer => t(lang, "eine ganze Zahl", "a whole number"),
-        FieldType::Decimal => t(lang, "eine Zahl wie 12,5", "a number such as 12.5"),
-        FieldType::Money => t(
-            lang,
-            "einen Betrag wie 1.234,56",
-            "an amount such as 1234.56",
-        ),
-        FieldType::Date => t(
-            lang,
-            "ein Datum wie 01.07.2026",
-            "a date such as 01.07.2026",
-        ),
-        FieldType::Bool => t(lang, "ja oder nein", "ja (yes) or nein (no)"),
-        FieldType::Enum => t(lang, "einen Wert aus der Liste", "a value from the list"),
-        FieldType::Quarter => t(lang, "ein Quartal 1–4", "a quarter 1–4"),
+        FieldType::Text => Phrase::ExpectText,
+        FieldType::Integer => Phrase::ExpectInteger,
+        FieldType::Decimal => Phrase::ExpectDecimal,
+        FieldType::Money => Phrase::ExpectMoney,
+        FieldType::Date => Phrase::ExpectDate,
+        FieldType::Bool => Phrase::ExpectBool,
+        FieldType::Enum => Phrase::ExpectEnum,
+        FieldType::Quarter => Phrase::ExpectQuarter,
     }
 }
 
 /// Shows a raw value as found: text as typed, numbers as Excel shows them
 /// (a plain decimal with a dot, the same in every language), dates `dd.mm.yyyy`.
-pub fn display(raw: &Raw, _lang: Lang) -> String {
+pub fn display(raw: &Raw) -> String {
     match raw {
         Raw::Empty => String::new(),
         Raw::Text(s) => s.trim().to_string(),
@@ -119,27 +111,14 @@ pub fn display(raw: &Raw, _lang: Lang) -> String {
     }
 }
 
-pub fn show_dec(d: Decimal, lang: Lang) -> String {
-    let s = d.normalize().to_string();
-    match lang {
-        Lang::De => s.replace('.', ","),
-        Lang::En => s,
-    }
-}
+pub use crate::show::{dec as show_dec, money as show_money};
 
 /// A decimal as the JSON contract writes it: a dot, no grouping (money: two places).
 pub fn machine(d: Decimal, money: bool) -> String {
     if money {
-        number::format_json(d)
+        crate::show::json_money(d)
     } else {
         d.normalize().to_string()
-    }
-}
-
-pub fn show_money(d: Decimal, lang: Lang) -> String {
-    match lang {
-        Lang::De => number::format_de(d, 2),
-        Lang::En => format!("{:.2}", number::cents(d)),
     }
 }
 
@@ -156,20 +135,27 @@ pub fn show_value(v: &Value, lang: Lang) -> String {
 
 /// Coerces one cell to a column type. `is_1904` is the workbook's date system,
 /// needed for bare serial numbers in date columns.
-pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool, lang: Lang) -> Coerced {
-    coerce_in(raw, ty, is_1904, None, lang)
+pub fn coerce(raw: &Raw, ty: FieldType, is_1904: bool) -> Coerced {
+    coerce_in(raw, ty, is_1904, None)
+}
+
+fn note(reading: Reading) -> Option<Note> {
+    Some(Note {
+        ambiguous: false,
+        reading,
+    })
+}
+
+fn ambiguous(reading: Reading) -> Option<Note> {
+    Some(Note {
+        ambiguous: true,
+        reading,
+    })
 }
 
 /// Like `coerce`, knowing the reporting year: a date written without its year
 /// (`1.4.`) is read in that year, with a warning that says so.
-pub fn coerce_in(
-    raw: &Raw,
-    ty: FieldType,
-    is_1904: bool,
-    year: Option<i32>,
-    lang: Lang,
-) -> Coerced {
-    use crate::i18n::t;
+pub fn coerce_in(raw: &Raw, ty: FieldType, is_1904: bool, year: Option<i32>) -> Coerced {
     match raw {
         Raw::Empty => return Coerced::Empty,
         Raw::Text(s) if text::is_blank(s) => return Coerced::Empty,
@@ -180,13 +166,13 @@ pub fn coerce_in(
     match ty {
         FieldType::Text | FieldType::Enum => match raw {
             Raw::Text(s) => Coerced::Value(Value::Text(text::clean(s)), None),
-            other => Coerced::Value(Value::Text(display(other, lang)), None),
+            other => Coerced::Value(Value::Text(display(other)), None),
         },
-        FieldType::Decimal | FieldType::Money => match number_of(raw, ty, lang) {
+        FieldType::Decimal | FieldType::Money => match number_of(raw, ty) {
             Some((d, note)) => Coerced::Value(Value::Dec(d), note),
             None => Coerced::Invalid,
         },
-        FieldType::Integer => match number_of(raw, ty, lang) {
+        FieldType::Integer => match number_of(raw, ty) {
             Some((d, note)) if d.fract().is_zero() => match i64::try_from(d.trunc()) {
                 Ok(i) => Coerced::Value(Value::Int(i), note),
                 Err(_) => Coerced::Invalid,
@@ -196,85 +182,29 @@ pub fn coerce_in(
         FieldType::Date => match raw {
             Raw::DateTime(dt) => Coerced::Value(Value::Date(dt.date()), None),
             Raw::Number(f) => match date::from_serial(*f, is_1904) {
-                Some(d) => Coerced::Value(
-                    Value::Date(d),
-                    Some(Note {
-                        ambiguous: false,
-                        reading: format!(
-                            "{} ({})",
-                            date::format_de(d),
-                            t(lang, "Datums-Seriennummer", "date serial number")
-                        ),
-                    }),
-                ),
+                Some(d) => Coerced::Value(Value::Date(d), note(Reading::DateSerial(d))),
                 None => Coerced::Invalid,
             },
             Raw::Int(i) => match date::from_serial(*i as f64, is_1904) {
-                Some(d) => Coerced::Value(
-                    Value::Date(d),
-                    Some(Note {
-                        ambiguous: false,
-                        reading: format!(
-                            "{} ({})",
-                            date::format_de(d),
-                            t(lang, "Datums-Seriennummer", "date serial number")
-                        ),
-                    }),
-                ),
+                Some(d) => Coerced::Value(Value::Date(d), note(Reading::DateSerial(d))),
                 None => Coerced::Invalid,
             },
             Raw::Text(s) => match date::parse_text(s) {
-                Some((d, date::DateReading::Text)) => Coerced::Value(
-                    Value::Date(d),
-                    Some(Note {
-                        ambiguous: false,
-                        reading: format!(
-                            "{} ({})",
-                            date::format_de(d),
-                            t(lang, "Datum als Text", "date as text")
-                        ),
-                    }),
-                ),
-                Some((d, date::DateReading::ShortYear)) => Coerced::Value(
-                    Value::Date(d),
-                    Some(Note {
-                        ambiguous: false,
-                        reading: format!(
-                            "{} ({})",
-                            date::format_de(d),
-                            t(lang, "zweistelliges Jahr", "two-digit year")
-                        ),
-                    }),
-                ),
+                Some((d, date::DateReading::Text)) => {
+                    Coerced::Value(Value::Date(d), note(Reading::DateText(d)))
+                }
+                Some((d, date::DateReading::ShortYear)) => {
+                    Coerced::Value(Value::Date(d), note(Reading::TwoDigitYear(d)))
+                }
                 Some((d, date::DateReading::Ambiguous { other })) => Coerced::Value(
                     Value::Date(d),
-                    Some(Note {
-                        ambiguous: true,
-                        reading: format!(
-                            "{} ({} {})",
-                            date::format_de(d),
-                            t(lang, "Tag/Monat; nicht", "day/month; not"),
-                            date::format_de(other)
-                        ),
-                    }),
+                    ambiguous(Reading::DayMonth { date: d, other }),
                 ),
                 None => match (date::parse_day_month(s), year) {
                     (Some((d, m)), Some(y)) => match date::day_month_in(d, m, y) {
                         Some(x) => Coerced::Value(
                             Value::Date(x),
-                            Some(Note {
-                                ambiguous: true,
-                                reading: format!(
-                                    "{} ({} {y} {})",
-                                    date::format_de(x),
-                                    t(
-                                        lang,
-                                        "ohne Jahr; das Berichtsjahr",
-                                        "no year; the reporting year"
-                                    ),
-                                    t(lang, "angenommen", "assumed")
-                                ),
-                            }),
+                            ambiguous(Reading::NoYear { date: x, year: y }),
                         ),
                         None => Coerced::Invalid,
                     },
@@ -296,13 +226,7 @@ pub fn coerce_in(
                 "nein" | "n" | "no" | "falsch" | "false" | "-" => {
                     Coerced::Value(Value::Bool(false), None)
                 }
-                "x" => Coerced::Value(
-                    Value::Bool(true),
-                    Some(Note {
-                        ambiguous: false,
-                        reading: t(lang, "ja (Kreuz)", "ja (a cross)").to_string(),
-                    }),
-                ),
+                "x" => Coerced::Value(Value::Bool(true), note(Reading::Cross)),
                 _ => Coerced::Invalid,
             },
             _ => Coerced::Invalid,
@@ -314,15 +238,9 @@ pub fn coerce_in(
     }
 }
 
-fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<Note>)> {
-    use crate::i18n::t;
-    let show = |d: Decimal| {
-        if ty == FieldType::Money {
-            format!("{} €", show_money(d, lang))
-        } else {
-            show_dec(d, lang)
-        }
-    };
+fn number_of(raw: &Raw, ty: FieldType) -> Option<(Decimal, Option<Note>)> {
+    let money = ty == FieldType::Money;
+    let amount = |value: Decimal| Amount { value, money };
     match raw {
         Raw::Number(f) => number::from_excel(*f).map(|d| (d, None)),
         Raw::Int(i) => Some((Decimal::from(*i), None)),
@@ -332,39 +250,19 @@ fn number_of(raw: &Raw, ty: FieldType, lang: Lang) -> Option<(Decimal, Option<No
                 _ => None,
             };
             let (d, reading) = number::parse_text(hours.unwrap_or(s))?;
-            let note = match reading {
-                NumberReading::Plain | NumberReading::Converted if hours.is_some() => Note {
-                    ambiguous: false,
-                    reading: format!(
-                        "{} ({})",
-                        show(d),
-                        t(lang, "Stunden mit Einheit", "hours with a unit")
-                    ),
-                },
-                NumberReading::Plain | NumberReading::Converted => Note {
-                    ambiguous: false,
-                    reading: format!(
-                        "{} ({})",
-                        show(d),
-                        t(lang, "Zahl als Text", "number as text")
-                    ),
-                },
-                NumberReading::Ambiguous { other } => Note {
-                    ambiguous: true,
-                    reading: format!(
-                        "{} ({} {})",
-                        show(d),
-                        t(lang, "nicht", "not"),
-                        // Not rounded: the other reading may have more places (`1,234`).
-                        if ty == FieldType::Money {
-                            format!("{} €", show_dec(other, lang))
-                        } else {
-                            show_dec(other, lang)
-                        }
-                    ),
-                },
+            let n = match reading {
+                NumberReading::Plain | NumberReading::Converted if hours.is_some() => {
+                    note(Reading::HoursWithUnit(amount(d)))
+                }
+                NumberReading::Plain | NumberReading::Converted => {
+                    note(Reading::NumberAsText(amount(d)))
+                }
+                NumberReading::Ambiguous { other } => ambiguous(Reading::NumberNot {
+                    value: amount(d),
+                    other: amount(other),
+                }),
             };
-            Some((d, Some(note)))
+            Some((d, n))
         }
         _ => None,
     }
@@ -399,7 +297,7 @@ mod tests {
     use super::*;
 
     fn c(raw: Raw, ty: FieldType) -> Coerced {
-        coerce(&raw, ty, false, Lang::De)
+        coerce(&raw, ty, false)
     }
 
     #[test]
@@ -457,7 +355,7 @@ mod tests {
             matches!(c(Raw::Number(46204.0), FieldType::Date), Coerced::Value(Value::Date(x), Some(_)) if x == d)
         );
         assert!(
-            matches!(coerce(&Raw::Number(44742.0), FieldType::Date, true, Lang::De), Coerced::Value(Value::Date(x), _) if x == d)
+            matches!(coerce(&Raw::Number(44742.0), FieldType::Date, true), Coerced::Value(Value::Date(x), _) if x == d)
         );
         assert_eq!(
             c(Raw::Text("31.02.2026".into()), FieldType::Date),
@@ -468,7 +366,7 @@ mod tests {
     #[test]
     fn money_readings_are_shown_as_money() {
         let reading = |text: &str| match c(Raw::Text(text.into()), FieldType::Money) {
-            Coerced::Value(_, Some(n)) => n.reading,
+            Coerced::Value(_, Some(n)) => n.reading.show(Lang::De),
             other => panic!("{other:?}"),
         };
         assert_eq!(reading("1.450,-"), "1.450,00 € (Zahl als Text)");
@@ -483,12 +381,12 @@ mod tests {
             FieldType::Date,
             false,
             Some(2026),
-            Lang::De,
         ) {
             Coerced::Value(Value::Date(x), Some(n)) => {
                 assert_eq!(x, d);
                 assert!(n.ambiguous);
-                assert!(n.reading.contains("2026"), "{}", n.reading);
+                let shown = n.reading.show(Lang::De);
+                assert!(shown.contains("2026"), "{shown}");
             }
             other => panic!("{other:?}"),
         }
@@ -502,7 +400,6 @@ mod tests {
                 FieldType::Date,
                 false,
                 Some(2026),
-                Lang::De
             ),
             Coerced::Invalid
         );

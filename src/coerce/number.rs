@@ -1,7 +1,7 @@
 //! Numbers and money: Excel doubles converted once, like Excel shows them
 //! (15 significant digits), and German number text (`1.234,56 €`).
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 /// How a number was read from its cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,39 +44,7 @@ pub fn from_excel(v: f64) -> Option<Decimal> {
         .map(|d| d.normalize())
 }
 
-/// Rounds to the cent, half away from zero (as a bookkeeper does; not banker's rounding).
-pub fn cents(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
-
-/// Formats an amount German style: `1.234,50`.
-pub fn format_de(d: Decimal, places: u32) -> String {
-    let r = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-    let s = format!("{:.*}", places as usize, r.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(ch);
-    }
-    let sign = if r.is_sign_negative() && !r.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
-}
-
-/// Money as the JSON contract writes it: two decimals, a dot, no grouping.
-pub fn format_json(d: Decimal) -> String {
-    format!("{:.2}", cents(d))
-}
+pub use crate::show::{cents, format_de, json_money as format_json};
 
 /// Reads number text as German users write it: `1.234,56`, `62,50 €`, `€ 0,99`,
 /// ` 17,5`, `1 234,56`, `(12,00)`, `-3`, and also `62.50`. Returns `None` when

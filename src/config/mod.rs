@@ -7,18 +7,20 @@
 
 pub mod model;
 pub mod privacy;
+pub mod row_rule;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use regex::Regex;
-use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::text::{header_key, match_key};
 pub use model::*;
 use privacy::{PatternError, PrivacyPatterns};
+use row_rule::{RowCheck, RowRuleKind, RuleProblem, RuleSpec};
 
 /// The shipped configuration for Landkreis Verden.
 pub const VERDEN_TOML: &str = include_str!("../../schemas/verden.toml");
@@ -65,41 +67,6 @@ impl Column {
 }
 
 #[derive(Debug, Clone)]
-pub enum RowRule {
-    DateOrder {
-        earlier: usize,
-        later: usize,
-    },
-    InQuarter {
-        begin: usize,
-        end: usize,
-    },
-    Product {
-        result: usize,
-        factors: Vec<usize>,
-        tolerance: Decimal,
-    },
-    RequiredIf {
-        column: usize,
-        when: usize,
-    },
-    Assignment {
-        sozialraum: usize,
-        flag: usize,
-    },
-    /// `end` at most `years` after `begin`.
-    MaxDuration {
-        begin: usize,
-        end: usize,
-        years: u32,
-    },
-    /// Columns a template fills in ahead; they alone do not make a row a case.
-    Prefilled {
-        columns: Vec<usize>,
-    },
-}
-
-#[derive(Debug, Clone)]
 pub struct Sheet {
     pub name: String,
     pub kind: SheetKind,
@@ -111,7 +78,8 @@ pub struct Sheet {
     pub totals_columns: Vec<usize>,
     /// Table columns or form fields.
     pub columns: Vec<Column>,
-    pub rules: Vec<RowRule>,
+    /// The compiled `[[sheet.rule]]`s.
+    pub rules: Vec<Arc<dyn RowCheck>>,
     pub label_col: u32,
     pub value_col: u32,
     pub first_row: u32,
@@ -124,11 +92,13 @@ impl Sheet {
     pub fn column_index(&self, key: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.def.key == key)
     }
+    /// The column or field with this role.
+    pub fn role(&self, role: Role) -> Option<usize> {
+        self.columns.iter().position(|c| c.def.role == Some(role))
+    }
     /// Whether an entry template may fill in the column ahead (rule `prefilled`).
     pub fn is_prefilled(&self, idx: usize) -> bool {
-        self.rules
-            .iter()
-            .any(|r| matches!(r, RowRule::Prefilled { columns } if columns.contains(&idx)))
+        self.rules.iter().any(|r| r.prefilled().contains(&idx))
     }
     pub fn matches_name(&self, name: &str) -> bool {
         let k = header_key(name);
@@ -178,13 +148,18 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn verden() -> Result<Config, ConfigError> {
-        Config::from_toml("verden.toml (eingebettet)", VERDEN_TOML)
+    /// The embedded Verden configuration with the row rules `kinds` (`registry::ROW_RULES`).
+    pub fn verden(kinds: &[RowRuleKind]) -> Result<Config, ConfigError> {
+        Config::from_toml("verden.toml (eingebettet)", VERDEN_TOML, kinds)
     }
 
-    pub fn load(path: Option<&Path>, lang: crate::i18n::Lang) -> Result<Config, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        lang: crate::i18n::Lang,
+        kinds: &[RowRuleKind],
+    ) -> Result<Config, ConfigError> {
         match path {
-            None => Config::verden(),
+            None => Config::verden(kinds),
             Some(p) => {
                 let name = p.display().to_string();
                 let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Io {
@@ -196,12 +171,13 @@ impl Config {
                         crate::i18n::io_error(lang, &e)
                     ),
                 })?;
-                Config::from_toml(&name, &text)
+                Config::from_toml(&name, &text, kinds)
             }
         }
     }
 
-    pub fn from_toml(name: &str, text: &str) -> Result<Config, ConfigError> {
+    /// Reads a configuration; `kinds` are the row rules a `[[sheet.rule]]` may name.
+    pub fn from_toml(name: &str, text: &str, kinds: &[RowRuleKind]) -> Result<Config, ConfigError> {
         let invalid = |message: String,
                        span: Option<std::ops::Range<usize>>,
                        label: &str,
@@ -308,53 +284,47 @@ impl Config {
             };
             let mut rules = Vec::new();
             for r in &def.rules {
-                let need = |field: &Option<toml::Spanned<String>>,
-                            key: &str|
-                 -> Result<usize, ConfigError> {
-                    match field {
-                        Some(s) => find(s),
-                        None => Err(invalid(
-                            format!(
-                                "Blatt {}: die Regel braucht den Schlüssel „{key}“",
-                                def.name
-                            ),
-                            Some(r.kind.span()),
-                            "diese Regel",
-                            None,
-                        )),
-                    }
+                let problem = |p: RuleProblem| {
+                    let span = p
+                        .key
+                        .and_then(|k| value_span(text, r.span(), k))
+                        .unwrap_or(r.span());
+                    invalid(
+                        format!("Blatt {}: {}", def.name, p.message),
+                        Some(span),
+                        "diese Regel",
+                        p.help,
+                    )
                 };
-                rules.push(match r.kind.get_ref() {
-                    RowRuleKind::DateOrder => RowRule::DateOrder {
-                        earlier: need(&r.earlier, "earlier")?,
-                        later: need(&r.later, "later")?,
-                    },
-                    RowRuleKind::InQuarter => RowRule::InQuarter {
-                        begin: need(&r.begin, "begin")?,
-                        end: need(&r.end, "end")?,
-                    },
-                    RowRuleKind::MaxDuration => RowRule::MaxDuration {
-                        begin: need(&r.begin, "begin")?,
-                        end: need(&r.end, "end")?,
-                        years: r.years.unwrap_or(5),
-                    },
-                    RowRuleKind::Product => RowRule::Product {
-                        result: need(&r.result, "result")?,
-                        factors: r.factors.iter().map(&find).collect::<Result<_, _>>()?,
-                        tolerance: r.tolerance.unwrap_or(Decimal::new(1, 2)),
-                    },
-                    RowRuleKind::RequiredIf => RowRule::RequiredIf {
-                        column: need(&r.column, "column")?,
-                        when: need(&r.when, "when")?,
-                    },
-                    RowRuleKind::Assignment => RowRule::Assignment {
-                        sozialraum: need(&r.sozialraum, "sozialraum")?,
-                        flag: need(&r.flag, "flag")?,
-                    },
-                    RowRuleKind::Prefilled => RowRule::Prefilled {
-                        columns: r.columns.iter().map(&find).collect::<Result<_, _>>()?,
-                    },
-                });
+                let kind = r
+                    .get_ref()
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .unwrap_or_default();
+                let Some(rule) = kinds.iter().find(|k| k.kind == kind) else {
+                    return Err(problem(RuleProblem {
+                        key: Some("kind"),
+                        message: format!("unbekannte Regel kind = „{kind}“"),
+                        help: Some(format!(
+                            "Regeln: {}",
+                            kinds.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
+                        )),
+                    }));
+                };
+                let mut spec = RuleSpec {
+                    table: r.get_ref(),
+                    columns: &columns,
+                    used: Default::default(),
+                };
+                let compiled = (rule.compile)(&mut spec).map_err(problem)?;
+                let unused = spec.unused();
+                if !unused.is_empty() {
+                    return Err(problem(RuleProblem::new(format!(
+                        "die Regel {kind} kennt den Schlüssel „{}“ nicht",
+                        unused.join("“, „")
+                    ))));
+                }
+                rules.push(compiled);
             }
             let totals_columns = def
                 .totals_columns
@@ -430,13 +400,13 @@ impl Config {
         }
         let cover_ok = sheets.iter().any(|s| {
             s.kind == SheetKind::Form
-                && ["provider_id", "year", "quarter"]
+                && [Role::ProviderId, Role::Year, Role::Quarter]
                     .iter()
-                    .all(|k| s.column_index(k).is_some())
+                    .all(|r| s.role(*r).is_some())
         });
         if !cover_ok {
             return Err(invalid(
-                "ein Formularblatt mit den Feldern provider_id, year und quarter (das Deckblatt) fehlt".into(),
+                "ein Formularblatt mit Feldern der Rollen provider_id, year und quarter (das Deckblatt) fehlt".into(),
                 None,
                 "",
                 None,
@@ -558,7 +528,7 @@ impl Config {
     pub fn cover(&self) -> Option<&Sheet> {
         self.sheets
             .iter()
-            .find(|s| s.kind == SheetKind::Form && s.column_index("provider_id").is_some())
+            .find(|s| s.kind == SheetKind::Form && s.role(Role::ProviderId).is_some())
     }
 
     pub fn sheet(&self, name: &str) -> Option<&Sheet> {
@@ -651,59 +621,32 @@ impl Config {
     }
 }
 
-fn word_key(s: &str) -> String {
-    match_key(s).trim_end_matches([':', '.']).to_string()
+/// Where the value of `key` stands in a `[[sheet.rule]]` table: its span
+/// covers the header; the keys follow it up to the next header.
+fn value_span(
+    text: &str,
+    rule: std::ops::Range<usize>,
+    key: &str,
+) -> Option<std::ops::Range<usize>> {
+    let body = text.get(rule.end..)?;
+    let mut offset = rule.end;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            break;
+        }
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if let Some(value) = rest.trim_start().strip_prefix('=') {
+                let value = value.trim();
+                let start = offset + line.find(value)?;
+                return Some(start..start + value.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn embedded_verden_configuration_loads() {
-        let c = Config::verden().unwrap();
-        assert_eq!(c.providers.len(), 6);
-        assert_eq!(
-            c.sozialraum(Some(2026), "Oyten / Ottersberg").map(|x| x.0),
-            Some("Oyten/Ottersberg")
-        );
-        assert_eq!(
-            c.sozialraum(Some(2026), "Kirchlinteln"),
-            Some(("Dörverden/Kirchlinteln", Via::Municipality))
-        );
-        assert_eq!(c.sozialraum(Some(2026), "Achm"), None);
-        assert!(
-            matches!(c.help_type("27 II"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
-        );
-        assert!(matches!(c.help_type("§34"), Some(HelpMatch::Excluded(_))));
-        assert!(
-            matches!(c.help_type("§ 27 Abs. 2 SGB VIII"), Some(HelpMatch::Allowed(h)) if h.name == "§ 27 Abs. 2")
-        );
-        assert!(c.help_type_as_written("§ 31 SGB VIII").is_none());
-        assert!(c.is_forbidden_header("Vorname"));
-        assert!(c.is_forbidden_header("Geburtsdatum des Kindes"));
-        assert!(!c.is_forbidden_header("Fall-ID"));
-    }
-
-    #[test]
-    fn a_broken_configuration_points_into_the_toml() {
-        let bad = VERDEN_TOML.replace("earlier = \"begin\"", "earlier = \"beginn\"");
-        let err = Config::from_toml("x.toml", &bad).unwrap_err();
-        match err {
-            ConfigError::Invalid {
-                span: Some(span),
-                message,
-                ..
-            } => {
-                assert!(message.contains("beginn"), "{message}");
-                assert_eq!(
-                    &bad[span.offset()..span.offset() + span.len()],
-                    "\"beginn\""
-                );
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        let syntax = Config::from_toml("y.toml", "[district\nname=1").unwrap_err();
-        assert!(matches!(syntax, ConfigError::Invalid { span: Some(_), .. }));
-    }
+fn word_key(s: &str) -> String {
+    match_key(s).trim_end_matches([':', '.']).to_string()
 }

@@ -235,7 +235,7 @@ pub struct SheetDef {
     #[serde(default, rename = "column")]
     pub columns: Vec<ColumnDef>,
     #[serde(default, rename = "rule")]
-    pub rules: Vec<RowRuleDef>,
+    pub rules: Vec<Spanned<toml::Table>>,
     // form sheets
     pub label_column: Option<String>,
     pub value_column: Option<String>,
@@ -254,6 +254,9 @@ fn default_header_rows() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct ColumnDef {
     pub key: String,
+    /// What the column means to the consolidation, the audit and the cover
+    /// (`role = "case_id"`): they find their columns by role, not by key.
+    pub role: Option<Role>,
     /// The header of a table column …
     pub header: Option<String>,
     /// … or the label of a form field.
@@ -284,6 +287,49 @@ pub struct ColumnDef {
     pub sum_of: Vec<Spanned<String>>,
 }
 
+/// The meaning of a column or field that code beyond the rules relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The cover's provider number (Träger-Nr.).
+    ProviderId,
+    /// The cover's reporting year.
+    Year,
+    /// The cover's quarter.
+    Quarter,
+    /// The cover's date of creation.
+    Created,
+    /// The pseudonymous case key (Fall-ID).
+    CaseId,
+    HelpType,
+    Sozialraum,
+    Begin,
+    End,
+    Hours,
+    Rate,
+    Cost,
+}
+
+impl Role {
+    /// As the configuration writes it: `case_id`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProviderId => "provider_id",
+            Role::Year => "year",
+            Role::Quarter => "quarter",
+            Role::Created => "created",
+            Role::CaseId => "case_id",
+            Role::HelpType => "help_type",
+            Role::Sozialraum => "sozialraum",
+            Role::Begin => "begin",
+            Role::End => "end",
+            Role::Hours => "hours",
+            Role::Rate => "rate",
+            Role::Cost => "cost",
+        }
+    }
+}
+
 impl ColumnDef {
     pub fn title(&self) -> &str {
         self.header
@@ -291,50 +337,6 @@ impl ColumnDef {
             .or(self.label.as_deref())
             .unwrap_or(&self.key)
     }
-}
-
-/// A rule between the cells of a row. `kind` says which; the other keys name columns.
-/// - `date_order`: `later` on or after `earlier`.
-/// - `in_quarter`: `begin` on or before the quarter's last day, `end` on or after its first.
-/// - `product`: `result` = product of `factors`, rounded to the cent, within `tolerance`.
-/// - `required_if`: `column` must be filled when the boolean `when` is true.
-/// - `assignment`: the row's `sozialraum` must be one of the provider's, unless `flag` is true.
-/// - `max_duration`: `end` at most `years` (default 5) after `begin`; a longer case is
-///   unusual for ambulatory help and is a warning to look at.
-/// - `prefilled`: the `columns` an entry template fills in ahead (the contracted rate, a
-///   default): a row that holds nothing else but zeros and formulas without a result is
-///   a prepared row of the template, not a case.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RowRuleDef {
-    pub kind: Spanned<RowRuleKind>,
-    pub earlier: Option<Spanned<String>>,
-    pub later: Option<Spanned<String>>,
-    pub begin: Option<Spanned<String>>,
-    pub end: Option<Spanned<String>>,
-    pub result: Option<Spanned<String>>,
-    #[serde(default)]
-    pub factors: Vec<Spanned<String>>,
-    pub tolerance: Option<Decimal>,
-    pub column: Option<Spanned<String>>,
-    pub when: Option<Spanned<String>>,
-    pub sozialraum: Option<Spanned<String>>,
-    pub flag: Option<Spanned<String>>,
-    #[serde(default)]
-    pub columns: Vec<Spanned<String>>,
-    pub years: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowRuleKind {
-    DateOrder,
-    InQuarter,
-    Product,
-    RequiredIf,
-    Assignment,
-    MaxDuration,
-    Prefilled,
 }
 
 #[derive(Debug, Clone, Deserialize)]

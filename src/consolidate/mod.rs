@@ -5,17 +5,77 @@
 
 pub mod workbook;
 
+use crate::config::Role;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::finding::catalog::{Code, FindingBuilder};
+use crate::finding::violation::Message;
 use crate::finding::{Finding, Severity};
 use crate::i18n::{quarter_label, t, Lang};
-use crate::pipeline::{CoverFacts, FileOutcome};
+use crate::pipeline::FileOutcome;
 use crate::rules::table::{CellData, RowRecord};
+use crate::rules::Cover;
+
+crate::violation! {
+/// Derselbe Träger hat dasselbe Quartal mehrfach eingereicht.
+/// English: the same provider submitted the same quarter more than once.
+ConsistencyDuplicateSubmission = "CONSISTENCY-DUPLICATE-SUBMISSION", Consistency, Error { provider: String, quarter: String }
+    de: "Träger {provider} hat {quarter} mehrfach gemeldet: {value}.",
+    en: "Provider {provider} submitted {quarter} more than once: {value}.",
+    hint_de: "Die veraltete Datei entfernen oder mit --prefer-newest die neueste (Erstellt am) verwenden.",
+    hint_en: "Remove the outdated file, or use --prefer-newest to take the newest (Erstellt am).";
+
+/// Eine Meldung wurde ersetzt, weil derselbe Träger dasselbe Quartal neuer gemeldet hat (`--prefer-newest`).
+/// English: a submission was superseded by a newer one for the same provider and quarter (`--prefer-newest`).
+ConsistencySuperseded = "CONSISTENCY-SUPERSEDED", Consistency, Warning { expected: String }
+    de: "Die Meldung wurde durch die neuere Meldung {expected} ersetzt und nicht übernommen.",
+    en: "The submission was superseded by the newer one {expected} and not included.",
+    hint_de: "",
+    hint_en: "";
+
+/// Eine Datei ist eine Byte für Byte identische Kopie einer anderen Meldung (z. B. `T02_2026-Q1 (1).xlsx`); sie zählt nur einmal.
+/// English: a file is a byte-identical copy of another submission (e.g. `T02_2026-Q1 (1).xlsx`); it counts once.
+ConsistencyIdenticalCopy = "CONSISTENCY-IDENTICAL-COPY", Consistency, Info { expected: String }
+    de: "Die Datei ist eine identische Kopie von {expected} und wird nicht ein zweites Mal gezählt.",
+    en: "The file is an identical copy of {expected} and is not counted a second time.",
+    hint_de: "",
+    hint_en: "";
+
+/// Dieselbe Fall-ID wird im selben Quartal von zwei Trägern abgerechnet (mögliche Doppelabrechnung).
+/// English: the same case key is billed by two providers in the same quarter (possible double billing).
+ConsistencyCaseTwice = "CONSISTENCY-CASE-TWICE", Consistency, Error { quarter: String, expected: Vec<String> }
+    de: "Die Fall-ID „{value}“ wird in {quarter} von mehreren Trägern abgerechnet: {expected}.",
+    en: "The case \"{value}\" is billed in {quarter} by several providers: {expected}.",
+    hint_de: "Mögliche Doppelabrechnung: bitte mit den Trägern klären.",
+    hint_en: "Possible double billing: clarify with the providers.";
+
+/// Dieselbe Fall-ID hat in verschiedenen Quartalen eines Trägers verschiedene Hilfearten.
+/// English: the same case has different help types across quarters of one provider.
+ConsistencyHelpTypeChanged = "CONSISTENCY-HELPTYPE-CHANGED", Consistency, Info { quarter: String, reading: String, expected: String }
+    de: "Die Fall-ID „{value}“ hat in {quarter} die Hilfeart {reading}, vorher {expected}.",
+    en: "The case \"{value}\" has help type {reading} in {quarter}, before {expected}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Ein Träger der Stammdaten hat für ein konsolidiertes Quartal keine Meldung abgegeben.
+/// English: a provider of the master data has no submission for a consolidated quarter.
+ConsistencyMissingSubmission = "CONSISTENCY-MISSING-SUBMISSION", Consistency, Warning { provider: String, quarter: String }
+    de: "Von Träger {provider} ({value}) liegt für {quarter} keine Meldung vor.",
+    en: "There is no submission by provider {provider} ({value}) for {quarter}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Ein Fall ohne `Ende` fehlt in der Meldung des folgenden Quartals desselben Trägers.
+/// English: a case without an end date is missing from the same provider's next quarter.
+ConsistencyCaseVanished = "CONSISTENCY-CASE-VANISHED", Consistency, Warning { reading: String, quarter: String }
+    de: "Der Fall „{value}“ lief in {reading} ohne Ende, fehlt aber in der Meldung für {quarter}.",
+    en: "The case \"{value}\" ran in {reading} without an end, but is missing from the report for {quarter}.",
+    hint_de: "Entweder endete die Hilfe ohne Meldung des Endes, oder der Fall wurde vergessen.",
+    hint_en: "Either the help ended without its end being reported, or the case was left out.";
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +107,7 @@ impl Source {
     }
     pub fn key(&self) -> Option<(String, i32, u8)> {
         let c = &self.outcome.cover;
-        Some((c.provider.clone()?, c.year?, c.quarter?))
+        Some((c.provider_id.clone()?, c.year?, c.quarter?))
     }
     /// Data rows per configured table sheet.
     pub fn rows(&self) -> BTreeMap<String, usize> {
@@ -154,10 +214,10 @@ impl Consolidation {
 
 /// Why a readable file cannot be counted: the facts that neither the cover
 /// nor the file name gives.
-fn missing_facts(cover: &CoverFacts, lang: Lang) -> Option<String> {
+fn missing_facts(cover: &Cover, lang: Lang) -> Option<String> {
     let missing: Vec<&str> = [
         (
-            cover.provider.is_none(),
+            cover.provider_id.is_none(),
             t(lang, "Träger-Nr.", "provider number"),
         ),
         (cover.year.is_none(), t(lang, "Berichtsjahr", "year")),
@@ -177,9 +237,9 @@ fn missing_facts(cover: &CoverFacts, lang: Lang) -> Option<String> {
 }
 
 /// How a counted file's provider and period were found, when not simply from the cover.
-fn fact_notes(cover: &CoverFacts, lang: Lang) -> Option<String> {
+fn fact_notes(cover: &Cover, lang: Lang) -> Option<String> {
     let o = &cover.origin;
-    let provider = cover.provider.as_deref().unwrap_or_default();
+    let provider = cover.provider_id.as_deref().unwrap_or_default();
     let mut notes = Vec::new();
     match (o.provider_from_file_name, o.provider_unknown, &cover.provider_written) {
         (true, false, Some(w)) => notes.push(match lang {
@@ -229,6 +289,14 @@ fn fact_notes(cover: &CoverFacts, lang: Lang) -> Option<String> {
     (!notes.is_empty()).then(|| notes.join("; "))
 }
 
+/// The title of the first table column with `role` (`fallback` without one).
+fn title_of(cfg: &Config, role: Role, fallback: &str) -> String {
+    cfg.tables()
+        .find_map(|t| t.role(role).and_then(|i| t.columns.get(i)))
+        .map(|c| c.title().to_string())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
 fn with_path(mut f: Finding, path: &str) -> Finding {
     f.path = Some(path.to_string());
     f
@@ -248,7 +316,7 @@ pub fn consolidate(
                 .report
                 .findings
                 .iter()
-                .any(|f| f.code == Code::FileBudgetPlan.as_str());
+                .any(|f| f.is::<crate::rules::file::FileBudgetPlan>());
             let (status, reason) = if budget_plan {
                 (
                     Status::Excluded,
@@ -327,8 +395,8 @@ pub fn consolidate(
                 continue;
             };
             let category = sheet.category.clone().unwrap_or_else(|| cat.clone());
-            let cost_idx = sheet.column_index("cost");
-            let hours_idx = sheet.column_index("hours");
+            let cost_idx = sheet.role(Role::Cost);
+            let hours_idx = sheet.role(Role::Hours);
             for rec in &table.records {
                 let get = |i: Option<usize>| {
                     i.and_then(|i| rec.values.get(i))
@@ -371,9 +439,9 @@ pub fn consolidate(
             }
         }
     }
-    cross_file_cases(&sources, &rows, cfg, lang, &mut findings);
-    let missing = completeness(&sources, &period, cfg, lang, &mut findings);
-    vanished_cases(&sources, &rows, &period, cfg, lang, &mut findings);
+    cross_file_cases(&sources, &rows, cfg, &mut findings);
+    let missing = completeness(&sources, &period, cfg, &mut findings);
+    vanished_cases(&sources, &rows, &period, cfg, &mut findings);
     Consolidation {
         sources,
         period,
@@ -434,8 +502,8 @@ fn resolve_duplicates(
                             "{} {kept}",
                             crate::i18n::t(lang, "identische Kopie von", "identical copy of")
                         ));
-                        let f = FindingBuilder::new(Code::ConsistencyIdenticalCopy, lang)
-                            .arg("expected", kept)
+                        let f = ConsistencyIdenticalCopy { expected: kept }
+                            .finding()
                             .build();
                         findings.push(with_path(f, s.path()));
                     }
@@ -482,9 +550,10 @@ fn resolve_duplicates(
                             "{} {kept}",
                             crate::i18n::t(lang, "ersetzt durch", "superseded by")
                         ));
-                        let f = FindingBuilder::new(Code::ConsistencySuperseded, lang)
-                            .arg("expected", kept.clone())
-                            .build();
+                        let m = ConsistencySuperseded {
+                            expected: kept.clone(),
+                        };
+                        let f = m.finding().build();
                         findings.push(with_path(f, s.path()));
                     }
                 }
@@ -497,11 +566,11 @@ fn resolve_duplicates(
                             crate::i18n::t(lang, "doppelte Meldung", "duplicate submission")
                                 .to_string(),
                         );
-                        let f = FindingBuilder::new(Code::ConsistencyDuplicateSubmission, lang)
-                            .value(paths.join(", "))
-                            .arg("provider", provider.clone())
-                            .arg("quarter", quarter.clone())
-                            .build();
+                        let m = ConsistencyDuplicateSubmission {
+                            provider: provider.clone(),
+                            quarter: quarter.clone(),
+                        };
+                        let f = m.finding().value(paths.join(", ")).build();
                         findings.push(with_path(f, s.path()));
                     }
                 }
@@ -522,7 +591,6 @@ fn cross_file_cases(
     sources: &[Source],
     rows: &[DetailRow],
     cfg: &Config,
-    lang: Lang,
     findings: &mut Vec<Finding>,
 ) {
     let mut by_case: BTreeMap<(i32, u8, String), Vec<&DetailRow>> = BTreeMap::new();
@@ -534,20 +602,20 @@ fn cross_file_cases(
         }) else {
             continue;
         };
-        let Some(case) = text_at(&r.record, sheet.column_index("case_id")) else {
+        let Some(case) = text_at(&r.record, sheet.role(Role::CaseId)) else {
             continue;
         };
         by_case
             .entry((r.year, r.quarter, case.to_string()))
             .or_default()
             .push(r);
-        if sheet.column_index("help_type").is_some() {
+        if sheet.role(Role::HelpType).is_some() {
             help.entry((r.provider.clone(), case.to_string()))
                 .or_default()
                 .push(r);
         }
     }
-    let case_idx = cfg.tables().find_map(|t| t.column_index("case_id"));
+    let case_idx = cfg.tables().find_map(|t| t.role(Role::CaseId));
     let cell_of = |r: &DetailRow| r.cell(case_idx);
     for ((y, q, case), rs) in by_case {
         let providers: BTreeSet<&str> = rs.iter().map(|r| r.provider.as_str()).collect();
@@ -566,20 +634,21 @@ fn cross_file_cases(
             .collect();
         for r in &rs {
             let path = sources.get(r.source).map(|s| s.path()).unwrap_or_default();
-            let mut b = FindingBuilder::new(Code::ConsistencyCaseTwice, lang)
-                .sheet(r.sheet.clone())
-                .value(case.clone())
-                .arg("quarter", quarter_label(y, q))
-                .arg("expected", list.join(", "));
+            let m = ConsistencyCaseTwice {
+                quarter: quarter_label(y, q),
+                expected: list.clone(),
+            };
+            let mut b = m.finding().sheet(r.sheet.clone()).value(case.clone());
             if let Some(c) = cell_of(r) {
-                b = b.cell_a1(c);
+                b = b.cell_a1(&c);
             }
-            findings.push(with_path(b.column("Fall-ID").build(), path));
+            let title = title_of(cfg, Role::CaseId, "Fall-ID");
+            findings.push(with_path(b.column(title).build(), path));
         }
     }
     for ((_, case), mut rs) in help {
         rs.sort_by_key(|r| (r.year, r.quarter));
-        let help_idx = cfg.tables().find_map(|t| t.column_index("help_type"));
+        let help_idx = cfg.tables().find_map(|t| t.role(Role::HelpType));
         for pair in rs.windows(2) {
             let [a, b] = pair else { continue };
             let (Some(ha), Some(hb)) = (text_at(&a.record, help_idx), text_at(&b.record, help_idx))
@@ -588,19 +657,18 @@ fn cross_file_cases(
             };
             if ha != hb && (a.year, a.quarter) != (b.year, b.quarter) {
                 let path = sources.get(b.source).map(|s| s.path()).unwrap_or_default();
-                let mut f = FindingBuilder::new(Code::ConsistencyHelpTypeChanged, lang)
-                    .sheet(b.sheet.clone());
+                let m = ConsistencyHelpTypeChanged {
+                    quarter: quarter_label(b.year, b.quarter),
+                    reading: hb.to_string(),
+                    expected: ha.to_string(),
+                };
+                let mut f = m.finding().sheet(b.sheet.clone());
                 // No cell rather than an empty one when the position is unknown.
                 if let Some(c) = b.cell(help_idx) {
-                    f = f.cell_a1(c);
+                    f = f.cell_a1(&c);
                 }
-                let f = f
-                    .column("Hilfeart")
-                    .value(case.clone())
-                    .arg("quarter", quarter_label(b.year, b.quarter))
-                    .arg("reading", hb.to_string())
-                    .arg("expected", ha.to_string())
-                    .build();
+                let title = title_of(cfg, Role::HelpType, "Hilfeart");
+                let f = f.column(title).value(case.clone()).build();
                 findings.push(with_path(f, path));
             }
         }
@@ -612,7 +680,6 @@ fn completeness(
     sources: &[Source],
     period: &[(i32, u8)],
     cfg: &Config,
-    lang: Lang,
     findings: &mut Vec<Finding>,
 ) -> Vec<(String, i32, u8)> {
     let submitted: BTreeSet<(String, i32, u8)> = sources
@@ -624,11 +691,11 @@ fn completeness(
     for (y, q) in period {
         for p in &cfg.providers {
             if !submitted.contains(&(p.id.clone(), *y, *q)) {
-                let f = FindingBuilder::new(Code::ConsistencyMissingSubmission, lang)
-                    .value(p.name.clone())
-                    .arg("provider", p.id.clone())
-                    .arg("quarter", quarter_label(*y, *q))
-                    .build();
+                let m = ConsistencyMissingSubmission {
+                    provider: p.id.clone(),
+                    quarter: quarter_label(*y, *q),
+                };
+                let f = m.finding().value(p.name.clone()).build();
                 findings.push(f);
                 missing.push((p.id.clone(), *y, *q));
             }
@@ -644,17 +711,15 @@ fn vanished_cases(
     rows: &[DetailRow],
     period: &[(i32, u8)],
     cfg: &Config,
-    lang: Lang,
     findings: &mut Vec<Finding>,
 ) {
     let Some(fall) = cfg
         .tables()
-        .find(|t| t.column_index("case_id").is_some() && t.column_index("end").is_some())
+        .find(|t| t.role(Role::CaseId).is_some() && t.role(Role::End).is_some())
     else {
         return;
     };
-    let (Some(case_idx), Some(end_idx)) = (fall.column_index("case_id"), fall.column_index("end"))
-    else {
+    let (Some(case_idx), Some(end_idx)) = (fall.role(Role::CaseId), fall.role(Role::End)) else {
         return;
     };
     let category = fall.category.clone().unwrap_or_else(|| fall.name.clone());
@@ -698,17 +763,16 @@ fn vanished_cases(
             .is_some_and(|s| s.contains(case));
         if !present {
             let path = sources.get(r.source).map(|s| s.path()).unwrap_or_default();
-            let mut f =
-                FindingBuilder::new(Code::ConsistencyCaseVanished, lang).sheet(r.sheet.clone());
+            let m = ConsistencyCaseVanished {
+                reading: quarter_label(r.year, r.quarter),
+                quarter: quarter_label(next.0, next.1),
+            };
+            let mut f = m.finding().sheet(r.sheet.clone());
             if let Some(c) = r.cell(Some(case_idx)) {
-                f = f.cell_a1(c);
+                f = f.cell_a1(&c);
             }
-            let f = f
-                .column("Fall-ID")
-                .value(case.to_string())
-                .arg("reading", quarter_label(r.year, r.quarter))
-                .arg("quarter", quarter_label(next.0, next.1))
-                .build();
+            let title = title_of(cfg, Role::CaseId, "Fall-ID");
+            let f = f.column(title).value(case.to_string()).build();
             findings.push(with_path(f, path));
         }
     }

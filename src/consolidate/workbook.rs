@@ -1,6 +1,7 @@
 //! The district workbook: `Übersicht`, one detail sheet per category,
 //! `Befunde` and `Quellen`. Totals are values, not formulas that could drift.
 
+use crate::config::Role;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::prelude::ToPrimitive;
@@ -10,6 +11,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use crate::config::{ChargeTo, Config, FieldType};
 use crate::consolidate::{Consolidation, RowStatus, Status};
 use crate::finding::Finding;
+use crate::finding::Texts;
 use crate::i18n::{t, Lang};
 use crate::read::sniff::OwnOutput;
 use crate::rules::table::CellData;
@@ -56,7 +58,8 @@ fn formats() -> Fmt {
     }
 }
 
-pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, WriteError> {
+pub fn build(c: &Consolidation, cfg: &Config, texts: Texts) -> Result<Workbook, WriteError> {
+    let lang = texts.lang;
     let mut wb = Workbook::new();
     let created = c
         .period
@@ -93,7 +96,7 @@ pub fn build(c: &Consolidation, cfg: &Config, lang: Lang) -> Result<Workbook, Wr
     }
     wb.push_worksheet(findings_sheet(
         c,
-        lang,
+        texts,
         &names.reserve(t(lang, "Befunde", "Findings")),
     )?);
     wb.push_worksheet(sources_sheet(
@@ -153,7 +156,7 @@ fn overview(
     let case_idx = cfg
         .tables()
         .find(|t| t.category.as_deref().unwrap_or(&t.name) == fall)
-        .and_then(|t| t.column_index("case_id"));
+        .and_then(|t| t.role(Role::CaseId));
     ws.write_string_with_format(
         0,
         0,
@@ -378,7 +381,7 @@ fn detail(
     let mut widths = xlsx::ColumnWidths::new();
     // The source reference and the case key are read whole; other long texts may be cut.
     widths.allow(3, 255.0);
-    if let Some(i) = sheet.and_then(|s| s.column_index("case_id")) {
+    if let Some(i) = sheet.and_then(|s| s.role(Role::CaseId)) {
         widths.allow((5 + i) as u16, 255.0);
     }
     for (i, h) in headers.iter().enumerate() {
@@ -484,8 +487,8 @@ fn finding_rows(c: &Consolidation) -> Vec<(String, &Finding)> {
     out
 }
 
-fn findings_sheet(c: &Consolidation, lang: Lang, name: &str) -> Result<Worksheet, WriteError> {
-    xlsx::findings_sheet(name, &finding_rows(c), lang)
+fn findings_sheet(c: &Consolidation, texts: Texts, name: &str) -> Result<Worksheet, WriteError> {
+    xlsx::findings_sheet(name, &finding_rows(c), texts)
 }
 
 pub fn status_label(lang: Lang, s: Status) -> &'static str {

@@ -1,12 +1,16 @@
 //! The one shape every rule produces and every renderer reads.
 
-pub mod catalog;
+pub mod arg;
+pub mod violation;
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{t, Lang};
 
-use catalog::Code;
+use arg::Arg;
+use violation::Message;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -108,6 +112,12 @@ impl CellPos {
     }
 }
 
+impl std::fmt::Display for CellPos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.a1())
+    }
+}
+
 /// `0` → `A`, `16383` → `XFD`, for any `u32` (a crafted file may name
 /// columns beyond Excel's grid). Not `rust_xlsxwriter::column_number_to_name`:
 /// it takes a `u16` and computes `col + 1` in `u16`, which overflows at 65535
@@ -124,18 +134,21 @@ pub fn column_letters(col: u32) -> String {
     out.iter().rev().map(|&b| char::from(b)).collect()
 }
 
-/// One problem (or remark) found in a file, located as precisely as the data allows.
+/// One problem (or remark) found in a file, located as precisely as the data
+/// allows: its code, where it is, what was found there and the typed arguments
+/// of its message. The text is made by the renderers (`registry::message`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     pub rule: Rule,
-    pub code: String,
+    pub code: Cow<'static, str>,
     pub sheet: Option<String>,
-    pub cell: Option<String>,
+    #[serde(with = "a1")]
+    pub cell: Option<CellPos>,
     pub column: Option<String>,
+    /// The value as found (never for privacy findings).
     pub value: Option<String>,
-    pub message: String,
-    pub hint: Option<String>,
+    pub args: Vec<(Cow<'static, str>, Arg)>,
     /// Set for findings that concern a file other than the one being reported
     /// (cross-file findings of `consolidate`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -144,11 +157,55 @@ pub struct Finding {
 
 impl Finding {
     pub fn pos(&self) -> Option<CellPos> {
-        self.cell.as_deref().and_then(CellPos::parse_a1)
+        self.cell
     }
 
-    pub fn code(&self) -> Option<Code> {
-        Code::parse(&self.code)
+    /// The cell as Excel shows it: `H12`.
+    pub fn a1(&self) -> Option<String> {
+        self.cell.map(CellPos::a1)
+    }
+
+    /// Whether this finding is of the code `M`.
+    pub fn is<M: Message>(&self) -> bool {
+        self.code == M::VIOLATION.code
+    }
+
+    /// The argument `name` of the message.
+    pub fn arg(&self, name: &str) -> Option<&Arg> {
+        self.args.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+}
+
+/// A cell position as its A1 text in JSON.
+mod a1 {
+    use super::CellPos;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &Option<CellPos>, s: S) -> Result<S::Ok, S::Error> {
+        match c {
+            Some(c) => s.serialize_some(&c.a1()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CellPos>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.and_then(|a| CellPos::parse_a1(&a)))
+    }
+}
+
+/// How findings become text, for writers below the registry (the district and
+/// controlling workbooks): the language and the registry's renderer
+/// (`registry::texts`).
+#[derive(Clone, Copy)]
+pub struct Texts {
+    pub lang: Lang,
+    pub render: fn(&Finding, Lang) -> (String, Option<String>),
+}
+
+impl Texts {
+    /// The message and the hint.
+    pub fn of(&self, f: &Finding) -> (String, Option<String>) {
+        (self.render)(f, self.lang)
     }
 }
 

@@ -222,9 +222,9 @@ fn report_sheet(
         let sf = sev_formats.get(&f.severity).cloned().unwrap_or_default();
         ws.write_string_with_format(row, 0, severity_word(lang, f.severity), &sf)?;
         ws.write_string_with_format(row, 1, f.rule.as_str(), &wrap)?;
-        ws.write_string_with_format(row, 2, &f.code, &wrap)?;
+        ws.write_string_with_format(row, 2, f.code.as_ref(), &wrap)?;
         ws.write_string_with_format(row, 3, f.sheet.clone().unwrap_or_default(), &wrap)?;
-        match (&f.sheet, &f.cell) {
+        match (&f.sheet, &f.a1()) {
             (Some(sheet), Some(cell)) if written.contains_key(sheet.as_str()) => {
                 let target = written.get(sheet.as_str()).copied().unwrap_or(sheet);
                 if i < MAX_URLS {
@@ -253,8 +253,9 @@ fn report_sheet(
         ws.write_string_with_format(row, 5, f.column.clone().unwrap_or_default(), &wrap)?;
         // Privacy findings never carry their value (it is null in the finding).
         ws.write_string_with_format(row, 6, f.value.clone().unwrap_or_default(), &wrap)?;
-        ws.write_string_with_format(row, 7, &f.message, &wrap)?;
-        ws.write_string_with_format(row, 8, f.hint.clone().unwrap_or_default(), &wrap)?;
+        let (message, hint) = crate::registry::render(f, lang);
+        ws.write_string_with_format(row, 7, &message, &wrap)?;
+        ws.write_string_with_format(row, 8, hint.unwrap_or_default(), &wrap)?;
     }
     let last = header_row + r.findings.len() as u32;
     ws.autofilter(header_row, 0, last, (headers.len() - 1) as u16)?;
@@ -450,13 +451,14 @@ fn copy_sheet(
         let text: Vec<String> = ordered
             .iter()
             .map(|f| {
+                let (message, hint) = crate::registry::render(f, lang);
                 let mut s = format!(
                     "{} [{}]: {}",
                     severity_word(lang, f.severity),
                     f.code,
-                    f.message
+                    message
                 );
-                if let Some(h) = &f.hint {
+                if let Some(h) = &hint {
                     s.push_str(&format!("\n{} {}", t(lang, "Hilfe:", "Help:"), h));
                 }
                 s

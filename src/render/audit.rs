@@ -118,7 +118,7 @@ pub fn human(
             crate::finding::Severity::Warning => "1;33",
             crate::finding::Severity::Info => "1;36",
         };
-        let place = match (&f.path, &f.sheet, &f.cell) {
+        let place = match (&f.path, &f.sheet, &f.a1()) {
             (Some(p), Some(sh), Some(c)) => {
                 format!("{p} {}!{c}: ", super::terminal::quote_sheet(sh))
             }
@@ -130,7 +130,7 @@ pub fn human(
             "  {} [{}] {place}{}",
             paint(color, code, severity_word(lang, f.severity)),
             f.code,
-            f.message
+            crate::registry::message(f, lang)
         );
     }
     s.push_str(&super::terminal::skipped_lines(skipped, lang));
@@ -213,6 +213,11 @@ fn truncate(s: &str, n: usize) -> String {
         out.push('…');
         out
     }
+}
+
+/// The `audit --format json` document of `rules.md`, findings in `lang`.
+pub fn json(a: &crate::audit::Audit, skipped: &[crate::finding::Skipped], lang: Lang) -> String {
+    crate::audit::json_document(a, super::json::findings(&a.findings, lang), skipped)
 }
 
 #[cfg(test)]

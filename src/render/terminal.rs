@@ -101,7 +101,7 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
 }
 
 fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
-    let place = match (&f.sheet, &f.cell) {
+    let place = match (&f.sheet, &f.a1()) {
         (Some(s), Some(c)) => format!("{}!{c}", quote_sheet(s)),
         (Some(s), None) => s.clone(),
         _ => String::new(),
@@ -125,8 +125,8 @@ fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
         f.rule.as_str(),
         f.code
     );
-    let _ = writeln!(out, "      {}", safe(&f.message));
-    if let Some(h) = &f.hint {
+    let _ = writeln!(out, "      {}", safe(&crate::registry::message(f, lang)));
+    if let Some(h) = &crate::registry::hint(f, lang) {
         let _ = writeln!(
             out,
             "      {} {}",

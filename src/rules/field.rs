@@ -5,10 +5,144 @@ use rust_decimal::Decimal;
 
 use crate::coerce::{self, Coerced, Value};
 use crate::config::{Column, EnumSet, FieldType, HelpMatch, ReferenceKind, Via};
-use crate::finding::catalog::Code;
+use crate::finding::arg::{Amount, Bound, BoundOp, Bounds, Money, Phrase, Reading};
 use crate::finding::CellPos;
 use crate::read::Raw;
 use crate::rules::{privacy, Ctx};
+
+crate::violation! {
+/// Eine Pflichtzelle ist leer.
+/// English: a required cell is empty.
+RequiredEmpty = "REQUIRED-EMPTY", Required, Error {  }
+    de: "„{column}“ ist leer; ein Wert ist Pflicht.",
+    en: "\"{column}\" is empty; a value is required.",
+    hint_de: "",
+    hint_en: "";
+
+/// Der Wert hat nicht den Typ der Spalte (z. B. Text in einer Zahlenspalte, kein gültiges Datum).
+/// English: the value is not of the column's type (text in a number column, no valid date).
+TypeInvalid = "TYPE-INVALID", Type, Error { expected: Phrase }
+    de: "„{value}“ ist kein gültiger Wert für „{column}“: erwartet {expected}.",
+    en: "\"{value}\" is not a valid value for \"{column}\": expected {expected}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Der Wert ist mehrdeutig und wurde mit einer Annahme gelesen (z. B. `1.234`: Tausenderpunkt oder Dezimalpunkt?;
+/// ein Datum ohne Jahr wie `1.4.` im Berichtsjahr des Deckblatts).
+/// English: the value is ambiguous and was read under an assumption (e.g. `1.234`: thousands or decimal separator?;
+/// a date without a year such as `1.4.` in the cover's reporting year).
+TypeAmbiguous = "TYPE-AMBIGUOUS", Type, Warning { reading: Reading }
+    de: "„{value}“ ist mehrdeutig und wurde als {reading} gelesen.",
+    en: "\"{value}\" is ambiguous and was read as {reading}.",
+    hint_de: "Bitte eindeutig schreiben, z. B. als Zahl statt als Text oder mit Komma als Dezimalzeichen.",
+    hint_en: "Write it unambiguously, e.g. as a number instead of text or with a decimal comma.";
+
+/// Ein Wert wurde aus einer anderen Darstellung gelesen (Zahl als Text wie `1.450,-` oder `€ 608,00`, Stunden mit Einheit
+/// wie `10 Std.`, Datum als Text oder Seriennummer, Hilfeart mit Gesetzesname wie `§ 31 SGB VIII`).
+/// English: a value was read from another representation (number as text such as `1.450,-` or `€ 608,00`, hours with a
+/// unit such as `10 Std.`, date as text or serial number, help type with the law's name such as `§ 31 SGB VIII`).
+TypeConverted = "TYPE-CONVERTED", Type, Info { reading: Reading }
+    de: "„{value}“ wurde als {reading} gelesen.",
+    en: "\"{value}\" was read as {reading}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Eine Zahl hat mehr Nachkommastellen als erlaubt.
+/// English: a number has more decimal places than allowed.
+TypePrecision = "TYPE-PRECISION", Type, Warning { places: u32 }
+    de: "„{value}“ hat mehr als {places} Nachkommastellen.",
+    en: "\"{value}\" has more than {places} decimal places.",
+    hint_de: "Bitte auf {places} Nachkommastellen runden.",
+    hint_en: "Round to {places} decimal places.";
+
+/// Der Wert gehört nicht zu den zulässigen Werten (Sozialraum, Hilfeart, ja/nein).
+/// English: the value is not among the allowed values (Sozialraum, help type, yes/no).
+EnumUnknown = "ENUM-UNKNOWN", Enum, Error { allowed: Vec<String> }
+    de: "„{value}“ ist kein zulässiger Wert für „{column}“.",
+    en: "\"{value}\" is not an allowed value for \"{column}\".",
+    hint_de: "Zulässig: {allowed}.",
+    hint_en: "Allowed: {allowed}.";
+
+/// Stationäre Hilfen und Vollzeitpflege (§ 33, § 34 SGB VIII) werden einzelfallbezogen finanziert, nicht aus dem Sozialraumbudget.
+/// English: foster care and residential care (§ 33, § 34 SGB VIII) are financed case by case, not from the Sozialraumbudget.
+EnumExcluded = "ENUM-EXCLUDED", Enum, Error { meaning: String, reason: String }
+    de: "„{value}“ ({meaning}) gehört nicht in die Fallarbeit des Sozialraumbudgets.",
+    en: "\"{value}\" ({meaning}) does not belong in the Sozialraumbudget's case work.",
+    hint_de: "{reason}",
+    hint_en: "{reason}";
+
+/// `kreisweit` ist nur in der Strukturarbeit zulässig.
+/// English: `kreisweit` (county-wide) is only allowed in Strukturarbeit.
+EnumCountyWide = "ENUM-COUNTY-WIDE", Enum, Error {  }
+    de: "„{value}“ ist in „{sheet}“ nicht zulässig; kreisweite Arbeit gibt es nur in der Strukturarbeit.",
+    en: "\"{value}\" is not allowed in \"{sheet}\"; county-wide work exists only in Strukturarbeit.",
+    hint_de: "Bitte den Sozialraum angeben, in dem die Leistung erbracht wurde.",
+    hint_en: "Give the Sozialraum in which the work was done.";
+
+/// Statt des Sozialraums steht eine Gemeinde in der Zelle; sie wird als ihr Sozialraum gelesen.
+/// English: a municipality was written instead of the Sozialraum; it is read as its Sozialraum.
+EnumMunicipality = "ENUM-MUNICIPALITY", Enum, Info { reading: String }
+    de: "„{value}“ wurde als Sozialraum „{reading}“ gelesen.",
+    en: "\"{value}\" was read as Sozialraum \"{reading}\".",
+    hint_de: "",
+    hint_en: "";
+
+/// Eine Zahl oder ein Datum liegt außerhalb der erlaubten Grenzen.
+/// English: a number or date lies outside its bounds.
+RangeNumber = "RANGE-NUMBER", Range, Error { value: Amount, expected: Bounds }
+    de: "„{column}“ = {value} liegt außerhalb des erlaubten Bereichs: erwartet {expected}.",
+    en: "\"{column}\" = {value} is out of range: expected {expected}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Ein Text hat nicht die geforderte Form (Fall-ID `JA-2026-00417`, Träger-Nr. `T03`, E-Mail-Adresse).
+/// English: a text does not have the required form (case key, provider number, e-mail address).
+PatternMismatch = "PATTERN-MISMATCH", Pattern, Error { value: String, expected: String }
+    de: "„{value}“ hat nicht die Form von „{column}“: erwartet {expected}.",
+    en: "\"{value}\" does not have the form of \"{column}\": expected {expected}.",
+    hint_de: "",
+    hint_en: "";
+
+/// Die Träger-Nr. steht nicht in den Stammdaten.
+/// English: the provider number is not in the master data.
+ReferenceProvider = "REFERENCE-PROVIDER", Reference, Error { allowed: Vec<String> }
+    de: "Die Träger-Nr. „{value}“ ist in den Stammdaten nicht bekannt.",
+    en: "The provider number \"{value}\" is not in the master data.",
+    hint_de: "Bekannte Träger: {allowed}.",
+    hint_en: "Known providers: {allowed}.";
+
+/// Der Trägername weicht vom Namen in den Stammdaten ab.
+/// English: the provider name differs from the master data.
+ReferenceProviderName = "REFERENCE-PROVIDER-NAME", Reference, Warning { expected: String }
+    de: "Der Trägername „{value}“ weicht von den Stammdaten ab: erwartet „{expected}“.",
+    en: "The provider name \"{value}\" differs from the master data: expected \"{expected}\".",
+    hint_de: "",
+    hint_en: "";
+
+/// Der Stundensatz weicht vom vereinbarten Satz des Trägers ab.
+/// English: the hourly rate differs from the provider's contracted rate.
+ReferenceRate = "REFERENCE-RATE", Reference, Error { value: Money, expected: Money }
+    de: "Der Stundensatz {value} € weicht vom vereinbarten Satz {expected} € ab.",
+    en: "The hourly rate {value} € differs from the contracted rate {expected} €.",
+    hint_de: "Abgerechnet wird der mit dem Landkreis vereinbarte Satz.",
+    hint_en: "Bill the rate contracted with the district.";
+
+/// Eine Zelle enthält einen Excel-Fehlerwert (`#DIV/0!`, `#WERT!`, `#BEZUG!` …).
+/// English: a cell holds an Excel error value (`#DIV/0!`, `#VALUE!`, `#REF!` …).
+FormulaError = "FORMULA-ERROR", Formula, Error {  }
+    de: "„{column}“ enthält den Fehlerwert {value}.",
+    en: "\"{column}\" holds the error value {value}.",
+    hint_de: "Bitte die Formel in dieser Zelle korrigieren.",
+    hint_en: "Correct the formula in this cell.";
+
+/// Eine Formel ohne gespeichertes Ergebnis (die Datei wurde von einem Programm geschrieben und nie in Excel berechnet).
+/// English: a formula without a cached result (written by a program, never calculated in Excel).
+FormulaNoValue = "FORMULA-NO-VALUE", Formula, Error {  }
+    de: "„{column}“ enthält eine Formel ohne gespeichertes Ergebnis ({value}).",
+    en: "\"{column}\" holds a formula without a stored result ({value}).",
+    hint_de: "Bitte die Datei in Excel oder LibreOffice öffnen, neu berechnen und speichern.",
+    hint_en: "Open the file in Excel or LibreOffice, recalculate and save it.";
+}
 
 /// The outcome of checking one cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,66 +169,72 @@ impl CellValue {
 pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &Raw) -> CellValue {
     let title = col.title();
     let def = &col.def;
-    let coerced = coerce::coerce_in(raw, def.ty, ctx.is_1904, ctx.cover.year, ctx.lang);
+    let coerced = coerce::coerce_in(raw, def.ty, ctx.is_1904, ctx.cover.year);
     let value = match coerced {
         Coerced::Empty => {
             if def.required {
-                let f = ctx.at(Code::RequiredEmpty, sheet, pos, title).build();
+                let f = ctx.at(RequiredEmpty {}, sheet, pos, title).build();
                 ctx.push(f);
             }
             return CellValue::Empty;
         }
         Coerced::ErrorValue(e) => {
-            let f = ctx
-                .at(Code::FormulaError, sheet, pos, title)
-                .value(e)
-                .build();
+            let f = ctx.at(FormulaError {}, sheet, pos, title).value(e).build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::NoValue(formula) => {
             let f = ctx
-                .at(Code::FormulaNoValue, sheet, pos, title)
+                .at(FormulaNoValue {}, sheet, pos, title)
                 .value(formula)
                 .build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::Invalid if def.ty == FieldType::Bool => {
+            let allowed = vec!["ja".to_string(), "nein".to_string()];
             let f = ctx
-                .at(Code::EnumUnknown, sheet, pos, title)
-                .value(coerce::display(raw, ctx.lang))
-                .arg("allowed", "ja, nein")
+                .at(EnumUnknown { allowed }, sheet, pos, title)
+                .value(coerce::display(raw))
                 .build();
             ctx.push(f);
             return CellValue::Bad;
         }
         Coerced::Invalid => {
-            let shown = coerce::display(raw, ctx.lang);
+            let shown = coerce::display(raw);
             if def.privacy && privacy_suspect(ctx, &shown, true).is_some() {
                 report_privacy(ctx, sheet, pos, title, &shown, true);
             } else {
-                let f = ctx
-                    .at(Code::TypeInvalid, sheet, pos, title)
-                    .value(shown)
-                    .arg("expected", coerce::expected(def.ty, ctx.lang))
-                    .build();
+                let m = TypeInvalid {
+                    expected: coerce::expected(def.ty),
+                };
+                let f = ctx.at(m, sheet, pos, title).value(shown).build();
                 ctx.push(f);
             }
             return CellValue::Bad;
         }
         Coerced::Value(v, note) => {
             if let Some(note) = note {
-                let code = if note.ambiguous {
-                    Code::TypeAmbiguous
+                let b = if note.ambiguous {
+                    ctx.at(
+                        TypeAmbiguous {
+                            reading: note.reading,
+                        },
+                        sheet,
+                        pos,
+                        title,
+                    )
                 } else {
-                    Code::TypeConverted
+                    ctx.at(
+                        TypeConverted {
+                            reading: note.reading,
+                        },
+                        sheet,
+                        pos,
+                        title,
+                    )
                 };
-                let f = ctx
-                    .at(code, sheet, pos, title)
-                    .value(coerce::display(raw, ctx.lang))
-                    .arg("reading", note.reading)
-                    .build();
+                let f = b.value(coerce::display(raw)).build();
                 ctx.push(f);
             }
             v
@@ -110,14 +250,14 @@ pub fn check_cell(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, raw: &
     }
 }
 
-fn privacy_suspect(ctx: &Ctx, text: &str, is_key: bool) -> Option<&'static str> {
+fn privacy_suspect(ctx: &Ctx, text: &str, is_key: bool) -> Option<Phrase> {
     let year = ctx.cover.year;
     let min = ctx.cfg.privacy.birth_date_min_years;
     let patterns = &ctx.cfg.privacy_patterns;
     if is_key {
-        privacy::suspect_key(patterns, text, year, min, ctx.lang)
+        privacy::suspect_key(patterns, text, year, min)
     } else {
-        privacy::suspect_text(patterns, text, year, min, ctx.lang)
+        privacy::suspect_text(patterns, text, year, min)
     }
 }
 
@@ -132,8 +272,7 @@ fn report_privacy(
     match privacy_suspect(ctx, text, is_key) {
         Some(why) => {
             let f = ctx
-                .at(Code::PrivacyValue, sheet, pos, title)
-                .arg("reading", why)
+                .at(privacy::PrivacyValue { reading: why }, sheet, pos, title)
                 .build();
             ctx.push(f);
             true
@@ -157,29 +296,23 @@ fn check_text(
     if col.def.privacy {
         let pattern_ok = col.pattern.as_ref().is_none_or(|p| p.is_match(&text));
         if !(is_key && pattern_ok) {
-            private = report_privacy(
-                ctx,
-                sheet,
-                pos,
-                title,
-                &coerce::display(raw, ctx.lang),
-                is_key,
-            );
+            private = report_privacy(ctx, sheet, pos, title, &coerce::display(raw), is_key);
         }
     }
     if let Some(p) = &col.pattern {
         if !p.is_match(&text) {
-            let mut b = ctx.at(Code::PatternMismatch, sheet, pos, title).arg(
-                "expected",
-                col.def
+            let m = PatternMismatch {
+                // A suspected name is not repeated.
+                value: if private { "…".into() } else { text.clone() },
+                expected: col
+                    .def
                     .pattern_text
                     .clone()
                     .unwrap_or_else(|| p.as_str().to_string()),
-            );
+            };
+            let mut b = ctx.at(m, sheet, pos, title);
             if !private {
                 b = b.value(text.clone());
-            } else {
-                b = b.arg("value", "…");
             }
             let f = b.build();
             ctx.push(f);
@@ -187,11 +320,10 @@ fn check_text(
         }
     }
     if col.def.reference == Some(ReferenceKind::Provider) && ctx.cfg.provider(&text).is_none() {
-        let known: Vec<&str> = ctx.cfg.providers.iter().map(|p| p.id.as_str()).collect();
+        let allowed = ctx.cfg.providers.iter().map(|p| p.id.clone()).collect();
         let f = ctx
-            .at(Code::ReferenceProvider, sheet, pos, title)
+            .at(ReferenceProvider { allowed }, sheet, pos, title)
             .value(text)
-            .arg("allowed", known.join(", "))
             .build();
         ctx.push(f);
         return CellValue::Bad;
@@ -199,11 +331,10 @@ fn check_text(
     if col.def.reference == Some(ReferenceKind::ProviderName) {
         if let Some(p) = ctx.provider() {
             if crate::text::match_key(&p.name) != crate::text::match_key(&text) {
-                let f = ctx
-                    .at(Code::ReferenceProviderName, sheet, pos, title)
-                    .value(text.clone())
-                    .arg("expected", p.name.clone())
-                    .build();
+                let m = ReferenceProviderName {
+                    expected: p.name.clone(),
+                };
+                let f = ctx.at(m, sheet, pos, title).value(text.clone()).build();
                 ctx.push(f);
             }
         }
@@ -224,7 +355,7 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                     return CellValue::Ok(Value::Text(ctx.cfg.county_wide.name.clone()));
                 }
                 let f = ctx
-                    .at(Code::EnumCountyWide, sheet, pos, title)
+                    .at(EnumCountyWide {}, sheet, pos, title)
                     .value(text)
                     .build();
                 ctx.push(f);
@@ -234,24 +365,27 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 Some((name, via)) => {
                     let name = name.to_string();
                     if via == Via::Municipality {
-                        let f = ctx
-                            .at(Code::EnumMunicipality, sheet, pos, title)
-                            .value(text)
-                            .arg("reading", name.clone())
-                            .build();
+                        let m = EnumMunicipality {
+                            reading: name.clone(),
+                        };
+                        let f = ctx.at(m, sheet, pos, title).value(text).build();
                         ctx.push(f);
                     }
                     CellValue::Ok(Value::Text(name))
                 }
                 None => {
-                    let mut allowed = ctx.cfg.sozialraum_names(ctx.cover.year).join(", ");
+                    let mut allowed: Vec<String> = ctx
+                        .cfg
+                        .sozialraum_names(ctx.cover.year)
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect();
                     if col.def.allow_county_wide {
-                        allowed.push_str(&format!(", {}", ctx.cfg.county_wide.name));
+                        allowed.push(ctx.cfg.county_wide.name.clone());
                     }
                     let f = ctx
-                        .at(Code::EnumUnknown, sheet, pos, title)
+                        .at(EnumUnknown { allowed }, sheet, pos, title)
                         .value(text)
-                        .arg("allowed", allowed)
                         .build();
                     ctx.push(f);
                     CellValue::Bad
@@ -261,27 +395,20 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
         Some(EnumSet::HelpType) => match ctx.cfg.help_type(&text) {
             Some(HelpMatch::Allowed(h)) => {
                 if ctx.cfg.help_type_as_written(&text).is_none() {
-                    let reading = format!(
-                        "{} ({})",
-                        h.name,
-                        crate::i18n::t(ctx.lang, "ohne Gesetzesname", "without the law's name")
-                    );
-                    let f = ctx
-                        .at(Code::TypeConverted, sheet, pos, title)
-                        .value(text)
-                        .arg("reading", reading)
-                        .build();
+                    let m = TypeConverted {
+                        reading: Reading::WithoutLawName(h.name.clone()),
+                    };
+                    let f = ctx.at(m, sheet, pos, title).value(text).build();
                     ctx.push(f);
                 }
                 CellValue::Ok(Value::Text(h.name.clone()))
             }
             Some(HelpMatch::Excluded(h)) => {
-                let f = ctx
-                    .at(Code::EnumExcluded, sheet, pos, title)
-                    .value(text)
-                    .arg("meaning", h.meaning.clone())
-                    .arg("reason", h.reason.clone())
-                    .build();
+                let m = EnumExcluded {
+                    meaning: h.meaning.clone(),
+                    reason: h.reason.clone(),
+                };
+                let f = ctx.at(m, sheet, pos, title).value(text).build();
                 ctx.push(f);
                 CellValue::Bad
             }
@@ -289,9 +416,8 @@ fn check_enum(ctx: &mut Ctx, sheet: &str, col: &Column, pos: CellPos, value: Val
                 let allowed: Vec<String> =
                     ctx.cfg.help_types.iter().map(|h| h.name.clone()).collect();
                 let f = ctx
-                    .at(Code::EnumUnknown, sheet, pos, title)
+                    .at(EnumUnknown { allowed }, sheet, pos, title)
                     .value(text)
-                    .arg("allowed", allowed.join(", "))
                     .build();
                 ctx.push(f);
                 CellValue::Bad
@@ -316,45 +442,45 @@ fn check_number(
     };
     if def.ty == FieldType::Money {
         // Money is exact from here on: rounded to the cent once, at the edge.
-        d = coerce::number::cents(d);
+        d = crate::show::cents(d);
     }
     if let Some(places) = def.decimal_places {
         if d.normalize().scale() > places {
             let f = ctx
-                .at(Code::TypePrecision, sheet, pos, title)
-                .value(coerce::display(raw, ctx.lang))
-                .arg("places", places.to_string())
+                .at(TypePrecision { places }, sheet, pos, title)
+                .value(coerce::display(raw))
                 .build();
             ctx.push(f);
         }
     }
-    let lang = ctx.lang;
     let money = def.ty == FieldType::Money;
     // Amounts are shown as money (`-120,00 €`), other numbers as they are.
-    let show = |x: Decimal| {
-        if money {
-            format!("{} €", coerce::show_money(x, lang))
-        } else {
-            coerce::show_dec(x, lang)
-        }
-    };
+    let amount = |value: Decimal| Amount { value, money };
     let out = def.minimum.is_some_and(|m| d < m)
         || def.exclusive_minimum.is_some_and(|m| d <= m)
         || def.maximum.is_some_and(|m| d > m);
     if out {
-        let bounds: Vec<String> = [
-            def.minimum.map(|m| format!("≥ {}", show(m))),
-            def.exclusive_minimum.map(|m| format!("> {}", show(m))),
-            def.maximum.map(|m| format!("≤ {}", show(m))),
+        let bound = |op, m: Option<Decimal>| {
+            m.map(|m| Bound {
+                op,
+                value: amount(m),
+            })
+        };
+        let expected = [
+            bound(BoundOp::AtLeast, def.minimum),
+            bound(BoundOp::Above, def.exclusive_minimum),
+            bound(BoundOp::AtMost, def.maximum),
         ]
         .into_iter()
         .flatten()
         .collect();
+        let m = RangeNumber {
+            value: amount(d),
+            expected: Bounds(expected),
+        };
         let f = ctx
-            .at(Code::RangeNumber, sheet, pos, title)
+            .at(m, sheet, pos, title)
             .value(coerce::machine(d, money))
-            .arg("value", show(d))
-            .arg("expected", bounds.join(", "))
             .build();
         ctx.push(f);
         // The value is still read: an out-of-range amount is counted, and flagged.
@@ -362,12 +488,13 @@ fn check_number(
     if def.reference == Some(ReferenceKind::ProviderRate) {
         if let Some(p) = ctx.provider() {
             if d != p.rate {
-                let expected = coerce::show_money(p.rate, lang);
+                let m = ReferenceRate {
+                    value: Money(d),
+                    expected: Money(p.rate),
+                };
                 let f = ctx
-                    .at(Code::ReferenceRate, sheet, pos, title)
+                    .at(m, sheet, pos, title)
                     .value(coerce::machine(d, true))
-                    .arg("value", coerce::show_money(d, lang))
-                    .arg("expected", expected)
                     .build();
                 ctx.push(f);
             }

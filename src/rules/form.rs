@@ -6,14 +6,71 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::coerce::{self, Value};
-use crate::config::{DateBound, Sheet};
-use crate::finding::catalog::{Code, FindingBuilder};
+use crate::config::{DateBound, Role, Sheet};
+use chrono::NaiveDate;
+
+use crate::finding::arg::{Money, NoResult as NoResultNote};
+use crate::finding::violation::{FindingBuilder, Message};
 use crate::finding::CellPos;
 use crate::locate::{self, FormField};
 use crate::read::RawCell;
 use crate::rules::field::{check_cell, CellValue};
 use crate::rules::table::{NoResult, TableResult};
 use crate::rules::Ctx;
+
+crate::violation! {
+/// Ein Pflichtfeld eines Formulars (z. B. im Deckblatt) fehlt: weder die Beschriftung noch ein Wert wurde gefunden.
+/// English: a required form field (e.g. on the cover sheet) is missing: neither its label nor a value was found.
+FieldMissing = "FIELD-MISSING", Required, Error { aliases: String }
+    de: "Das Feld „{column}“ fehlt im Blatt „{sheet}“.",
+    en: "The field \"{column}\" is missing from the sheet \"{sheet}\".",
+    hint_de: "Beschriftung in Spalte A, Wert in Spalte B; erlaubte Beschriftungen: {aliases}.",
+    hint_en: "Label in column A, value in column B; accepted labels: {aliases}.";
+
+/// `Erstellt am` liegt vor dem letzten Tag des Quartals: die Meldung wurde vor Quartalsende erstellt.
+/// English: `Erstellt am` lies before the quarter's last day: the report was made before the quarter ended.
+RangeCreatedEarly = "RANGE-CREATED-EARLY", Range, Warning { expected: NaiveDate }
+    de: "„{column}“ = {value} liegt vor dem Quartalsende ({expected}).",
+    en: "\"{column}\" = {value} lies before the end of the quarter ({expected}).",
+    hint_de: "Eine Meldung vor Quartalsende ist vermutlich unvollständig.",
+    hint_en: "A report made before the quarter ends is probably incomplete.";
+
+/// Ein Betrag im Blatt `Summen` stimmt nicht mit den Daten überein (Abweichung über 0,005 €).
+/// English: an amount in the `Summen` sheet does not match the data (difference above 0.005 €).
+TotalSheet = "TOTAL-SHEET", Total, Error { value: Money, expected: Money, difference: Money, note: NoResultNote }
+    de: "„{column}“ im Blatt Summen nennt {value} €, die Daten ergeben {expected} € (Differenz {difference} €){note}.",
+    en: "\"{column}\" in the Summen sheet says {value} €, the data add up to {expected} € (difference {difference} €){note}.",
+    hint_de: "Die Summen werden aus den Datenzeilen der Blätter gebildet (ohne Summenzeilen).",
+    hint_en: "Totals are formed from the sheets' data rows (without totals rows).";
+
+/// Der Dateiname (`T03_2026-Q3.xlsx`) passt nicht zum Deckblatt; maßgeblich ist das Deckblatt.
+/// English: the file name does not match the cover sheet; the cover sheet is authoritative.
+ConsistencyFileName = "CONSISTENCY-FILENAME", Consistency, Warning { expected: String }
+    de: "Der Dateiname nennt {value}, das Deckblatt {expected}; maßgeblich ist das Deckblatt.",
+    en: "The file name says {value}, the cover sheet {expected}; the cover sheet is authoritative.",
+    hint_de: "Bitte Dateiname und Deckblatt angleichen.",
+    hint_en: "Make the file name and the cover sheet agree.";
+
+/// Träger-Nr., Berichtsjahr oder Quartal fehlt im Deckblatt (oder ist ungültig) und wurde aus dem Dateinamen
+/// (`T03_2026-Q3.xlsx`) übernommen, damit keine lesbare Meldung verloren geht.
+/// English: the provider number, year or quarter is missing from the cover (or invalid) and was taken from the
+/// file name (`T03_2026-Q3.xlsx`), so that no readable submission is lost.
+ConsistencyFileNameFact = "CONSISTENCY-FILENAME-FACT", Consistency, Warning {  }
+    de: "„{column}“ fehlt im Deckblatt oder ist ungültig; übernommen aus dem Dateinamen: {value}.",
+    en: "\"{column}\" is missing from the cover or invalid; taken from the file name: {value}.",
+    hint_de: "Bitte das Deckblatt vervollständigen.",
+    hint_en: "Complete the cover sheet.";
+
+/// Die Träger-Nr. im Deckblatt steht nicht in den Stammdaten, der Dateiname nennt aber einen bekannten Träger
+/// (`T05_2026-Q3.xlsx`): die Meldung wird unter diesem Träger geprüft und gezählt (neben `REFERENCE-PROVIDER`).
+/// English: the provider number on the cover is not in the master data, but the file name names a known provider
+/// (`T05_2026-Q3.xlsx`): the submission is checked and counted under that provider (besides `REFERENCE-PROVIDER`).
+ReferenceProviderFileName = "REFERENCE-PROVIDER-FILENAME", Reference, Warning { expected: String }
+    de: "Träger-Nr. „{value}“ im Deckblatt unbekannt; gezählt unter {expected} aus dem Dateinamen.",
+    en: "Provider number \"{value}\" on the cover unknown; counted under {expected} from the file name.",
+    hint_de: "Bitte die Träger-Nr. im Deckblatt berichtigen, wenn {expected} nicht der meldende Träger ist.",
+    hint_en: "Correct the provider number on the cover if {expected} is not the reporting provider.";
+}
 
 fn check_fields(
     ctx: &mut Ctx,
@@ -27,12 +84,10 @@ fn check_fields(
         match fields.get(&idx) {
             None => {
                 if col.def.required {
-                    let f = ctx
-                        .make(Code::FieldMissing)
-                        .sheet(name)
-                        .column(col.title())
-                        .arg("aliases", col.accepted())
-                        .build();
+                    let m = FieldMissing {
+                        aliases: col.accepted(),
+                    };
+                    let f = m.finding().sheet(name).column(col.title()).build();
                     ctx.push(f);
                 }
             }
@@ -57,8 +112,8 @@ pub fn check_cover(
 ) {
     let fields = locate::map_form(sheet, rows);
     // The facts first (they decide how the other fields are checked) …
-    let order = ["provider_id", "year", "quarter"];
-    let mut indices: Vec<usize> = order.iter().filter_map(|k| sheet.column_index(k)).collect();
+    let order = [Role::ProviderId, Role::Year, Role::Quarter];
+    let mut indices: Vec<usize> = order.iter().filter_map(|r| sheet.role(*r)).collect();
     let facts = indices.len();
     let rest: Vec<usize> = (0..sheet.columns.len())
         .filter(|i| !indices.contains(i))
@@ -66,9 +121,9 @@ pub fn check_cover(
     indices.extend(rest);
     for (n, idx) in indices.into_iter().enumerate() {
         if n == facts {
-            let at = |key: &str| {
+            let at = |role: Role| {
                 let pos = sheet
-                    .column_index(key)
+                    .role(role)
                     .and_then(|i| fields.get(&i))
                     .map(|f| f.value_pos)?;
                 Some((name.to_string(), pos))
@@ -80,37 +135,35 @@ pub fn check_cover(
         };
         let Some(field) = fields.get(&idx) else {
             if col.def.required {
-                let f = ctx
-                    .make(Code::FieldMissing)
-                    .sheet(name)
-                    .column(col.title())
-                    .arg("aliases", col.accepted())
-                    .build();
+                let m = FieldMissing {
+                    aliases: col.accepted(),
+                };
+                let f = m.finding().sheet(name).column(col.title()).build();
                 ctx.push(f);
             }
             continue;
         };
         let v = check_cell(ctx, name, col, field.value_pos, &field.raw);
-        if col.def.key == "provider_id" && v == CellValue::Bad {
+        if col.def.role == Some(Role::ProviderId) && v == CellValue::Bad {
             // Unknown to the master data (or not of the form T + 2 digits):
             // kept as written, for counting when the file name knows no better.
-            let written = coerce::display(&field.raw, ctx.lang).trim().to_string();
+            let written = coerce::display(&field.raw).trim().to_string();
             ctx.cover.provider_written = (!written.is_empty()).then_some(written);
         }
         let Some(v) = v.value() else { continue };
-        match (col.def.key.as_str(), v) {
-            ("provider_id", Value::Text(t)) => {
+        match (col.def.role, v) {
+            (Some(Role::ProviderId), Value::Text(t)) => {
                 ctx.cover.provider_id = ctx
                     .cfg
                     .provider(t)
                     .map(|p| p.id.clone())
                     .or_else(|| Some(t.trim().to_string()));
             }
-            ("year", Value::Int(y)) if (2005..=2100).contains(y) => {
+            (Some(Role::Year), Value::Int(y)) if (2005..=2100).contains(y) => {
                 ctx.cover.year = i32::try_from(*y).ok()
             }
-            ("quarter", Value::Quarter(q)) => ctx.cover.quarter = Some(*q),
-            ("created", Value::Date(d)) => ctx.cover.created = Some(*d),
+            (Some(Role::Quarter), Value::Quarter(q)) => ctx.cover.quarter = Some(*q),
+            (Some(Role::Created), Value::Date(d)) => ctx.cover.created = Some(*d),
             _ => {}
         }
         // … then the bounds that depend on them.
@@ -121,10 +174,10 @@ pub fn check_cover(
                     DateBound::QuarterEnd => end,
                 };
                 if d < limit {
+                    let m = RangeCreatedEarly { expected: limit };
                     let f = ctx
-                        .at(Code::RangeCreatedEarly, name, field.value_pos, col.title())
+                        .at(m, name, field.value_pos, col.title())
                         .value(coerce::date::format_de(d))
-                        .arg("expected", coerce::date::format_de(limit))
                         .build();
                     ctx.push(f);
                 }
@@ -145,19 +198,19 @@ pub fn check_cover(
 pub fn facts_from_file_name(
     ctx: &mut Ctx,
     file_name: &str,
-    at: &dyn Fn(&str) -> Option<(String, CellPos)>,
+    at: &dyn Fn(Role) -> Option<(String, CellPos)>,
 ) {
     let named = parse_file_name(file_name);
-    let located = |mut b: FindingBuilder, key: &str| {
-        if let Some((sheet, pos)) = at(key) {
+    let located = |mut b: FindingBuilder, role: Role| {
+        if let Some((sheet, pos)) = at(role) {
             b = b.sheet(sheet).cell(pos);
         }
         b
     };
-    let title = |ctx: &Ctx, key: &str, fallback: &str| {
+    let title = |ctx: &Ctx, role: Role, fallback: &str| {
         ctx.cfg
             .cover()
-            .and_then(|s| s.column_index(key).and_then(|i| s.columns.get(i)))
+            .and_then(|s| s.role(role).and_then(|i| s.columns.get(i)))
             .map(|c| c.title().to_string())
             .unwrap_or_else(|| fallback.to_string())
     };
@@ -172,12 +225,14 @@ pub fn facts_from_file_name(
                 ctx.cover.provider_id = Some(id.clone());
                 ctx.cover.origin.provider_from_file_name = true;
                 let f = match written {
-                    Some(w) => located(ctx.make(Code::ReferenceProviderFileName), "provider_id")
-                        .value(w)
-                        .arg("expected", id),
-                    None => ctx
-                        .make(Code::ConsistencyFileNameFact)
-                        .column(title(ctx, "provider_id", "Träger-Nr."))
+                    Some(w) => located(
+                        ReferenceProviderFileName { expected: id }.finding(),
+                        Role::ProviderId,
+                    )
+                    .value(w),
+                    None => ConsistencyFileNameFact {}
+                        .finding()
+                        .column(title(ctx, Role::ProviderId, "Träger-Nr."))
                         .value(id),
                 };
                 let f = f.build();
@@ -191,9 +246,9 @@ pub fn facts_from_file_name(
                 ctx.cover.provider_id = Some(p.clone());
                 ctx.cover.origin.provider_from_file_name = true;
                 ctx.cover.origin.provider_unknown = true;
-                let f = ctx
-                    .make(Code::ConsistencyFileNameFact)
-                    .column(title(ctx, "provider_id", "Träger-Nr."))
+                let f = ConsistencyFileNameFact {}
+                    .finding()
+                    .column(title(ctx, Role::ProviderId, "Träger-Nr."))
                     .value(p)
                     .build();
                 ctx.push(f);
@@ -207,8 +262,8 @@ pub fn facts_from_file_name(
     if ctx.cover.year.is_none() {
         ctx.cover.year = Some(year);
         ctx.cover.origin.year_from_file_name = true;
-        let f = located(ctx.make(Code::ConsistencyFileNameFact), "year")
-            .column(title(ctx, "year", "Berichtsjahr"))
+        let f = located(ConsistencyFileNameFact {}.finding(), Role::Year)
+            .column(title(ctx, Role::Year, "Berichtsjahr"))
             .value(year.to_string())
             .build();
         ctx.push(f);
@@ -216,8 +271,8 @@ pub fn facts_from_file_name(
     if ctx.cover.quarter.is_none() {
         ctx.cover.quarter = Some(quarter);
         ctx.cover.origin.quarter_from_file_name = true;
-        let f = located(ctx.make(Code::ConsistencyFileNameFact), "quarter")
-            .column(title(ctx, "quarter", "Quartal"))
+        let f = located(ConsistencyFileNameFact {}.finding(), Role::Quarter)
+            .column(title(ctx, Role::Quarter, "Quartal"))
             .value(quarter.to_string())
             .build();
         ctx.push(f);
@@ -287,14 +342,15 @@ pub fn check_sums(
                 .get(*idx)
                 .map(|c| c.title())
                 .unwrap_or_default();
-            let lang = ctx.lang;
+            let m = TotalSheet {
+                value: Money(stated),
+                expected: Money(sum),
+                difference: Money(diff),
+                note: no_result.note(),
+            };
             let f = ctx
-                .at(Code::TotalSheet, name, field.value_pos, title)
+                .at(m, name, field.value_pos, title)
                 .value(coerce::machine(stated, true))
-                .arg("value", coerce::show_money(stated, lang))
-                .arg("expected", coerce::show_money(sum, lang))
-                .arg("difference", coerce::show_money(diff, lang))
-                .arg("note", no_result.note(lang))
                 .build();
             ctx.push(f);
         }
@@ -328,11 +384,10 @@ pub fn check_file_name(ctx: &mut Ctx, file_name: &str) {
         return;
     };
     if p != cp || y != cy || q != cq {
-        let f = ctx
-            .make(Code::ConsistencyFileName)
-            .value(format!("{p} {y}-Q{q}"))
-            .arg("expected", format!("{cp} {cy}-Q{cq}"))
-            .build();
+        let m = ConsistencyFileName {
+            expected: format!("{cp} {cy}-Q{cq}"),
+        };
+        let f = m.finding().value(format!("{p} {y}-Q{q}")).build();
         ctx.push(f);
     }
 }

@@ -4,6 +4,7 @@
 //! `Summen` sheets, `privacy` personal data. `catalog` holds every code.
 
 pub mod field;
+pub mod file;
 pub mod form;
 pub mod privacy;
 pub mod row;
@@ -13,20 +14,23 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Provider};
-use crate::finding::catalog::{Code, FindingBuilder};
+use crate::finding::violation::{FindingBuilder, Message};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 
 /// What the cover sheet says about the submission, completed from the file
 /// name where the cover lacks a fact (see `form::facts_from_file_name`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cover {
     pub provider_id: Option<String>,
     pub year: Option<i32>,
     pub quarter: Option<u8>,
     pub created: Option<NaiveDate>,
     /// The cover's provider number as written, when the master data does not know it.
+    #[serde(default)]
     pub provider_written: Option<String>,
+    /// Which facts came from the file name instead of the cover.
+    #[serde(default)]
     pub origin: FactOrigin,
 }
 
@@ -46,7 +50,7 @@ impl Cover {
         quarter_bounds(self.year?, self.quarter?)
     }
     pub fn label(&self) -> Option<String> {
-        Some(crate::i18n::quarter_label(self.year?, self.quarter?))
+        Some(crate::show::quarter(self.year?, self.quarter?))
     }
 }
 
@@ -95,13 +99,9 @@ impl<'a> Ctx<'a> {
             .and_then(|id| self.cfg.provider(id))
     }
 
-    pub fn make(&self, code: Code) -> FindingBuilder {
-        FindingBuilder::new(code, self.lang)
-    }
-
     /// A finding at a cell of a sheet, for a column.
-    pub fn at(&self, code: Code, sheet: &str, pos: CellPos, column: &str) -> FindingBuilder {
-        self.make(code).sheet(sheet).cell(pos).column(column)
+    pub fn at<M: Message>(&self, m: M, sheet: &str, pos: CellPos, column: &str) -> FindingBuilder {
+        m.finding().sheet(sheet).cell(pos).column(column)
     }
 
     pub fn push(&mut self, f: Finding) {

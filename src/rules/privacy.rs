@@ -5,7 +5,25 @@ use chrono::Datelike;
 
 use crate::coerce::date;
 use crate::config::privacy::PrivacyPatterns;
-use crate::i18n::{t, Lang};
+use crate::finding::arg::Phrase;
+
+crate::violation! {
+/// Eine Spaltenüberschrift fragt nach personenbezogenen Daten (Name, Geburtsdatum, Anschrift …). Sozialdaten dürfen den Träger nicht verlassen (§ 35 SGB I, § 67 SGB X, §§ 61–65 SGB VIII).
+/// English: a column header asks for personal data (name, birth date, address …), which must not leave the provider.
+PrivacyColumn = "PRIVACY-COLUMN", Privacy, Error {  }
+    de: "Die Spalte „{column}“ enthält personenbezogene Daten; sie gehört nicht in die Meldung.",
+    en: "The column \"{column}\" holds personal data; it does not belong in the report.",
+    hint_de: "Bitte die Spalte löschen. Die Meldung kommt mit der pseudonymen Fall-ID aus.",
+    hint_en: "Delete the column. The report needs only the pseudonymous case key.";
+
+/// Ein Wert sieht nach personenbezogenen Daten aus (ein Name, ein Geburtsdatum). Der Wert wird in Berichten nicht wiederholt.
+/// English: a value looks like personal data (a name, a birth date); it is never repeated in reports.
+PrivacyValue = "PRIVACY-VALUE", Privacy, Warning { reading: Phrase }
+    de: "„{column}“ enthält vermutlich personenbezogene Daten ({reading}).",
+    en: "\"{column}\" probably holds personal data ({reading}).",
+    hint_de: "Keine Namen oder Geburtsdaten eintragen; die Fall-ID genügt.",
+    hint_en: "Do not enter names or birth dates; the case key is enough.";
+}
 
 /// Forms of address: whatever capitalised word follows is a surname
 /// (`Frau Yilmaz`, `Herr Dr. Kowalski`).
@@ -165,36 +183,27 @@ pub fn suspect_text(
     text: &str,
     report_year: Option<i32>,
     min_years: i32,
-    lang: Lang,
-) -> Option<&'static str> {
+) -> Option<Phrase> {
     if patterns.birth_word.is_match(text) {
-        return Some(t(lang, "Geburtsangabe", "birth data"));
+        return Some(Phrase::BirthData);
     }
     if patterns.name_label.is_match(text) {
-        return Some(t(lang, "Namensangabe", "a name"));
+        return Some(Phrase::NameLabel);
     }
     if names_a_person(patterns, text) {
-        return Some(t(lang, "vermutlich ein Name", "probably a name"));
+        return Some(Phrase::ProbablyName);
     }
     if let Some(year) = report_year {
         for caps in patterns.full_date.find_iter(text) {
             if let Some((d, _)) = date::parse_text(caps.as_str()) {
                 if d.year() <= year - min_years {
-                    return Some(t(
-                        lang,
-                        "vermutlich ein Geburtsdatum",
-                        "probably a birth date",
-                    ));
+                    return Some(Phrase::ProbablyBirthDate);
                 }
             }
         }
     }
     if patterns.extra.iter().any(|p| p.is_match(text)) {
-        return Some(t(
-            lang,
-            "ein Muster der Konfiguration",
-            "a pattern of the configuration",
-        ));
+        return Some(Phrase::ConfigPattern);
     }
     None
 }
@@ -292,13 +301,12 @@ pub fn suspect_key(
     text: &str,
     report_year: Option<i32>,
     min_years: i32,
-    lang: Lang,
-) -> Option<&'static str> {
-    if let Some(why) = suspect_text(patterns, text, report_year, min_years, lang) {
+) -> Option<Phrase> {
+    if let Some(why) = suspect_text(patterns, text, report_year, min_years) {
         return Some(why);
     }
     if patterns.is_first_name(bare(text.trim())) {
-        return Some(t(lang, "vermutlich ein Name", "probably a name"));
+        return Some(Phrase::ProbablyName);
     }
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
@@ -311,10 +319,10 @@ pub fn suspect_key(
         && words >= 2
         && text.chars().next().is_some_and(|c| c.is_uppercase())
     {
-        return Some(t(lang, "vermutlich ein Name", "probably a name"));
+        return Some(Phrase::ProbablyName);
     }
     if date::parse_text(text).is_some() {
-        return Some(t(lang, "ein Datum", "a date"));
+        return Some(Phrase::ADate);
     }
     None
 }
@@ -330,7 +338,7 @@ mod tests {
     #[test]
     fn names_and_birth_dates_are_suspect() {
         let p = patterns();
-        let s = |x| suspect_text(&p, x, Some(2026), 3, Lang::De).is_some();
+        let s = |x| suspect_text(&p, x, Some(2026), 3).is_some();
         for suspect in [
             "Kind Lena, geb. 03.04.2015",
             "Familie Müller zieht um",
@@ -381,8 +389,8 @@ mod tests {
         #[test]
         fn privacy_checks_never_panic(s in "\\PC{0,80}") {
             let p = patterns();
-            let _ = suspect_text(&p, &s, Some(2026), 3, Lang::De);
-            let _ = suspect_key(&p, &s, Some(2026), 3, Lang::En);
+            let _ = suspect_text(&p, &s, Some(2026), 3);
+            let _ = suspect_key(&p, &s, Some(2026), 3);
         }
     }
 
@@ -390,16 +398,16 @@ mod tests {
     fn configured_patterns_are_looked_for() {
         let p = PrivacyPatterns::compile(&[r"\bKD-\d{6}\b".into()]).unwrap();
         assert_eq!(
-            suspect_text(&p, "Kundennr. KD-123456", None, 3, Lang::En),
-            Some("a pattern of the configuration")
+            suspect_text(&p, "Kundennr. KD-123456", None, 3),
+            Some(Phrase::ConfigPattern)
         );
-        assert_eq!(suspect_text(&p, "KD-12", None, 3, Lang::En), None);
+        assert_eq!(suspect_text(&p, "KD-12", None, 3), None);
     }
 
     #[test]
     fn keys_holding_names_are_suspect() {
         let p = patterns();
-        let k = |x| suspect_key(&p, x, Some(2026), 3, Lang::De).is_some();
+        let k = |x| suspect_key(&p, x, Some(2026), 3).is_some();
         assert!(k("Max Mustermann"));
         assert!(k("Mustermann, Max"));
         assert!(k("03.04.2015"));

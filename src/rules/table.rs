@@ -9,14 +9,87 @@ use serde::{Deserialize, Serialize};
 
 use crate::coerce::{self, Coerced, Value};
 use crate::config::Sheet;
-use crate::finding::catalog::Code;
+use crate::finding::arg::Amount;
+use crate::finding::violation::Message;
 use crate::finding::{CellPos, Severity};
 use crate::locate::{self, HeaderMap};
 use crate::read::{Raw, RawCell};
 use crate::rules::field::{check_cell, CellValue};
+use crate::rules::field::{FormulaError, FormulaNoValue, TypeInvalid};
+use crate::rules::file::SheetEmpty;
 use crate::rules::row::{charged_sozialraum, check_row, RowView};
 use crate::rules::Ctx;
 use crate::text::header_key;
+
+crate::violation! {
+/// In den ersten Zeilen des Blatts wurde keine Kopfzeile mit den Pflichtspalten gefunden.
+/// English: no header row with the required columns was found in the first rows of the sheet.
+HeaderNotFound = "HEADER-NOT-FOUND", Column, Error { rows: u32, expected: Vec<String> }
+    de: "Keine Kopfzeile gefunden: In den ersten {rows} Zeilen steht keine Zeile mit den Spalten {expected}.",
+    en: "No header row found: none of the first {rows} rows carries the columns {expected}.",
+    hint_de: "Die Kopfzeile muss die Spaltenüberschriften der Vorlage enthalten.",
+    hint_en: "The header row must carry the column headers of the template.";
+
+/// Eine Pflichtspalte fehlt in der Kopfzeile. Die Zellen dieser Spalte werden nicht einzeln gemeldet.
+/// English: a required column is missing from the header row (its cells are not reported one by one).
+ColumnMissing = "COLUMN-MISSING", Column, Error { row: String, aliases: String }
+    de: "Die Pflichtspalte „{column}“ fehlt in der Kopfzeile (Zeile {row}).",
+    en: "The required column \"{column}\" is missing from the header row (row {row}).",
+    hint_de: "Erlaubte Überschriften: {aliases}.",
+    hint_en: "Accepted headers: {aliases}.";
+
+/// Dieselbe Spalte steht zweimal in der Kopfzeile; die zweite wird nicht gelesen.
+/// English: the same column appears twice in the header row; the second is not read.
+ColumnDuplicate = "COLUMN-DUPLICATE", Column, Error { first: String }
+    de: "Die Spalte „{column}“ steht doppelt in der Kopfzeile (auch in {first}).",
+    en: "The column \"{column}\" appears twice in the header row (also in {first}).",
+    hint_de: "Bitte eine der beiden Spalten entfernen oder umbenennen.",
+    hint_en: "Remove or rename one of the two columns.";
+
+/// Eine Spalte, die die Konfiguration nicht kennt, wird nicht ausgewertet.
+/// English: a column unknown to the configuration is ignored.
+ColumnExtra = "COLUMN-EXTRA", Column, Info {  }
+    de: "Die Spalte „{value}“ wird nicht ausgewertet.",
+    en: "The column \"{value}\" is ignored.",
+    hint_de: "",
+    hint_en: "";
+
+/// Zellen außerhalb der Spalten der Tabelle (ohne Überschrift) werden nicht ausgewertet; genannt werden ihre Anzahl und die erste.
+/// English: cells outside the table's columns (without a header) are not read; their number and the first are named.
+CellsIgnored = "CELLS-IGNORED", Column, Info { count: u64 }
+    de: "{count} Zelle(n) ohne Spaltenüberschrift wurden nicht ausgewertet (die erste hier).",
+    en: "{count} cell(s) without a column header were not read (the first here).",
+    hint_de: "Gehören sie zur Meldung, bitte eine Spalte der Vorlage verwenden.",
+    hint_en: "If they belong to the report, use a column of the template.";
+
+/// Zeilen, die nichts enthalten, was ein Träger eintragen muss – nur Nullen, Formeln ohne Ergebnis und was eine
+/// Vorlage vorbelegt (Regel `prefilled`: etwa der vereinbarte Stundensatz; eine laufende Nummer in einer Extraspalte) –,
+/// sind vorbereitete Zeilen einer Vorlage, keine Datenzeilen; genannt werden ihre Anzahl und die erste.
+/// English: rows holding nothing a provider must enter – only zeros, formulas without a result and what a template
+/// pre-fills (rule `prefilled`: e.g. the contracted rate; a running number in an extra column) – are a template's
+/// prepared rows, not data rows; their number and the first are named.
+RowsPrepared = "ROWS-PREPARED", Sheet, Info { count: u64 }
+    de: "{count} Zeile(n) enthalten nur Vorbelegungen der Vorlage, Nullen oder Formeln ohne Ergebnis und wurden als leer gelesen (die erste hier).",
+    en: "{count} row(s) hold only a template's pre-filled values, zeros or formulas without a result and were read as empty (the first here).",
+    hint_de: "Vorbereitete Zeilen einer Vorlage; gehört eine davon zur Meldung, fehlen ihr alle Angaben.",
+    hint_en: "Prepared rows of a template; if one of them belongs to the report, all its details are missing.";
+
+/// Ein Schlüssel (z. B. die Fall-ID) kommt im Blatt mehrfach vor.
+/// English: a key (e.g. the case key) occurs more than once in the sheet.
+UniqueDuplicate = "UNIQUE-DUPLICATE", Unique, Error { first: String }
+    de: "„{value}“ kommt in „{column}“ mehrfach vor (zuerst in {first}).",
+    en: "\"{value}\" occurs more than once in \"{column}\" (first in {first}).",
+    hint_de: "Jeder Fall steht einmal je Quartal in der Meldung; Stunden eines Falls bitte zusammenfassen.",
+    hint_en: "Each case appears once per quarter; add up the hours of one case.";
+
+/// Eine Summenzeile stimmt nicht mit der Summe der Datenzeilen darüber überein.
+/// English: a totals row does not equal the sum of the data rows above it.
+TotalRow = "TOTAL-ROW", Total, Error { value: Amount, expected: Amount, difference: Amount, note: crate::finding::arg::NoResult }
+    de: "Die Summenzeile nennt {value}, die Datenzeilen ergeben {expected} (Differenz {difference}){note}.",
+    en: "The totals row says {value}, the data rows add up to {expected} (difference {difference}){note}.",
+    hint_de: "Summe über alle Datenzeilen oberhalb der Summenzeile.",
+    hint_en: "The sum over all data rows above the totals row.";
+}
 
 /// One data row as the consolidation needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,41 +188,10 @@ impl NoResult {
 
     /// The `{note}` of a totals difference: the data cells holding a formula
     /// without a result, which the sum could not count (empty when there are none).
-    pub fn note(&self, lang: crate::i18n::Lang) -> String {
-        use crate::i18n::t;
-        let n = self;
-        if n.count == 0 {
-            return String::new();
-        }
-        let mut cells = n.first.join(", ");
-        let more = n.count.saturating_sub(n.first.len() as u64);
-        if more > 0 {
-            cells.push_str(&format!(
-                "{} {more} {}",
-                t(lang, " und", " and"),
-                t(lang, "weitere", "more")
-            ));
-        }
-        if n.count == 1 {
-            format!(
-                "{} {cells}{}",
-                t(lang, "; enthält", "; includes"),
-                t(
-                    lang,
-                    ", eine Formel ohne Ergebnis (nicht mitgezählt)",
-                    ", a formula without a result (not counted)"
-                )
-            )
-        } else {
-            format!(
-                "{} {cells}{}",
-                t(lang, "; enthält", "; includes"),
-                t(
-                    lang,
-                    ", Formeln ohne Ergebnis (nicht mitgezählt)",
-                    ", formulas without a result (not counted)"
-                )
-            )
+    pub fn note(&self) -> crate::finding::arg::NoResult {
+        crate::finding::arg::NoResult {
+            first: self.first.clone(),
+            count: self.count,
         }
     }
 
@@ -278,25 +320,22 @@ impl<'s> TableChecker<'s> {
             if self.any_row {
                 self.resolve_partial(ctx);
             } else {
-                let f = ctx.make(Code::SheetEmpty).sheet(self.name.clone()).build();
+                let f = SheetEmpty {}.finding().sheet(self.name.clone()).build();
                 ctx.push(f);
             }
         }
         // What was read past, once per sheet: how many and the first.
-        let skipped = [
-            (Code::RowsPrepared, self.first_prepared, self.prepared),
-            (Code::CellsIgnored, self.first_ignored, self.ignored),
-        ];
-        for (code, first, count) in skipped {
-            if let Some(first) = first {
-                let f = ctx
-                    .make(code)
-                    .sheet(self.name.clone())
-                    .cell(first)
-                    .arg("count", count.to_string())
-                    .build();
-                ctx.push(f);
-            }
+        if let Some(first) = self.first_prepared {
+            let m = RowsPrepared {
+                count: self.prepared,
+            };
+            ctx.push(m.finding().sheet(self.name.clone()).cell(first).build());
+        }
+        if let Some(first) = self.first_ignored {
+            let m = CellsIgnored {
+                count: self.ignored,
+            };
+            ctx.push(m.finding().sheet(self.name.clone()).cell(first).build());
         }
         TableResult {
             sheet: self.name,
@@ -339,19 +378,18 @@ impl<'s> TableChecker<'s> {
             }
             None => {
                 self.failed = true;
-                let expected: Vec<&str> = self
+                let expected = self
                     .sheet
                     .columns
                     .iter()
                     .filter(|c| c.def.required)
-                    .map(|c| c.title())
+                    .map(|c| c.title().to_string())
                     .collect();
-                let f = ctx
-                    .make(Code::HeaderNotFound)
-                    .sheet(self.name.clone())
-                    .arg("rows", self.sheet.header_rows.to_string())
-                    .arg("expected", expected.join(", "))
-                    .build();
+                let m = HeaderNotFound {
+                    rows: self.sheet.header_rows,
+                    expected,
+                };
+                let f = m.finding().sheet(self.name.clone()).build();
                 ctx.push(f);
                 self.pending.clear();
             }
@@ -362,12 +400,14 @@ impl<'s> TableChecker<'s> {
         let row1 = (m.row + 1).to_string();
         for (idx, col) in self.sheet.columns.iter().enumerate() {
             if col.def.required && m.col(idx).is_none() {
-                let f = ctx
-                    .make(Code::ColumnMissing)
+                let m = ColumnMissing {
+                    row: row1.clone(),
+                    aliases: col.accepted(),
+                };
+                let f = m
+                    .finding()
                     .sheet(self.name.clone())
                     .column(col.title())
-                    .arg("row", row1.clone())
-                    .arg("aliases", col.accepted())
                     .build();
                 ctx.push(f);
             }
@@ -383,12 +423,11 @@ impl<'s> TableChecker<'s> {
                 .col(*idx)
                 .map(|fc| CellPos::new(m.row, fc).a1())
                 .unwrap_or_default();
-            let f = ctx
-                .make(Code::ColumnDuplicate)
+            let f = ColumnDuplicate { first }
+                .finding()
                 .sheet(self.name.clone())
                 .cell(CellPos::new(m.row, *c))
                 .column(title)
-                .arg("first", first)
                 .build();
             ctx.push(f);
         }
@@ -396,13 +435,15 @@ impl<'s> TableChecker<'s> {
         for (c, text) in &m.extra {
             let pos = CellPos::new(m.row, *c);
             let f = if ctx.cfg.is_forbidden_header(text) {
-                ctx.make(Code::PrivacyColumn)
+                crate::rules::privacy::PrivacyColumn {}
+                    .finding()
                     .sheet(self.name.clone())
                     .cell(pos)
                     .column(text.clone())
                     .build()
             } else {
-                ctx.make(Code::ColumnExtra)
+                ColumnExtra {}
+                    .finding()
                     .sheet(self.name.clone())
                     .cell(pos)
                     .value(text.clone())
@@ -514,10 +555,10 @@ impl<'s> TableChecker<'s> {
             let fp = fingerprint(key);
             match seen.get(&fp).map(|r| CellPos::new(*r, c)) {
                 Some(first) => {
+                    let m = UniqueDuplicate { first: first.a1() };
                     let f = ctx
-                        .at(Code::UniqueDuplicate, &self.name, pos, col.title())
+                        .at(m, &self.name, pos, col.title())
                         .value(key.clone())
-                        .arg("first", first.a1())
                         .build();
                     ctx.push(f);
                 }
@@ -574,59 +615,53 @@ impl<'s> TableChecker<'s> {
             };
             let pos = CellPos::new(row, c);
             let title = col.title();
-            match coerce::coerce(raw, col.def.ty, ctx.is_1904, ctx.lang) {
+            match coerce::coerce(raw, col.def.ty, ctx.is_1904) {
                 Coerced::Empty => {}
                 Coerced::Value(v, _) => {
                     let Some(d) = v.as_dec() else { continue };
                     let sum = self.sums.get(*idx).copied().unwrap_or_default();
                     let diff = d - sum;
                     if diff.abs() > Decimal::new(5, 3) {
-                        let lang = ctx.lang;
-                        let show = |x| {
-                            if col.def.ty == crate::config::FieldType::Money {
-                                format!("{} €", coerce::show_money(x, lang))
-                            } else {
-                                coerce::show_dec(x, lang)
-                            }
-                        };
                         let money = col.def.ty == crate::config::FieldType::Money;
-                        let note = self
-                            .no_result
-                            .get(*idx)
-                            .map(|n| n.note(lang))
-                            .unwrap_or_default();
+                        let amount = |value| Amount { value, money };
+                        let m = TotalRow {
+                            value: amount(d),
+                            expected: amount(sum),
+                            difference: amount(diff),
+                            // No such cells: nothing to say.
+                            note: self
+                                .no_result
+                                .get(*idx)
+                                .map(NoResult::note)
+                                .unwrap_or_default(),
+                        };
                         let f = ctx
-                            .at(Code::TotalRow, &self.name, pos, title)
+                            .at(m, &self.name, pos, title)
                             .value(coerce::machine(d, money))
-                            .arg("value", show(d))
-                            .arg("expected", show(sum))
-                            .arg("difference", show(diff))
-                            .arg("note", note)
                             .build();
                         ctx.push(f);
                     }
                 }
                 Coerced::ErrorValue(e) => {
                     let f = ctx
-                        .at(Code::FormulaError, &self.name, pos, title)
+                        .at(FormulaError {}, &self.name, pos, title)
                         .value(e)
                         .build();
                     ctx.push(f);
                 }
                 Coerced::NoValue(e) => {
                     let f = ctx
-                        .at(Code::FormulaNoValue, &self.name, pos, title)
+                        .at(FormulaNoValue {}, &self.name, pos, title)
                         .value(e)
                         .build();
                     ctx.push(f);
                 }
                 Coerced::Invalid => {
-                    let shown = coerce::display(raw, ctx.lang);
-                    let f = ctx
-                        .at(Code::TypeInvalid, &self.name, pos, title)
-                        .value(shown)
-                        .arg("expected", coerce::expected(col.def.ty, ctx.lang))
-                        .build();
+                    let shown = coerce::display(raw);
+                    let m = TypeInvalid {
+                        expected: coerce::expected(col.def.ty),
+                    };
+                    let f = ctx.at(m, &self.name, pos, title).value(shown).build();
                     ctx.push(f);
                 }
             }

@@ -15,9 +15,9 @@ use rust_xlsxwriter::{
     DataValidationRule, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
+use crate::config::row_rule::TemplateHint;
 use crate::config::{
-    Column, Config, DateBound, EnumSet, FieldType, Provider, ReferenceKind, RowRule, Sheet,
-    SheetKind,
+    Column, Config, DateBound, EnumSet, FieldType, Provider, ReferenceKind, Sheet, SheetKind,
 };
 use crate::read::sniff::OwnOutput;
 use crate::rules::quarter_bounds;
@@ -205,11 +205,8 @@ fn table_sheet(
     ws.set_row_height(0, 30)?;
     ws.set_freeze_panes(1, 0)?;
     for rule in &sheet.rules {
-        if let RowRule::Product {
-            result, factors, ..
-        } = rule
-        {
-            product_formulas(ws, sheet, *result, factors)?;
+        if let Some(TemplateHint::Product { result, factors }) = rule.template() {
+            product_formulas(ws, sheet, result, &factors)?;
         }
     }
     Ok(())
@@ -344,10 +341,8 @@ fn validation(
 /// "= Fachleistungsstunden × Stundensatz, auf den Cent gerundet." for the
 /// result of a `product` rule (its cells carry that formula).
 fn product_hint(sheet: &Sheet, idx: Option<usize>) -> Option<String> {
-    sheet.rules.iter().find_map(|rule| match rule {
-        RowRule::Product {
-            result, factors, ..
-        } if Some(*result) == idx => {
+    sheet.rules.iter().find_map(|rule| match rule.template() {
+        Some(TemplateHint::Product { result, factors }) if Some(result) == idx => {
             let names: Vec<&str> = factors
                 .iter()
                 .filter_map(|f| sheet.columns.get(*f).map(|c| c.title()))
@@ -386,14 +381,14 @@ fn date_rule(
         ));
     }
     for rule in &sheet.rules {
-        if let RowRule::InQuarter { begin, end } = rule {
-            if Some(*begin) == idx {
+        if let Some(TemplateHint::DatesInQuarter { begin, end }) = rule.template() {
+            if Some(begin) == idx {
                 return Ok((
                     DataValidationRule::LessThanOrEqualTo(excel_date(quarter.end)?),
                     format!("Datum (TT.MM.JJJJ), spätestens {}.", de(quarter.end)),
                 ));
             }
-            if Some(*end) == idx {
+            if Some(end) == idx {
                 return Ok((
                     DataValidationRule::GreaterThanOrEqualTo(excel_date(quarter.start)?),
                     format!(
