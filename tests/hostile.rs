@@ -1241,8 +1241,12 @@ fn a_hostile_district_workbook_ends_audit_with_a_message() {
 }
 
 /// Every hostile budget plan and district workbook ends the audit within
-/// 10 s: they are read in the worker with the submission's limits.
+/// 10 s: they are read in the worker with the submission's limits. A timing,
+/// so not part of the suite (a loaded CI machine is no measure): run it on an
+/// idle machine with the release build, `cargo test --release --test hostile
+/// -- --ignored hostile_audit` (the README's benchmark section gives the figures).
 #[test]
+#[ignore = "timing: cargo test --release --test hostile -- --ignored hostile_audit, on an idle machine"]
 fn hostile_audit_inputs_end_within_10_s() {
     let strict = |_: &Path| AUDIT_DEADLINE;
     let mut problems = budget_plan_problems(strict);
