@@ -24,6 +24,9 @@ pub struct Line<'a> {
     pub first: Option<CellPos>,
     pub message: String,
     pub hint: Option<String>,
+    /// The value as the reader knows it: as typed, or an amount in the
+    /// language's format (`91.110,66 €`), never the JSON's `91110.66`.
+    pub value: Option<String>,
     /// The findings behind the line (1 unless collapsed).
     pub findings: Vec<&'a Finding>,
 }
@@ -98,6 +101,7 @@ pub fn lines<'a>(findings: &'a [Finding], sheet_order: &[String], lang: Lang) ->
                     first,
                     message,
                     hint: registry::hint(f, lang),
+                    value: None,
                     findings: members,
                 });
             }
@@ -113,12 +117,30 @@ pub fn lines<'a>(findings: &'a [Finding], sheet_order: &[String], lang: Lang) ->
                     first: f.cell,
                     message,
                     hint,
+                    value: shown_value(f, lang),
                     findings: vec![f],
                 });
             }
         }
     }
     out
+}
+
+/// A finding's value as a reader knows it: the message's typed `value`
+/// (an amount in the language's format) or the value as found.
+pub fn shown_value(f: &Finding, lang: Lang) -> Option<String> {
+    use crate::finding::arg::Arg;
+    match f.arg("value") {
+        Some(a @ (Arg::Money(_) | Arg::Amount(_))) => {
+            let s = a.show(lang);
+            Some(if matches!(a, Arg::Money(_)) {
+                format!("{s} €")
+            } else {
+                s
+            })
+        }
+        _ => f.value.clone(),
+    }
 }
 
 /// The verdict a clerk reads first: `Nicht annehmbar: 2 Fehler, 1 Warnung –
@@ -185,6 +207,7 @@ mod tests {
         assert_eq!(lines[0].code, "REQUIRED-EMPTY");
         assert_eq!(lines[1].place.as_deref(), Some("G2:G32"));
         assert_eq!(lines[1].findings.len(), 31);
+        assert_eq!(lines[0].value, None);
         assert_eq!(
             lines[1].message,
             "31 Werte aus anderer Darstellung gelesen, z. B. „62,50 €“ als 62,50 € (Zahl als Text)."
@@ -202,5 +225,22 @@ mod tests {
         );
         assert_eq!(verdict(0, 0, Lang::De), "In Ordnung");
         assert_eq!(verdict(0, 0, Lang::En), "Acceptable");
+    }
+
+    #[test]
+    fn amounts_show_as_the_reader_writes_them() {
+        use crate::finding::arg::Money;
+        use crate::rules::row::product::CrossCost;
+        let f = CrossCost {
+            value: Money(Decimal::new(9111066, 2)),
+            factors: crate::finding::arg::Factors(vec![]),
+            expected: Money(Decimal::ZERO),
+            difference: Money(Decimal::ZERO),
+        }
+        .finding()
+        .value("91110.66")
+        .build();
+        assert_eq!(shown_value(&f, Lang::De).as_deref(), Some("91.110,66 €"));
+        assert_eq!(f.value.as_deref(), Some("91110.66"));
     }
 }
