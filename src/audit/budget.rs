@@ -6,7 +6,6 @@
 //! sheet, no header) is an error, not a finding.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -19,7 +18,7 @@ use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate::{self, HeaderMap};
-use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::read::{Input, Raw, RawCell, ReadError, Unreadable};
 use crate::text::{header_key, match_key};
 
 /// One valid line of the plan.
@@ -107,8 +106,8 @@ impl BudgetPlan {
 
 #[derive(Debug, Error, Serialize, Deserialize)]
 pub enum BudgetError {
-    #[error("Budgetplan {path}: {detail}")]
-    Read { path: String, detail: String },
+    #[error("Budgetplan {path}: {error}")]
+    Read { path: String, error: ReadError },
     #[error("Budgetplan {path}: das Blatt „{sheet}“ fehlt (vorhanden: {present})")]
     SheetMissing {
         path: String,
@@ -144,7 +143,9 @@ impl BudgetError {
             return self.to_string();
         }
         match self {
-            BudgetError::Read { path, detail } => format!("Budget plan {path}: {detail}"),
+            BudgetError::Read { path, error } => {
+                format!("Budget plan {path}: {}", error.describe(lang))
+            }
             BudgetError::SheetMissing {
                 path,
                 sheet,
@@ -254,16 +255,8 @@ fn plan_sheet(def: &BudgetDef) -> Sheet {
 
 /// Reads and checks the plan at `path`.
 pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
-    let err = |detail: String| BudgetError::Read {
-        path: shown.to_string(),
-        detail,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(crate::i18n::io_error(lang, &e)))?;
-    let mut reader = std::io::BufReader::new(file);
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_from(&mut reader, shown, cfg, lang)
-    }));
-    guarded.unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
+    let input = Input::read_file(path, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
+    read_input(&input, shown, cfg, lang)
 }
 
 /// Reads and checks a plan held in memory.
@@ -273,30 +266,46 @@ pub fn read_bytes(
     cfg: &Config,
     lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
-    let mut cursor = std::io::Cursor::new(bytes);
-    read_from(&mut cursor, shown, cfg, lang)
+    let input = Input::from_bytes(bytes, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
+    read_input(&input, shown, cfg, lang)
 }
 
-fn read_from<R: Read + Seek>(
-    reader: &mut R,
+/// Verifies and checks a plan read already; a reader's panic is a read error.
+pub fn read_input(
+    input: &Input,
     shown: &str,
     cfg: &Config,
     lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
-    let read_err = |e: ReadError| {
-        let detail = match e {
-            ReadError::Encrypted => "die Datei ist kennwortgeschützt".to_string(),
-            other => other.to_string(),
-        };
-        BudgetError::Read {
-            path: shown.to_string(),
-            detail,
-        }
-    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_verified(input, shown, cfg, lang)
+    }))
+    .unwrap_or_else(|_| {
+        Err(read_error(
+            shown,
+            Unreadable::ReaderPanicked(String::new()).into(),
+        ))
+    })
+}
+
+fn read_error(shown: &str, error: ReadError) -> BudgetError {
+    BudgetError::Read {
+        path: shown.to_string(),
+        error,
+    }
+}
+
+fn read_verified(
+    input: &Input,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> Result<BudgetPlan, BudgetError> {
+    let read_err = |e: ReadError| read_error(shown, e);
+    // Verified whole before the reading: a plan is small.
+    input.verify(&cfg.limits).map_err(read_err)?;
+    let mut wb = input.workbook().map_err(read_err)?;
     let def = cfg.budget.clone().unwrap_or_else(default_def);
-    let sniffed = sniff::sniff(reader, &cfg.limits).map_err(read_err)?;
-    let mut wb = Workbook::open(reader, sniffed.format).map_err(read_err)?;
-    wb.uncalculated = sniffed.uncalculated;
     let wanted = header_key(&def.sheet);
     let Some(sheet) = wb
         .sheets

@@ -21,7 +21,7 @@ use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate;
-use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::read::{Input, Raw, RawCell, ReadError, Unreadable};
 use crate::text::header_key;
 
 /// What an input file is.
@@ -55,8 +55,8 @@ const WORKBOOK_XML_MAX: u64 = 1 << 20;
 
 #[derive(Debug, Error, Serialize, Deserialize)]
 pub enum DistrictError {
-    #[error("{path}: {detail}")]
-    Read { path: String, detail: String },
+    #[error("{path}: {error}")]
+    Read { path: String, error: ReadError },
     #[error("{path}: keines der Blätter {expected} gefunden; ist das eine Kreis-Arbeitsmappe von `sozialraum consolidate`?")]
     NoDetailSheets { path: String, expected: String },
 }
@@ -65,6 +65,9 @@ impl DistrictError {
     /// The message in the user's language (`Display` is German).
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
+            (DistrictError::Read { path, error }, _) => {
+                format!("{path}: {}", error.describe(lang))
+            }
             (DistrictError::NoDetailSheets { path, expected }, Lang::En) => format!(
                 "{path}: none of the sheets {expected} found; is this a district workbook written by `sozialraum consolidate`?"
             ),
@@ -146,30 +149,37 @@ fn sheet_names(path: &Path) -> Option<Vec<String>> {
 
 /// Reads the detail sheets of a district workbook into a ledger.
 pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<Ledger, DistrictError> {
-    let err = |detail: String| DistrictError::Read {
-        path: shown.to_string(),
-        detail,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(crate::i18n::io_error(lang, &e)))?;
-    let mut reader = std::io::BufReader::new(file);
+    let input = Input::read_file(path, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_from(&mut reader, shown, cfg, lang)
+        read_input(&input, shown, cfg, lang)
     }))
-    .unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
+    .unwrap_or_else(|_| {
+        Err(read_error(
+            shown,
+            Unreadable::ReaderPanicked(String::new()).into(),
+        ))
+    })
 }
 
-fn read_from<R: Read + Seek>(
-    reader: &mut R,
+fn read_error(shown: &str, error: ReadError) -> DistrictError {
+    DistrictError::Read {
+        path: shown.to_string(),
+        error,
+    }
+}
+
+fn read_input(
+    input: &Input,
     shown: &str,
     cfg: &Config,
     lang: Lang,
 ) -> Result<Ledger, DistrictError> {
-    let err = |e: ReadError| DistrictError::Read {
-        path: shown.to_string(),
-        detail: e.to_string(),
-    };
-    let sniffed = sniff::sniff(reader, &cfg.limits).map_err(err)?;
-    let mut wb = Workbook::open(reader, sniffed.format).map_err(err)?;
+    let err = |e: ReadError| read_error(shown, e);
+    // Verified whole before the reading, as every audit input.
+    input.verify(&cfg.limits).map_err(err)?;
+    let mut wb = input.workbook().map_err(err)?;
+    // Our own workbook asks Excel to recalculate; its cached values are ours.
+    wb.uncalculated = false;
     let mut ledger = Ledger::default();
     let mut found = 0;
     for table in cfg.tables() {

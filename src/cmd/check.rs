@@ -231,7 +231,7 @@ fn finish_annotations(
                 let req = AnnotateRequest {
                     input,
                     report: &o.report,
-                    readable: false,
+                    source: None,
                     created: o.cover.created,
                     check_date: t.check_date,
                     lang,

@@ -4,19 +4,22 @@
 //! declaring `A1:XFD1048576` costs two cells, not a dense grid.
 
 pub mod cfb;
+pub mod error;
+pub mod input;
 pub mod sniff;
 pub mod zipcheck;
 
 use std::io::{Read, Seek};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 use chrono::NaiveDateTime;
 use compact_str::CompactString;
-use thiserror::Error;
 
 use crate::config::Limits;
+pub use error::{Damage, Emptiness, Limit, ReadError, Unreadable};
+pub use input::{Input, Refused};
 pub use sniff::Format;
 
 /// A cell as read, before coercion to a column type.
@@ -61,21 +64,6 @@ pub struct SheetInfo {
     pub is_worksheet: bool,
 }
 
-#[derive(Debug, Error)]
-pub enum ReadError {
-    #[error("{0}")]
-    Unreadable(String),
-    #[error("encrypted")]
-    Encrypted,
-    #[error("{detail}")]
-    Limit { detail: String, limit: &'static str },
-    #[error("empty: {0}")]
-    Empty(String),
-    /// Not a spreadsheet at all (a Word document, a PDF, a CSV text).
-    #[error("{}", .0.describe(crate::i18n::Lang::De))]
-    NotSpreadsheet(sniff::NotSpreadsheet),
-}
-
 enum Inner<RS: Read + Seek> {
     Xlsx(Box<Xlsx<RS>>),
     Xlsb(Box<Xlsb<RS>>),
@@ -90,6 +78,8 @@ pub struct Workbook<RS: Read + Seek> {
     pub uncalculated: bool,
     pub sheets: Vec<SheetInfo>,
     pub is_1904: bool,
+    /// Stops the reading of every sheet once set (see [`Workbook::cancel_on`]).
+    cancel: Option<Arc<AtomicBool>>,
     inner: Inner<RS>,
 }
 
@@ -179,11 +169,12 @@ fn from_data(d: &Data) -> Raw {
     }
 }
 
+/// A reader's error: encrypted, or unreadable in the reader's own words.
 fn unreadable<E: PasswordError + std::fmt::Display>(e: E) -> ReadError {
     if e.is_password() {
         ReadError::Encrypted
     } else {
-        ReadError::Unreadable(e.to_string())
+        Unreadable::Reader(e.to_string()).into()
     }
 }
 
@@ -288,8 +279,16 @@ impl<RS: Read + Seek> Workbook<RS> {
             uncalculated: false,
             sheets,
             is_1904,
+            cancel: None,
             inner,
         })
+    }
+
+    /// From the moment `flag` is set, every sheet read ends at its next row,
+    /// as if it ended there: the verification running alongside found the
+    /// file unsafe, and its error decides the outcome.
+    pub fn cancel_on(&mut self, flag: Arc<AtomicBool>) {
+        self.cancel = Some(flag);
     }
 
     /// The number formats of a sheet's cells, where the format keeps them (xlsx).
@@ -326,7 +325,8 @@ impl<RS: Read + Seek> Workbook<RS> {
                 state: HandoffState::Inline(on_row),
                 alone: false,
             };
-            let mut rows = RowAssembler::new(limits, &mut handoff);
+            let cancel = self.cancel.clone();
+            let mut rows = RowAssembler::new(limits, cancel.as_deref(), &mut handoff);
             // The rows before an error are delivered too (a damaged sheet is
             // still copied as far as it could be read).
             let read = self.produce(sheet, &mut rows);
@@ -682,6 +682,8 @@ fn consume(
 /// Groups a cell stream into rows, enforces the cell limits and ships full
 /// batches of rows.
 struct RowAssembler<'s> {
+    /// Set when the reading is to stop (the verification alongside failed).
+    cancel: Option<&'s AtomicBool>,
     max_rows: u32,
     max_columns: u32,
     max_cells: u64,
@@ -691,8 +693,9 @@ struct RowAssembler<'s> {
 }
 
 impl<'s> RowAssembler<'s> {
-    fn new(limits: &Limits, sink: &'s mut dyn RowSink) -> Self {
+    fn new(limits: &Limits, cancel: Option<&'s AtomicBool>, sink: &'s mut dyn RowSink) -> Self {
         RowAssembler {
+            cancel,
             max_rows: limits.max_rows,
             max_columns: limits.max_columns,
             max_cells: limits.max_cells_per_sheet,
@@ -708,34 +711,31 @@ impl<'s> RowAssembler<'s> {
             return Ok(true);
         }
         if matches!(&raw, Raw::Error(e) if e == TOO_LONG) {
-            return Err(ReadError::Unreadable(format!(
-                "die Zelle {} enthält mehr als {MAX_CELL_CHARS} Zeichen (Excel-Grenze)",
-                crate::finding::CellPos::new(row, col).a1()
-            )));
+            return Err(Unreadable::CellTooLong {
+                cell: crate::finding::CellPos::new(row, col),
+            }
+            .into());
         }
         if row >= self.max_rows || col >= self.max_columns {
-            return Err(ReadError::Limit {
-                detail: format!(
-                    "die Zelle {} liegt jenseits der Grenze von {} Zeilen × {} Spalten",
-                    crate::finding::CellPos::new(row, col).a1(),
-                    self.max_rows,
-                    self.max_columns
-                ),
-                limit: if row >= self.max_rows {
-                    "max_rows"
-                } else {
-                    "max_columns"
-                },
-            });
+            return Err(Limit::Grid {
+                cell: crate::finding::CellPos::new(row, col),
+                max_rows: self.max_rows,
+                max_columns: self.max_columns,
+            }
+            .into());
         }
         self.count += 1;
         if self.count > self.max_cells {
-            return Err(ReadError::Limit {
-                detail: format!("mehr als {} Zellen in einem Blatt", self.max_cells),
-                limit: "max_cells_per_sheet",
-            });
+            return Err(Limit::CellsPerSheet {
+                limit: self.max_cells,
+            }
+            .into());
         }
         if self.batch.starts.last().map(|&(r, _)| r) != Some(row) {
+            // The verification alongside found the file unsafe: stop reading it.
+            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Ok(false);
+            }
             if self.batch.starts.len() >= BATCH_ROWS && !self.ship(true) {
                 return Ok(false);
             }
@@ -859,10 +859,7 @@ mod tests {
         assert!(
             matches!(
                 full,
-                Err(ReadError::Limit {
-                    limit: "max_rows",
-                    ..
-                })
+                Err(ReadError::Limit(ref l)) if l.setting() == "max_rows"
             ),
             "{full:?}"
         );
