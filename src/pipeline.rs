@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,7 +13,9 @@ use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
 use crate::read::sniff::OwnOutput;
 use crate::read::input::hex;
-use crate::read::{sniff, Damage, Input, RawCell, ReadError, Refused, Unreadable, Workbook};
+use crate::read::{
+    sniff, Damage, Input, InputReader, RawCell, ReadError, Refused, Unreadable, Workbook,
+};
 use crate::rules::table::{TableChecker, TableResult};
 use crate::rules::{form, Ctx, FactOrigin};
 use crate::text::header_key;
@@ -132,11 +132,8 @@ pub fn refused_outcome(cfg: &Config, opts: Options, shown: &str, refused: Refuse
     outcome_of_failure(Ctx::new(cfg, opts.lang), shown, refused.sha256, refused.error)
 }
 
-/// Verifies the bytes of every zip part (checksums, XML, cell references)
-/// and reads the sheets: from a megabyte of parts the verification runs on a
-/// second thread alongside the reading (the two take about as long) and, if
-/// it fails, stops the reading; below it first. A part that fails the
-/// verification decides the outcome, whatever the reading found or did.
+/// Reads the sheets while the zip parts are verified (see
+/// `Input::read_verified`); the verification's damage leads the report.
 fn check_workbook(
     ctx: &mut Ctx,
     input: &Input,
@@ -144,58 +141,15 @@ fn check_workbook(
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let limits = &ctx.cfg.limits;
-    // A second thread pays off from about a megabyte to verify; a small file
-    // (most submissions, every file of a consolidation) is verified first,
-    // on this thread.
-    if !input.is_zipped() || input.sniffed().verify_bytes < VERIFY_ALONGSIDE_FROM {
-        let damage = input.verify(limits)?;
-        let tables = read_sheets(ctx, input, None, file_name, opts)?;
-        push_damage(ctx, damage);
-        return Ok(tables);
-    }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let verify = || {
-        let verified = std::panic::catch_unwind(|| input.verify(limits))
-            .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()));
-        if verified.is_err() {
-            cancel.store(true, Ordering::Relaxed);
-        }
-        verified
-    };
-    let (damage, read) = std::thread::scope(|s| {
-        let spawned = std::thread::Builder::new()
-            .name("verify".into())
-            .spawn_scoped(s, || verify());
-        // Without a second thread (a tight memory limit) the parts are verified first.
-        let verified_first = match &spawned {
-            Err(_) => Some(verify()?),
-            Ok(_) => None,
-        };
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            read_sheets(ctx, input, Some(cancel.clone()), file_name, opts)
-        }));
-        let damage = match (spawned, verified_first) {
-            (Ok(handle), _) => handle
-                .join()
-                .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()))?,
-            (_, Some(damage)) => damage,
-            (Err(_), None) => Vec::new(),
-        };
-        Ok::<_, ReadError>((damage, read))
+    let (tables, damage) = input.read_verified(limits, |wb| {
+        read_sheets(ctx, wb, input.sniffed(), file_name, opts)
     })?;
-    let tables = match read {
-        Ok(tables) => tables?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
     push_damage(ctx, damage);
     Ok(tables)
 }
 
 /// The names the annotated copy gives its check report (German, English).
 pub const REPORT_SHEETS: [&str; 2] = ["Prüfbericht", "Check report"];
-
-/// Unpacked bytes to verify from which the verification runs on a second thread.
-const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
 
 /// The verification's damage as `FILE-DAMAGED` warnings, leading the report
 /// as file-level findings do.
@@ -215,17 +169,12 @@ fn push_damage(ctx: &mut Ctx, damage: Vec<Damage>) {
 /// Everything after the sniff: the sheets assigned, read and checked.
 fn read_sheets(
     ctx: &mut Ctx,
-    input: &Input,
-    cancel: Option<Arc<AtomicBool>>,
+    wb: &mut Workbook<InputReader<'_>>,
+    sniffed: &sniff::Sniffed,
     file_name: &str,
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let cfg = ctx.cfg;
-    let sniffed = input.sniffed();
-    let mut wb = input.workbook()?;
-    if let Some(cancel) = cancel {
-        wb.cancel_on(cancel);
-    }
     let ext = std::path::Path::new(file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -342,7 +291,7 @@ fn read_sheets(
         .and_then(|c| Some((c, assigned.get(c.name.as_str())?)))
     {
         Some((cover, actual)) => {
-            let rows = read_form_rows(&mut wb, actual, cover.last_row, cfg)?;
+            let rows = read_form_rows(wb, actual, cover.last_row, cfg)?;
             form::check_cover(ctx, cover, actual, &rows, file_name);
         }
         None => form::facts_from_file_name(ctx, file_name, &|_| None),
@@ -368,7 +317,7 @@ fn read_sheets(
         let Some(actual) = assigned.get(sheet.name.as_str()) else {
             continue;
         };
-        let rows = read_form_rows(&mut wb, actual, sheet.last_row, cfg)?;
+        let rows = read_form_rows(wb, actual, sheet.last_row, cfg)?;
         form::check_sums(ctx, sheet, actual, &rows, &by_name);
     }
     // Sheets no rule reads are still read through once: a corrupt part is a

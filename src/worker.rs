@@ -33,6 +33,18 @@ pub const READ_COMMAND: &str = "__read-file";
 pub struct Isolation {
     pub enabled: bool,
     pub config_path: Option<std::path::PathBuf>,
+    /// The binary the guarded child runs: this one when `None`. A program
+    /// that embeds the library (or a test) names the `sozialraum` binary here.
+    pub exe: Option<std::path::PathBuf>,
+}
+
+impl Isolation {
+    fn exe(&self) -> Result<std::path::PathBuf, std::io::Error> {
+        match &self.exe {
+            Some(exe) => Ok(exe.clone()),
+            None => std::env::current_exe(),
+        }
+    }
 }
 
 /// Where the annotated copy of a file goes (`check --annotate`).
@@ -211,7 +223,7 @@ fn run_child(
     iso: &Isolation,
     annotate: Option<&AnnotateTarget>,
 ) -> Result<FileOutcome, ReadError> {
-    let exe = std::env::current_exe().map_err(|e| ReadError::from(Unreadable::io(&e)))?;
+    let exe = iso.exe().map_err(|e| ReadError::from(Unreadable::io(&e)))?;
     let mut cmd = Command::new(exe);
     cmd.arg(CHILD_COMMAND)
         .arg("--lang")
@@ -617,7 +629,7 @@ fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>
     lang: Lang,
     iso: &Isolation,
 ) -> Result<Result<T, E>, ChildFailure> {
-    let exe = std::env::current_exe().map_err(ChildFailure::Exe)?;
+    let exe = iso.exe().map_err(ChildFailure::Exe)?;
     let mut cmd = Command::new(exe);
     cmd.arg(READ_COMMAND)
         .arg("--lang")

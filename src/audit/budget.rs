@@ -301,36 +301,34 @@ fn read_verified(
     cfg: &Config,
     lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
-    let read_err = |e: ReadError| read_error(shown, e);
-    // Verified whole before the reading: a plan is small.
-    input.verify(&cfg.limits).map_err(read_err)?;
-    let mut wb = input.workbook().map_err(read_err)?;
     let def = cfg.budget.clone().unwrap_or_else(default_def);
     let wanted = header_key(&def.sheet);
-    let Some(sheet) = wb
-        .sheets
-        .iter()
-        .find(|s| header_key(&s.name) == wanted)
-        .map(|s| s.name.clone())
-    else {
-        return Err(BudgetError::SheetMissing {
-            path: shown.to_string(),
-            sheet: def.sheet.clone(),
-            present: wb
+    // The plan's sheet and its rows, or the sheets there are instead.
+    let (found, _damage) = input
+        .read_verified(&cfg.limits, |wb| {
+            let Some(sheet) = wb
                 .sheets
                 .iter()
+                .find(|s| header_key(&s.name) == wanted)
                 .map(|s| s.name.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    };
-    let mut rows = Vec::new();
-    wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
-        rows.push((r, cells.to_vec()));
-        true
-    })
-    .map_err(read_err)?;
-    parse(&rows, shown, &sheet, cfg, wb.is_1904, lang)
+            else {
+                let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+                return Ok(Err(present.join(", ")));
+            };
+            let mut rows = Vec::new();
+            wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
+                rows.push((r, cells.to_vec()));
+                true
+            })?;
+            Ok(Ok((sheet, rows, wb.is_1904)))
+        })
+        .map_err(|e| read_error(shown, e))?;
+    let (sheet, rows, is_1904) = found.map_err(|present| BudgetError::SheetMissing {
+        path: shown.to_string(),
+        sheet: def.sheet.clone(),
+        present,
+    })?;
+    parse(&rows, shown, &sheet, cfg, is_1904, lang)
 }
 
 /// Checks the plan's rows (0-based row, cells), as read from sheet `sheet`.

@@ -21,7 +21,7 @@ use crate::finding::catalog::{Code, FindingBuilder};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate;
-use crate::read::{Input, Raw, RawCell, ReadError, Unreadable};
+use crate::read::{Input, InputReader, Raw, RawCell, ReadError, Unreadable, Workbook};
 use crate::text::header_key;
 
 /// What an input file is.
@@ -174,10 +174,33 @@ fn read_input(
     cfg: &Config,
     lang: Lang,
 ) -> Result<Ledger, DistrictError> {
-    let err = |e: ReadError| read_error(shown, e);
-    // Verified whole before the reading, as every audit input.
-    input.verify(&cfg.limits).map_err(err)?;
-    let mut wb = input.workbook().map_err(err)?;
+    let ((mut ledger, found), _damage) = input
+        .read_verified(&cfg.limits, |wb| read_sheets(wb, shown, cfg, lang))
+        .map_err(|e| read_error(shown, e))?;
+    if found == 0 {
+        let expected = crate::audit::budget::categories(cfg)
+            .iter()
+            .map(|c| format!("„{c}“"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(DistrictError::NoDetailSheets {
+            path: shown.to_string(),
+            expected,
+        });
+    }
+    let period: BTreeSet<(i32, u8)> = ledger.entries.iter().map(|e| (e.year, e.quarter)).collect();
+    ledger.period = period.into_iter().collect();
+    Ok(ledger)
+}
+
+/// The detail sheets (and the sources) of a district workbook, and how many
+/// detail sheets it has.
+fn read_sheets(
+    wb: &mut Workbook<InputReader<'_>>,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> Result<(Ledger, usize), ReadError> {
     // Our own workbook asks Excel to recalculate; its cached values are ours.
     wb.uncalculated = false;
     let mut ledger = Ledger::default();
@@ -198,8 +221,7 @@ fn read_input(
         wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
             rows.push((r, cells.to_vec()));
             true
-        })
-        .map_err(err)?;
+        })?;
         let detail = DetailSheet {
             cfg,
             table,
@@ -225,24 +247,10 @@ fn read_input(
         wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
             rows.push((r, cells.to_vec()));
             true
-        })
-        .map_err(err)?;
+        })?;
         ledger.sources = source_lines(&rows, cfg);
     }
-    if found == 0 {
-        let expected = crate::audit::budget::categories(cfg)
-            .iter()
-            .map(|c| format!("„{c}“"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(DistrictError::NoDetailSheets {
-            path: shown.to_string(),
-            expected,
-        });
-    }
-    let period: BTreeSet<(i32, u8)> = ledger.entries.iter().map(|e| (e.year, e.quarter)).collect();
-    ledger.period = period.into_iter().collect();
-    Ok(ledger)
+    Ok((ledger, found))
 }
 
 /// The `Quellen` sheet read back: the files the district workbook was made

@@ -53,6 +53,7 @@ pub fn run(
     let iso = Isolation {
         enabled: !args.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
+        exe: None,
     };
     let opts = Options {
         lang,

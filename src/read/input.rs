@@ -5,8 +5,10 @@
 //! again.
 
 use std::borrow::Cow;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -38,6 +40,9 @@ impl From<ReadError> for Refused {
         }
     }
 }
+
+/// Unpacked bytes to verify from which the verification runs on a second thread.
+const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
 
 /// Bytes are read (and hashed) in pieces of this size.
 const CHUNK: usize = 64 << 10;
@@ -128,10 +133,95 @@ impl<'a> Input<'a> {
     }
 
     /// Opens the workbook on the bytes, with the format the sniff found.
-    pub fn workbook(&self) -> Result<Workbook<Cursor<&[u8]>>, ReadError> {
-        let mut wb = Workbook::open(Cursor::new(self.bytes()), self.sniffed.format)?;
+    pub fn workbook(&self) -> Result<Workbook<InputReader<'_>>, ReadError> {
+        self.open(None)
+    }
+
+    /// Opens the workbook and `read`s it while the zip parts are verified
+    /// (`verify`): from a megabyte of parts on a second thread alongside the
+    /// reading (the two take about as long), below it first, on this thread.
+    /// A failed verification stops the reading where it is (every read of
+    /// the bytes fails from then on: inside a part, in a run of empty rows)
+    /// and decides the outcome, whatever the reading found or did. Returns
+    /// what `read` returned and the damage that did not stop the reading.
+    pub fn read_verified<T>(
+        &self,
+        limits: &Limits,
+        read: impl FnOnce(&mut Workbook<InputReader<'_>>) -> Result<T, ReadError>,
+    ) -> Result<(T, Vec<Damage>), ReadError> {
+        let open_and_read = |cancel| read(&mut self.open(cancel)?);
+        // A second thread pays off from about a megabyte to verify; a small
+        // file (most submissions, every file of a consolidation) is verified
+        // first.
+        if !self.is_zipped() || self.sniffed.verify_bytes < VERIFY_ALONGSIDE_FROM {
+            let damage = self.verify(limits)?;
+            return Ok((open_and_read(None)?, damage));
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let verify = || {
+            let verified = std::panic::catch_unwind(|| self.verify(limits))
+                .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()));
+            if verified.is_err() {
+                cancel.store(true, Ordering::Relaxed);
+            }
+            verified
+        };
+        let (damage, read) = std::thread::scope(|s| {
+            let spawned = std::thread::Builder::new()
+                .name("verify".into())
+                .spawn_scoped(s, verify);
+            // Without a second thread (a tight memory limit) the parts are verified first.
+            let verified_first = match &spawned {
+                Err(_) => Some(verify()?),
+                Ok(_) => None,
+            };
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                open_and_read(Some(cancel.clone()))
+            }));
+            let damage = match (spawned, verified_first) {
+                (Ok(handle), _) => handle
+                    .join()
+                    .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()))?,
+                (_, Some(damage)) => damage,
+                (Err(_), None) => Vec::new(),
+            };
+            Ok::<_, ReadError>((damage, read))
+        })?;
+        match read {
+            Ok(value) => Ok((value?, damage)),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    fn open(&self, cancel: Option<Arc<AtomicBool>>) -> Result<Workbook<InputReader<'_>>, ReadError> {
+        let reader = InputReader {
+            cursor: Cursor::new(self.bytes()),
+            cancel,
+        };
+        let mut wb = Workbook::open(reader, self.sniffed.format)?;
         wb.uncalculated = self.sniffed.uncalculated;
         Ok(wb)
+    }
+}
+
+/// The bytes of an input as a reader hands them to a workbook reader.
+pub struct InputReader<'a> {
+    cursor: Cursor<&'a [u8]>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Read for InputReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(std::io::Error::other("reading cancelled"));
+        }
+        self.cursor.read(buf)
+    }
+}
+
+impl Seek for InputReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.cursor.seek(pos)
     }
 }
 

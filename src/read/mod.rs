@@ -11,7 +11,7 @@ pub mod zipcheck;
 
 use std::io::{Read, Seek};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 
 use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 use chrono::NaiveDateTime;
@@ -19,7 +19,7 @@ use compact_str::CompactString;
 
 use crate::config::Limits;
 pub use error::{Damage, Emptiness, Limit, ReadError, Unreadable};
-pub use input::{Input, Refused};
+pub use input::{Input, InputReader, Refused};
 pub use sniff::Format;
 
 /// A cell as read, before coercion to a column type.
@@ -78,8 +78,6 @@ pub struct Workbook<RS: Read + Seek> {
     pub uncalculated: bool,
     pub sheets: Vec<SheetInfo>,
     pub is_1904: bool,
-    /// Stops the reading of every sheet once set (see [`Workbook::cancel_on`]).
-    cancel: Option<Arc<AtomicBool>>,
     inner: Inner<RS>,
 }
 
@@ -279,16 +277,8 @@ impl<RS: Read + Seek> Workbook<RS> {
             uncalculated: false,
             sheets,
             is_1904,
-            cancel: None,
             inner,
         })
-    }
-
-    /// From the moment `flag` is set, every sheet read ends at its next row,
-    /// as if it ended there: the verification running alongside found the
-    /// file unsafe, and its error decides the outcome.
-    pub fn cancel_on(&mut self, flag: Arc<AtomicBool>) {
-        self.cancel = Some(flag);
     }
 
     /// The number formats of a sheet's cells, where the format keeps them (xlsx).
@@ -325,8 +315,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                 state: HandoffState::Inline(on_row),
                 alone: false,
             };
-            let cancel = self.cancel.clone();
-            let mut rows = RowAssembler::new(limits, cancel.as_deref(), &mut handoff);
+            let mut rows = RowAssembler::new(limits, &mut handoff);
             // The rows before an error are delivered too (a damaged sheet is
             // still copied as far as it could be read).
             let read = self.produce(sheet, &mut rows);
@@ -494,7 +483,7 @@ fn feed_range(
 }
 
 /// Rows per batch: enough to make the hand-over between threads rare.
-const BATCH_ROWS: usize = 2048;
+const BATCH_ROWS: usize = 1024;
 /// Full batches waiting for the consumer; with the one being filled and the
 /// one being checked, at most this + 2 batches exist.
 const QUEUED_BATCHES: usize = 2;
@@ -682,8 +671,6 @@ fn consume(
 /// Groups a cell stream into rows, enforces the cell limits and ships full
 /// batches of rows.
 struct RowAssembler<'s> {
-    /// Set when the reading is to stop (the verification alongside failed).
-    cancel: Option<&'s AtomicBool>,
     max_rows: u32,
     max_columns: u32,
     max_cells: u64,
@@ -693,9 +680,8 @@ struct RowAssembler<'s> {
 }
 
 impl<'s> RowAssembler<'s> {
-    fn new(limits: &Limits, cancel: Option<&'s AtomicBool>, sink: &'s mut dyn RowSink) -> Self {
+    fn new(limits: &Limits, sink: &'s mut dyn RowSink) -> Self {
         RowAssembler {
-            cancel,
             max_rows: limits.max_rows,
             max_columns: limits.max_columns,
             max_cells: limits.max_cells_per_sheet,
@@ -732,10 +718,6 @@ impl<'s> RowAssembler<'s> {
             .into());
         }
         if self.batch.starts.last().map(|&(r, _)| r) != Some(row) {
-            // The verification alongside found the file unsafe: stop reading it.
-            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return Ok(false);
-            }
             if self.batch.starts.len() >= BATCH_ROWS && !self.ship(true) {
                 return Ok(false);
             }

@@ -4,7 +4,6 @@
 //! note. Built from the check's findings; no rule is evaluated here.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Cursor;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -16,7 +15,7 @@ use crate::finding::severity_word;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{t, Lang};
 use crate::read::sniff::OwnOutput;
-use crate::read::{Input, NumberFormats, Raw, Workbook as InputWorkbook};
+use crate::read::{Input, InputReader, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};
 
 /// Excel allows 65,530 hyperlinks per sheet; beyond, links become HYPERLINK formulas.
@@ -347,7 +346,7 @@ fn number_width(f: f64) -> usize {
 
 #[allow(clippy::too_many_arguments)]
 fn copy_sheet(
-    input: &mut InputWorkbook<Cursor<&[u8]>>,
+    input: &mut InputWorkbook<InputReader<'_>>,
     prepared: Option<&NumberFormats>,
     cfg: &Config,
     report: &FileReport,

@@ -7,6 +7,7 @@ pub mod field;
 pub mod form;
 pub mod privacy;
 pub mod row;
+pub mod seen;
 pub mod table;
 
 use chrono::NaiveDate;
