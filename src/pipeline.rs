@@ -11,8 +11,8 @@ use crate::config::{Config, SheetKind};
 use crate::finding::catalog::Code;
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
-use crate::read::sniff::OwnOutput;
 use crate::read::input::hex;
+use crate::read::sniff::OwnOutput;
 use crate::read::{
     sniff, Damage, Input, InputReader, RawCell, ReadError, Refused, Unreadable, Workbook,
 };
@@ -84,12 +84,13 @@ pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> File
 /// (its last component counts as the file name).
 pub fn check_bytes(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
     // A reader may panic on a crafted file (calamine asserts); the file fails, not the caller.
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match Input::from_bytes(bytes, &cfg.limits) {
-            Ok(input) => check_input(&input, &file_name_of(Path::new(shown)), shown, cfg, opts),
-            Err(refused) => refused_outcome(cfg, opts, shown, refused),
-        }
-    }));
+    let guarded =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match Input::from_bytes(bytes, &cfg.limits) {
+                Ok(input) => check_input(&input, &file_name_of(Path::new(shown)), shown, cfg, opts),
+                Err(refused) => refused_outcome(cfg, opts, shown, refused),
+            }
+        }));
     guarded.unwrap_or_else(|_| {
         outcome_of_failure(
             Ctx::new(cfg, opts.lang),
@@ -129,7 +130,12 @@ pub fn file_name_of(path: &Path) -> String {
 
 /// The outcome of bytes that did not become an input.
 pub fn refused_outcome(cfg: &Config, opts: Options, shown: &str, refused: Refused) -> FileOutcome {
-    outcome_of_failure(Ctx::new(cfg, opts.lang), shown, refused.sha256, refused.error)
+    outcome_of_failure(
+        Ctx::new(cfg, opts.lang),
+        shown,
+        refused.sha256,
+        refused.error,
+    )
 }
 
 /// Reads the sheets while the zip parts are verified (see

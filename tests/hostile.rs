@@ -1422,8 +1422,8 @@ fn an_upload_has_the_limits_of_a_file() {
             &format!("max_file_bytes = {limit}"),
         )],
     );
-    let cfg = sozialraum::config::Config::load(Some(&small), sozialraum::i18n::Lang::De)
-        .expect("config");
+    let cfg =
+        sozialraum::config::Config::load(Some(&small), sozialraum::i18n::Lang::De).expect("config");
     let code_and_limit = |o: &sozialraum::pipeline::FileOutcome| {
         o.report
             .findings
@@ -1431,7 +1431,13 @@ fn an_upload_has_the_limits_of_a_file() {
             .map(|f| (f.code.clone(), f.hint.clone().unwrap_or_default()))
             .collect::<Vec<_>>()
     };
-    let o = check_upload(&bytes, "T01_2026-Q3.xlsx", &cfg, options(), &isolation(&small));
+    let o = check_upload(
+        &bytes,
+        "T01_2026-Q3.xlsx",
+        &cfg,
+        options(),
+        &isolation(&small),
+    );
     let found = code_and_limit(&o);
     assert!(
         found
@@ -1465,10 +1471,16 @@ fn an_upload_has_the_limits_of_a_file() {
     let tight = dir.join("tight");
     std::fs::create_dir(&tight).expect("mkdir");
     let tight = test_config(&tight, &[("memory_mib = 1024", "memory_mib = 8")]);
-    let cfg = sozialraum::config::Config::load(Some(&tight), sozialraum::i18n::Lang::De)
-        .expect("config");
+    let cfg =
+        sozialraum::config::Config::load(Some(&tight), sozialraum::i18n::Lang::De).expect("config");
     let bytes = Submission::valid("T01", 2026, 3).to_bytes();
-    let o = check_upload(&bytes, "T01_2026-Q3.xlsx", &cfg, options(), &isolation(&tight));
+    let o = check_upload(
+        &bytes,
+        "T01_2026-Q3.xlsx",
+        &cfg,
+        options(),
+        &isolation(&tight),
+    );
     let found = code_and_limit(&o);
     assert!(
         found
@@ -1480,8 +1492,22 @@ fn an_upload_has_the_limits_of_a_file() {
 
 /// Words and letters that only a German sentence has.
 const GERMAN: [&str; 16] = [
-    "ä", "ö", "ü", "ß", "„", " ist ", " der ", " die ", " das ", " und ", " nicht ", "Teil ",
-    "Datei", "Blatt", "Grenze", "beschädigt",
+    "ä",
+    "ö",
+    "ü",
+    "ß",
+    "„",
+    " ist ",
+    " der ",
+    " die ",
+    " das ",
+    " und ",
+    " nicht ",
+    "Teil ",
+    "Datei",
+    "Blatt",
+    "Grenze",
+    "beschädigt",
 ];
 
 /// `check --lang en` says why a damaged, encrypted or hostile file fails in
@@ -1512,5 +1538,9 @@ fn read_failures_are_english_with_lang_en() {
         }
     }
     assert!(seen > 50, "only {seen} file findings");
-    assert!(german.is_empty(), "German with --lang en:\n{}", german.join("\n"));
+    assert!(
+        german.is_empty(),
+        "German with --lang en:\n{}",
+        german.join("\n")
+    );
 }

@@ -111,7 +111,11 @@ pub enum Unreadable {
     /// A part name that leaves the container (`../`, an absolute path).
     PathEscapes { part: String },
     /// `sharedStrings.xml` announces more strings than it has room for.
-    ForgedUniqueCount { part: String, declared: u64, room: u64 },
+    ForgedUniqueCount {
+        part: String,
+        declared: u64,
+        room: u64,
+    },
     /// A part inflates to more than the zip directory says.
     PartLargerThanDeclared { part: String, declared: u64 },
     /// An XML part with a DTD (how entity bombs come in).
@@ -368,9 +372,17 @@ pub enum Limit {
     /// The file is larger than `max_file_bytes`.
     FileBytes { actual: u64, limit: u64 },
     /// A part declares more than `max_part_bytes`.
-    PartBytes { part: String, actual: u64, limit: u64 },
+    PartBytes {
+        part: String,
+        actual: u64,
+        limit: u64,
+    },
     /// A part inflates more than `max_compression_ratio`-fold.
-    CompressionRatio { part: String, actual: u64, limit: u64 },
+    CompressionRatio {
+        part: String,
+        actual: u64,
+        limit: u64,
+    },
     /// The parts together inflate to more than `max_unpacked_bytes`
     /// (`actual` as declared; `None` when counted while inflating).
     UnpackedBytes { actual: Option<u64>, limit: u64 },

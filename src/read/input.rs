@@ -193,7 +193,10 @@ impl<'a> Input<'a> {
         }
     }
 
-    fn open(&self, cancel: Option<Arc<AtomicBool>>) -> Result<Workbook<InputReader<'_>>, ReadError> {
+    fn open(
+        &self,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<Workbook<InputReader<'_>>, ReadError> {
         let reader = InputReader {
             cursor: Cursor::new(self.bytes()),
             cancel,
@@ -212,7 +215,11 @@ pub struct InputReader<'a> {
 
 impl Read for InputReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
             return Err(std::io::Error::other("reading cancelled"));
         }
         self.cursor.read(buf)

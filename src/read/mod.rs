@@ -483,7 +483,7 @@ fn feed_range(
 }
 
 /// Rows per batch: enough to make the hand-over between threads rare.
-const BATCH_ROWS: usize = 1024;
+const BATCH_ROWS: usize = 256;
 /// Full batches waiting for the consumer; with the one being filled and the
 /// one being checked, at most this + 2 batches exist.
 const QUEUED_BATCHES: usize = 2;

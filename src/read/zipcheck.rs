@@ -294,9 +294,7 @@ pub fn check_xlsb_workbook<R: Read + Seek>(
     let mut at = 0;
     while let Some((typ, body)) = next_record(&workbook, &mut at) {
         match typ {
-            0x0099 if body.is_empty() => {
-                return Err(broken(XlsbProblem::EmptyProperties))
-            }
+            0x0099 if body.is_empty() => return Err(broken(XlsbProblem::EmptyProperties)),
             0x009C => {
                 let Some(len) = body.get(8..12) else {
                     return Err(broken(XlsbProblem::ShortSheetEntry));
@@ -464,7 +462,9 @@ mod tests {
             assert!(
                 matches!(
                     check_xml("xl/worksheets/sheet1.xml", sheet(bad).as_bytes()),
-                    Err(XmlProblem::Fatal(ReadError::Unreadable(Unreadable::CellReference { .. })))
+                    Err(XmlProblem::Fatal(ReadError::Unreadable(
+                        Unreadable::CellReference { .. }
+                    )))
                 ),
                 "{bad}"
             );

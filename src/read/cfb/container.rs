@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::records::Corrupt;
-use crate::i18n::{t, Lang};
 use super::{le_u16, le_u32, le_u64, u16s, u32s};
+use crate::i18n::{t, Lang};
 
 pub(super) const MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const HEADER_LEN: usize = 512;
@@ -127,9 +127,7 @@ impl OleDamage {
             OleDamage::TooSmall(n) if de => format!("nur {n} Byte, schon der Kopf braucht 512"),
             OleDamage::TooSmall(n) => format!("only {n} bytes, the header alone needs 512"),
             OleDamage::Signature => t(lang, "falsche Signatur", "wrong signature").into(),
-            OleDamage::ByteOrder => {
-                t(lang, "falsche Byte-Reihenfolge", "wrong byte order").into()
-            }
+            OleDamage::ByteOrder => t(lang, "falsche Byte-Reihenfolge", "wrong byte order").into(),
             OleDamage::SectorShift(s) if de => format!("ungültige Sektorgröße 2^{s}"),
             OleDamage::SectorShift(s) => format!("invalid sector size 2^{s}"),
             OleDamage::MiniSectorShift(s) if de => format!("ungültige Mini-Sektorgröße 2^{s}"),
@@ -157,14 +155,22 @@ impl OleDamage {
                 second.name(lang)
             ),
             OleDamage::ListedTwice(n) if de => format!("Sektor {n} steht mehrfach in der DIFAT"),
-            OleDamage::ListedTwice(n) => format!("sector {n} is listed more than once in the DIFAT"),
+            OleDamage::ListedTwice(n) => {
+                format!("sector {n} is listed more than once in the DIFAT")
+            }
             OleDamage::Loop(p) if de => format!("Sektorkette {} läuft im Kreis", p.genitive(lang)),
             OleDamage::Loop(p) => format!("the sector chain {} runs in a circle", p.genitive(lang)),
             OleDamage::FreeInChain(p) if de => {
-                format!("Sektorkette {} führt in einen freien Sektor", p.genitive(lang))
+                format!(
+                    "Sektorkette {} führt in einen freien Sektor",
+                    p.genitive(lang)
+                )
             }
             OleDamage::FreeInChain(p) => {
-                format!("the sector chain {} leads into a free sector", p.genitive(lang))
+                format!(
+                    "the sector chain {} leads into a free sector",
+                    p.genitive(lang)
+                )
             }
             OleDamage::Marker(p, m) if de => format!(
                 "Sektorkette {} enthält den ungültigen Verweis 0x{m:08X}",
@@ -189,10 +195,16 @@ impl OleDamage {
             OleDamage::NoDirectory => t(lang, "kein Verzeichnis", "no directory").into(),
             OleDamage::NoWorkbook => t(lang, "kein Workbook-Strom", "no workbook stream").into(),
             OleDamage::LargerThanFile(p, n) if de => {
-                format!("{} soll {n} Byte groß sein, größer als die Datei", p.name(lang))
+                format!(
+                    "{} soll {n} Byte groß sein, größer als die Datei",
+                    p.name(lang)
+                )
             }
             OleDamage::LargerThanFile(p, n) => {
-                format!("the {} is said to be {n} bytes, larger than the file", p.name(lang))
+                format!(
+                    "the {} is said to be {n} bytes, larger than the file",
+                    p.name(lang)
+                )
             }
             OleDamage::Short {
                 part,
@@ -588,7 +600,9 @@ impl MiniStream {
             match id {
                 END_OF_CHAIN => return Ok(found),
                 FREE_SECTOR => return Err(OleDamage::FreeInChain(part)),
-                marker if marker >= MAX_REGULAR_SECTOR => return Err(OleDamage::Marker(part, marker)),
+                marker if marker >= MAX_REGULAR_SECTOR => {
+                    return Err(OleDamage::Marker(part, marker))
+                }
                 _ => {}
             }
             let index = id as usize;
@@ -615,8 +629,8 @@ pub(super) const STREAM_OBJECT: u8 = 2;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::cfb::validate as check;
     use crate::read::cfb::testkit::*;
+    use crate::read::cfb::validate as check;
 
     #[test]
     fn a_sound_container_passes() {
@@ -646,7 +660,11 @@ mod tests {
                 |b| b[28..30].copy_from_slice(&[0xFF, 0xFE]),
                 OleDamage::ByteOrder,
             ),
-            ("sector shift 10", |b| b[30] = 10, OleDamage::SectorShift(10)),
+            (
+                "sector shift 10",
+                |b| b[30] = 10,
+                OleDamage::SectorShift(10),
+            ),
             (
                 "mini sector shift 7",
                 |b| b[32] = 7,

@@ -482,10 +482,7 @@ mod tests {
         // a CONTINUE after the last run is.
         let mut sheet = drawing_sheet(&pieces);
         sheet[5] = record(RT_CONTINUE, &[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
-        assert_eq!(
-            drawing_damage(&workbook(&[], &[sheet])),
-            vec![]
-        );
+        assert_eq!(drawing_damage(&workbook(&[], &[sheet])), vec![]);
     }
 
     #[test]

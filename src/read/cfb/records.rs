@@ -988,7 +988,15 @@ mod tests {
             (
                 "MULRK with a broken cell",
                 record(RT_MULRK, &[0; 15]),
-                |c| matches!(c, Corrupt::CellRange { name: RecordName::Mulrk, .. }),
+                |c| {
+                    matches!(
+                        c,
+                        Corrupt::CellRange {
+                            name: RecordName::Mulrk,
+                            ..
+                        }
+                    )
+                },
             ),
             (
                 "MULBLANK ending before it starts",
