@@ -374,9 +374,11 @@ fn run_guarded(
 }
 
 /// The child's side: check one file in-process and print the outcome as JSON.
-/// Checks the file and, if asked, writes its annotated copy. The copy needs
-/// the sheets' number formats, a second pass over each sheet: that pass runs
-/// alongside the check (a failure there only means the copy reads them itself).
+/// Checks the file and, if asked, writes its annotated copy. An `.xlsx` gets
+/// the overlay on its own package; a rebuilt copy (`.xls`, `.ods`, `.xlsb`)
+/// needs the sheets' number formats, a second pass over each sheet: that
+/// pass runs alongside the check (a failure there only means the copy reads
+/// them itself).
 fn check_then_annotate(
     path: &Path,
     shown: &str,
@@ -387,6 +389,11 @@ fn check_then_annotate(
     let Some(t) = annotate else {
         return guarded(path, shown, cfg, opts);
     };
+    if !crate::render::annotate::is_rebuilt(path) {
+        let mut outcome = guarded(path, shown, cfg, opts);
+        annotate_readable(path, cfg, opts.lang, t, &mut outcome, None);
+        return outcome;
+    }
     let (mut outcome, formats) = std::thread::scope(|s| {
         let formats = std::thread::Builder::new()
             .name("formats".into())

@@ -1,7 +1,14 @@
-//! The annotated copy (`check --annotate`): a first sheet `Prüfbericht` with
-//! every finding and a link to its cell, then every sheet of the input with
-//! every value at its original position, bad cells filled and explained in a
-//! note. Built from the check's findings; no rule is evaluated here.
+//! The annotated copy (`check --annotate`): the provider's workbook with a
+//! first sheet `Prüfbericht` listing every finding with a link to its cell,
+//! each finding cell filled and explained in a note. Built from the check's
+//! findings; no rule is evaluated here.
+//!
+//! An `.xlsx`/`.xlsm` gets the overlay ([`crate::render::overlay`]): the
+//! original package with the report, fills and notes laid over it, so it
+//! stays the provider's working workbook (formulas, dropdowns, formats).
+//! `.xls`, `.ods` and `.xlsb`, and a package the overlay does not
+//! understand, get a rebuilt copy (rust_xlsxwriter: every value at its
+//! place, formulas as values), and its report says so.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -9,19 +16,22 @@ use std::io::BufReader;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rust_xlsxwriter::{Format, FormatAlign, Formula, Note, Url, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Note, Url, Workbook, Worksheet};
 
 use crate::coerce;
 use crate::config::Config;
 use crate::finding::severity_word;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{t, Lang};
-use crate::read::sniff::OwnOutput;
-use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
+use crate::pipeline::REPORT_SHEETS;
+use crate::read::sniff::{self, OwnOutput};
+use crate::read::{NumberFormats, Raw, Workbook as InputWorkbook};
+use crate::render::overlay;
+use crate::render::report_sheet::{Column, Mark, ReportCell, ReportRow, ReportSheet, Style, Value};
 use crate::xlsx::{self, SheetNames, WriteError};
 
 /// Excel allows 65,530 hyperlinks per sheet; beyond, links become HYPERLINK formulas.
-const MAX_URLS: usize = 65_000;
+const MAX_URLS: usize = overlay::report::MAX_URLS;
 
 pub struct AnnotateRequest<'a> {
     pub input: &'a Path,
@@ -36,11 +46,32 @@ pub struct AnnotateRequest<'a> {
     pub formats: Option<HashMap<String, NumberFormats>>,
 }
 
+/// Whether the copy of `path` is rebuilt (and so needs the sheets' number
+/// formats): everything but a zip package with a workbook part, which gets
+/// the overlay. Decided from the first bytes and the zip directory.
+pub fn is_rebuilt(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return true;
+    };
+    let Ok(zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return true;
+    };
+    let names: Vec<String> = zip
+        .file_names()
+        .flatten()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    let xlsx = names.iter().any(|n| n == "[content_types].xml")
+        && names.iter().any(|n| n.ends_with("workbook.xml"))
+        && !names.iter().any(|n| n == "mimetype");
+    !xlsx
+}
+
 /// The number formats of every worksheet of an xlsx file (a second pass over
 /// each sheet, so worth running alongside the check). `None` for other
 /// formats or an unreadable file.
 pub fn number_formats_of(path: &Path, cfg: &Config) -> Option<HashMap<String, NumberFormats>> {
-    let mut input = open_input(path, cfg)?;
+    let (mut input, _) = open_input(path, cfg)?;
     let names: Vec<String> = input.sheets.iter().map(|s| s.name.clone()).collect();
     let mut out = HashMap::new();
     for name in names {
@@ -51,64 +82,7 @@ pub fn number_formats_of(path: &Path, cfg: &Config) -> Option<HashMap<String, Nu
     Some(out)
 }
 
-/// Builds the annotated workbook in memory.
-pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError> {
-    let mut wb = Workbook::new();
-    let lang = req.lang;
-    let created: NaiveDateTime = req
-        .created
-        .or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1))
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default();
-    let file_name = req
-        .input
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let title = format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name);
-    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::AnnotatedCopy));
-
-    let mut names = SheetNames::new();
-    let report_name = names.reserve(t(lang, "Prüfbericht", "Check report"));
-    // Copied sheets keep their names where Excel allows them.
-    let mut copies: Vec<(String, String, bool)> = Vec::new();
-    let mut input = None;
-    if req.readable {
-        if let Some(mut opened) = open_input(req.input, cfg) {
-            for s in &opened.sheets {
-                copies.push((s.name.clone(), names.reserve(&s.name), s.hidden));
-            }
-            let mut sheets = Vec::new();
-            for (original, written, hidden) in &copies {
-                let prepared = req.formats.as_ref().and_then(|m| m.get(original));
-                sheets.push(copy_sheet(
-                    &mut opened,
-                    prepared,
-                    cfg,
-                    req.report,
-                    original,
-                    written,
-                    *hidden,
-                    lang,
-                )?);
-            }
-            input = Some(sheets);
-        }
-    }
-    let written_name: HashMap<&str, &str> = copies
-        .iter()
-        .map(|(o, w, _)| (o.as_str(), w.as_str()))
-        .collect();
-    let mut report = report_sheet(req, &report_name, &file_name, &written_name)?;
-    report.set_active(true);
-    wb.push_worksheet(report);
-    for ws in input.unwrap_or_default() {
-        wb.push_worksheet(ws);
-    }
-    Ok(wb)
-}
-
-/// Writes the annotated workbook to `out` (temporary file + rename).
+/// Writes the annotated copy to `out` (temporary file + rename).
 pub fn write(
     req: &AnnotateRequest,
     cfg: &Config,
@@ -116,39 +90,169 @@ pub fn write(
     replace: bool,
 ) -> Result<(), WriteError> {
     xlsx::refuse_overwrite(out, &[req.input.to_path_buf()])?;
-    let mut wb = build(req, cfg)?;
-    xlsx::save_atomic(&mut wb, out, replace)
+    let bytes = copy_bytes(req, cfg, out)?;
+    xlsx::write_atomic(out, &bytes, replace)
 }
 
-fn open_input(path: &Path, cfg: &Config) -> Option<InputWorkbook<BufReader<File>>> {
-    let mut reader = BufReader::new(File::open(path).ok()?);
-    // The check has just verified this file in this process.
-    let sniffed = sniff::sniff_to(&mut reader, &cfg.limits, sniff::Depth::Container).ok()?;
-    let mut wb = InputWorkbook::open(reader, sniffed.format).ok()?;
-    wb.uncalculated = sniffed.uncalculated;
-    Some(wb)
+/// The copy's bytes: the overlay where it applies, else the rebuilt copy.
+fn copy_bytes(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<Vec<u8>, WriteError> {
+    let lang = req.lang;
+    if !req.readable {
+        return rebuilt_bytes(req, cfg, &[]);
+    }
+    let original = std::fs::read(req.input).map_err(|e| WriteError::Io {
+        path: req.input.display().to_string(),
+        kind: e.kind(),
+        message: e.to_string(),
+    })?;
+    let sniffed = sniff::sniff_to(
+        &mut std::io::Cursor::new(original.as_slice()),
+        &cfg.limits,
+        sniff::Depth::Container,
+    );
+    let why = match sniffed.as_ref().map(|s| (s.format, s.own)) {
+        Ok((sniff::Format::Xlsx, own)) => {
+            let macro_enabled = out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"));
+            match overlay_bytes(req, &original, own, macro_enabled) {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) => Some(e.message(lang)),
+            }
+        }
+        _ => None,
+    };
+    let notice = match (why, lang) {
+        (None, Lang::De) => "Kopie neu aufgebaut: Formeln als Werte, Dropdowns entfallen; bitte Korrekturen in der Originaldatei vornehmen".to_string(),
+        (None, Lang::En) => "Copy rebuilt: formulas as values, dropdowns dropped; please make corrections in the original file".to_string(),
+        (Some(why), Lang::De) => format!("Kopie neu aufgebaut ({why}): Formeln als Werte, Dropdowns entfallen; bitte Korrekturen in der Originaldatei vornehmen"),
+        (Some(why), Lang::En) => format!("Copy rebuilt ({why}): formulas as values, dropdowns dropped; please make corrections in the original file"),
+    };
+    rebuilt_bytes(req, cfg, &[notice])
 }
 
-fn report_sheet(
+/// The overlay on the original package; a panic in it counts as a part it
+/// did not understand.
+fn overlay_bytes(
+    req: &AnnotateRequest,
+    original: &[u8],
+    own: Option<OwnOutput>,
+    macro_enabled: bool,
+) -> Result<Vec<u8>, overlay::OverlayError> {
+    let lang = req.lang;
+    let earlier: Vec<&str> = REPORT_SHEETS.to_vec();
+    let earlier_copy = (own == Some(OwnOutput::AnnotatedCopy)).then_some(earlier.as_slice());
+    let run = || -> Result<Vec<u8>, overlay::OverlayError> {
+        let sheets = overlay::sheet_names(original)?;
+        let mut notices = Vec::new();
+        if !macro_enabled && overlay::has_macros(original) {
+            notices.push(
+                t(
+                    lang,
+                    "Makros nicht übernommen: die Kopie ist eine .xlsx-Datei (als .xlsm angelegt, behält sie sie)",
+                    "Macros left out: the copy is an .xlsx file (named .xlsm, it keeps them)",
+                )
+                .to_string(),
+            );
+        }
+        let kept = |s: &str| {
+            sheets.iter().any(|n| n == s)
+                && !earlier_copy.is_some_and(|e| e.iter().any(|r| *r == s))
+        };
+        let link = |sheet: &str| kept(sheet).then(|| sheet.to_string());
+        let report_name = t(lang, "Prüfbericht", "Check report");
+        let model = check_report(req, report_name, &link, &notices);
+        let marks: Vec<Mark> = marks(req.report, lang)
+            .into_iter()
+            .filter(|m| kept(&m.sheet))
+            .collect();
+        let properties = [(OwnOutput::PROPERTY, OwnOutput::AnnotatedCopy.as_str())];
+        overlay::apply(
+            original,
+            &overlay::Request {
+                marks: &marks,
+                report: &model,
+                properties: &properties,
+                earlier_copy,
+                macro_enabled,
+            },
+        )
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+        Err(overlay::OverlayError::Unsupported(
+            t(lang, "interner Fehler", "internal error").into(),
+        ))
+    })
+}
+
+/// One mark per finding cell: the worst severity, the notes of all its
+/// findings (worst first).
+pub fn marks(report: &FileReport, lang: Lang) -> Vec<Mark> {
+    let mut by_cell: BTreeMap<(&str, u32, u32), Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        if let (Some(sheet), Some(p)) = (f.sheet.as_deref(), f.pos()) {
+            by_cell.entry((sheet, p.row, p.col)).or_default().push(f);
+        }
+    }
+    by_cell
+        .into_iter()
+        .map(|((sheet, row, col), mut fs)| {
+            fs.sort_by_key(|f| f.severity);
+            let note: Vec<String> = fs
+                .iter()
+                .map(|f| {
+                    let mut s = format!(
+                        "{} [{}]: {}",
+                        severity_word(lang, f.severity),
+                        f.code,
+                        f.message
+                    );
+                    if let Some(h) = &f.hint {
+                        s.push_str(&format!("\n{} {}", t(lang, "Hilfe:", "Help:"), h));
+                    }
+                    s
+                })
+                .collect();
+            Mark {
+                sheet: sheet.to_string(),
+                row,
+                col,
+                severity: fs.first().map_or(Severity::Info, |f| f.severity),
+                note: note.join("\n\n"),
+            }
+        })
+        .collect()
+}
+
+/// The report sheet as data. `link_sheet` gives the name under which a
+/// finding's sheet exists in the copy (`None`: not there, no link);
+/// `notices` are lines about the copy itself, shown under the title.
+pub fn check_report(
     req: &AnnotateRequest,
     name: &str,
-    file_name: &str,
-    written: &HashMap<&str, &str>,
-) -> Result<Worksheet, WriteError> {
+    link_sheet: &dyn Fn(&str) -> Option<String>,
+    notices: &[String],
+) -> ReportSheet {
     let lang = req.lang;
     let r = req.report;
-    let mut ws = Worksheet::new();
-    ws.set_name(name)?;
-    let bold = Format::new().set_bold();
-    let title = Format::new().set_bold().set_font_size(14);
-    ws.write_string_with_format(
-        0,
-        0,
+    let file_name = req
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut top = vec![ReportRow::new(vec![ReportCell::text(
         format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name),
-        &title,
-    )?;
+        Style::Title,
+    )])];
+    for n in notices {
+        top.push(ReportRow::new(vec![ReportCell::text(
+            n.clone(),
+            Style::Notice,
+        )]));
+    }
+    top.push(ReportRow::blank());
     let facts: Vec<(&str, String)> = vec![
-        (t(lang, "Datei", "File"), file_name.to_string()),
+        (t(lang, "Datei", "File"), file_name.clone()),
         (
             t(lang, "Träger", "Provider"),
             r.provider.clone().unwrap_or_default(),
@@ -172,94 +276,261 @@ fn report_sheet(
         ),
         (t(lang, "Hinweise", "Infos"), r.summary.infos.to_string()),
     ];
-    for (i, (label, value)) in facts.iter().enumerate() {
-        let row = 2 + i as u32;
-        ws.write_string_with_format(row, 0, *label, &bold)?;
-        ws.write_string(row, 1, value)?;
+    for (label, value) in facts {
+        top.push(ReportRow::new(vec![
+            ReportCell::text(label, Style::Label),
+            ReportCell::text(value, Style::Plain),
+        ]));
     }
-    let header_row = 2 + facts.len() as u32 + 1;
-    let headers = xlsx::finding_headers(lang);
-    let hf = xlsx::header_format();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(header_row, c as u16, *h, &hf)?;
-    }
+    top.push(ReportRow::blank());
     let widths = [10.0, 12.0, 26.0, 16.0, 8.0, 22.0, 22.0, 70.0, 50.0];
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    if r.findings.is_empty() {
-        let ok = Format::new()
-            .set_bold()
-            .set_font_color(rust_xlsxwriter::Color::RGB(0x006100));
-        ws.write_string_with_format(
-            header_row + 1,
-            0,
+    let columns = xlsx::finding_headers(lang)
+        .iter()
+        .zip(widths)
+        .map(|(h, width)| Column {
+            header: h.to_string(),
+            width,
+        })
+        .collect();
+    let rows: Vec<ReportRow> = if r.findings.is_empty() {
+        vec![ReportRow::new(vec![ReportCell::text(
             t(lang, "Keine Befunde", "No findings"),
-            &ok,
-        )?;
-        ws.set_freeze_panes(header_row + 1, 0)?;
-        return Ok(ws);
-    }
-    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let sev_formats: HashMap<Severity, Format> =
-        [Severity::Error, Severity::Warning, Severity::Info]
-            .into_iter()
-            .map(|s| {
-                (
-                    s,
-                    Format::new()
-                        .set_background_color(xlsx::severity_fill(s))
-                        .set_align(FormatAlign::Top),
-                )
+            Style::VerdictOk,
+        )])]
+    } else {
+        r.findings
+            .iter()
+            .map(|f| {
+                let text = |s: Option<&String>| {
+                    ReportCell::text(s.cloned().unwrap_or_default(), Style::Text)
+                };
+                let cell = match (&f.sheet, &f.cell) {
+                    (Some(sheet), Some(cell)) => match link_sheet(sheet) {
+                        Some(target) => ReportCell::link(cell.clone(), &target, cell),
+                        None => ReportCell::text(cell.clone(), Style::Text),
+                    },
+                    (_, Some(cell)) => ReportCell::text(cell.clone(), Style::Text),
+                    _ => ReportCell::empty(),
+                };
+                ReportRow::new(vec![
+                    ReportCell::text(
+                        severity_word(lang, f.severity),
+                        Style::of_severity(f.severity),
+                    ),
+                    ReportCell::text(f.rule.as_str(), Style::Text),
+                    ReportCell::text(f.code.clone(), Style::Text),
+                    text(f.sheet.as_ref()),
+                    cell,
+                    text(f.column.as_ref()),
+                    // Privacy findings never carry their value (it is null in the finding).
+                    text(f.value.as_ref()),
+                    ReportCell::text(f.message.clone(), Style::Text),
+                    text(f.hint.as_ref()),
+                ])
             })
-            .collect();
-    let link_format = Format::new()
-        .set_font_color(rust_xlsxwriter::Color::Blue)
-        .set_underline(rust_xlsxwriter::FormatUnderline::Single)
-        .set_align(FormatAlign::Top);
-    for (i, f) in r.findings.iter().enumerate() {
-        let row = header_row + 1 + i as u32;
-        let sf = sev_formats.get(&f.severity).cloned().unwrap_or_default();
-        ws.write_string_with_format(row, 0, severity_word(lang, f.severity), &sf)?;
-        ws.write_string_with_format(row, 1, f.rule.as_str(), &wrap)?;
-        ws.write_string_with_format(row, 2, &f.code, &wrap)?;
-        ws.write_string_with_format(row, 3, f.sheet.clone().unwrap_or_default(), &wrap)?;
-        match (&f.sheet, &f.cell) {
-            (Some(sheet), Some(cell)) if written.contains_key(sheet.as_str()) => {
-                let target = written.get(sheet.as_str()).copied().unwrap_or(sheet);
-                if i < MAX_URLS {
-                    let url = Url::new(xlsx::internal_link(target, cell)).set_text(cell);
-                    ws.write_url_with_format(row, 4, url, &link_format)?;
-                } else {
+            .collect()
+    };
+    ReportSheet {
+        name: name.to_string(),
+        autofilter: !r.findings.is_empty(),
+        top,
+        columns,
+        rows,
+        header_row_repeated: true,
+        landscape_fit_to_width: true,
+    }
+}
+
+/// The report sheet drawn with rust_xlsxwriter (the rebuilt copy).
+pub fn report_worksheet(model: &ReportSheet) -> Result<Worksheet, WriteError> {
+    let mut ws = Worksheet::new();
+    ws.set_name(&model.name)?;
+    let formats: HashMap<Style, Format> = Style::ALL.iter().map(|s| (*s, format_of(*s))).collect();
+    for (c, col) in model.columns.iter().enumerate() {
+        ws.set_column_width(c as u16, col.width)?;
+    }
+    let mut links = 0usize;
+    for (r, row) in model.all_rows() {
+        if let Some(h) = model.row_height(&row) {
+            ws.set_row_height(r, h)?;
+        }
+        for (c, cell) in row.cells.iter().enumerate() {
+            let c = c as u16;
+            let format = formats.get(&cell.style).cloned().unwrap_or_default();
+            match (&cell.value, &cell.link) {
+                (Value::Empty, _) => {}
+                (Value::Number(n), _) => {
+                    ws.write_number_with_format(r, c, *n, &format)?;
+                }
+                (Value::Text(text), Some((sheet, target))) if links < MAX_URLS => {
+                    links += 1;
+                    let url = Url::new(xlsx::internal_link(sheet, target)).set_text(text);
+                    ws.write_url_with_format(r, c, url, &format)?;
+                }
+                (Value::Text(text), Some((sheet, target))) => {
                     let formula = format!(
                         "=HYPERLINK(\"#'{}'!{}\",\"{}\")",
-                        target.replace('\'', "''").replace('"', "\"\""),
-                        cell,
-                        cell
+                        sheet.replace('\'', "''").replace('"', "\"\""),
+                        target,
+                        text.replace('"', "\"\"")
                     );
                     ws.write_formula_with_format(
-                        row,
-                        4,
-                        Formula::new(formula).set_result(cell),
-                        &link_format,
+                        r,
+                        c,
+                        Formula::new(formula).set_result(text),
+                        &format,
                     )?;
                 }
+                (Value::Text(text), None) => {
+                    ws.write_string_with_format(r, c, text, &format)?;
+                }
             }
-            (_, Some(cell)) => {
-                ws.write_string_with_format(row, 4, cell, &wrap)?;
-            }
-            _ => {}
         }
-        ws.write_string_with_format(row, 5, f.column.clone().unwrap_or_default(), &wrap)?;
-        // Privacy findings never carry their value (it is null in the finding).
-        ws.write_string_with_format(row, 6, f.value.clone().unwrap_or_default(), &wrap)?;
-        ws.write_string_with_format(row, 7, &f.message, &wrap)?;
-        ws.write_string_with_format(row, 8, f.hint.clone().unwrap_or_default(), &wrap)?;
     }
-    let last = header_row + r.findings.len() as u32;
-    ws.autofilter(header_row, 0, last, (headers.len() - 1) as u16)?;
-    ws.set_freeze_panes(header_row + 1, 0)?;
+    let header = model.header_row();
+    if model.header_row_repeated {
+        ws.set_repeat_rows(header, header)?;
+        ws.set_freeze_panes(header + 1, 0)?;
+    }
+    if model.autofilter && !model.rows.is_empty() && !model.columns.is_empty() {
+        ws.autofilter(
+            header,
+            0,
+            model.last_row(),
+            (model.columns.len() - 1) as u16,
+        )?;
+    }
+    if model.landscape_fit_to_width {
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+    }
     Ok(ws)
+}
+
+fn format_of(style: Style) -> Format {
+    let look = style.look();
+    let mut f = Format::new()
+        .set_font_size(look.size)
+        .set_align(FormatAlign::Top);
+    if look.bold {
+        f = f.set_bold();
+    }
+    if look.italic {
+        f = f.set_italic();
+    }
+    if look.underline {
+        f = f.set_underline(rust_xlsxwriter::FormatUnderline::Single);
+    }
+    if let Some(rgb) = look.font_rgb {
+        f = f.set_font_color(rust_xlsxwriter::Color::RGB(rgb));
+    }
+    if let Some(rgb) = look.fill_rgb {
+        f = f.set_background_color(rust_xlsxwriter::Color::RGB(rgb));
+    }
+    if look.wrap {
+        f = f.set_text_wrap();
+    }
+    if look.border_bottom {
+        f = f.set_border_bottom(FormatBorder::Thin);
+    }
+    f
+}
+
+/// The rebuilt copy's bytes, with `notices` in its report.
+fn rebuilt_bytes(
+    req: &AnnotateRequest,
+    cfg: &Config,
+    notices: &[String],
+) -> Result<Vec<u8>, WriteError> {
+    let mut wb = build(req, cfg, notices)?;
+    wb.set_zip_compression_level(1);
+    Ok(wb.save_to_buffer()?)
+}
+
+/// Builds the rebuilt copy in memory: the report, then every sheet of the
+/// input with its values (an earlier copy's report left out).
+pub fn build(
+    req: &AnnotateRequest,
+    cfg: &Config,
+    notices: &[String],
+) -> Result<Workbook, WriteError> {
+    let mut wb = Workbook::new();
+    let lang = req.lang;
+    let created: NaiveDateTime = req
+        .created
+        .or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let file_name = req
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let title = format!("{} – {}", t(lang, "Prüfbericht", "Check report"), file_name);
+    wb.set_properties(&xlsx::properties(&title, created, OwnOutput::AnnotatedCopy));
+
+    let mut names = SheetNames::new();
+    let report_name = names.reserve(t(lang, "Prüfbericht", "Check report"));
+    // Copied sheets keep their names where Excel allows them.
+    let mut copies: Vec<(String, String, bool)> = Vec::new();
+    let mut input = None;
+    let marks = marks(req.report, lang);
+    if req.readable {
+        if let Some((mut opened, own)) = open_input(req.input, cfg) {
+            for s in &opened.sheets {
+                let earlier_report = own == Some(OwnOutput::AnnotatedCopy)
+                    && REPORT_SHEETS.iter().any(|r| *r == s.name);
+                if !earlier_report {
+                    copies.push((s.name.clone(), names.reserve(&s.name), s.hidden));
+                }
+            }
+            let mut sheets = Vec::new();
+            for (original, written, hidden) in &copies {
+                let prepared = req.formats.as_ref().and_then(|m| m.get(original));
+                let sheet_marks: BTreeMap<(u32, u32), &Mark> = marks
+                    .iter()
+                    .filter(|m| &m.sheet == original)
+                    .map(|m| ((m.row, m.col), m))
+                    .collect();
+                sheets.push(copy_sheet(
+                    &mut opened,
+                    prepared,
+                    cfg,
+                    &sheet_marks,
+                    original,
+                    written,
+                    *hidden,
+                )?);
+            }
+            input = Some(sheets);
+        }
+    }
+    let written_name: HashMap<&str, &str> = copies
+        .iter()
+        .map(|(o, w, _)| (o.as_str(), w.as_str()))
+        .collect();
+    let link = |sheet: &str| written_name.get(sheet).map(|w| w.to_string());
+    let model = check_report(req, &report_name, &link, notices);
+    let mut report = report_worksheet(&model)?;
+    report.set_active(true);
+    wb.push_worksheet(report);
+    for ws in input.unwrap_or_default() {
+        wb.push_worksheet(ws);
+    }
+    Ok(wb)
+}
+
+fn open_input(
+    path: &Path,
+    cfg: &Config,
+) -> Option<(InputWorkbook<BufReader<File>>, Option<OwnOutput>)> {
+    let mut reader = BufReader::new(File::open(path).ok()?);
+    // The check has just verified this file in this process.
+    let sniffed = sniff::sniff_to(&mut reader, &cfg.limits, sniff::Depth::Container).ok()?;
+    let mut wb = InputWorkbook::open(reader, sniffed.format).ok()?;
+    wb.uncalculated = sniffed.uncalculated;
+    Some((wb, sniffed.own))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -358,29 +629,16 @@ fn copy_sheet(
     input: &mut InputWorkbook<BufReader<File>>,
     prepared: Option<&NumberFormats>,
     cfg: &Config,
-    report: &FileReport,
+    marks: &BTreeMap<(u32, u32), &Mark>,
     original: &str,
     written: &str,
     hidden: bool,
-    lang: Lang,
 ) -> Result<Worksheet, WriteError> {
     let mut ws = Worksheet::new();
     ws.set_name(written)?;
     if hidden {
         ws.set_hidden(true);
     }
-    // The findings of this sheet, by cell; several share one note.
-    let mut marks: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
-    for f in report
-        .findings
-        .iter()
-        .filter(|f| f.sheet.as_deref() == Some(original))
-    {
-        if let Some(p) = f.pos() {
-            marks.entry((p.row, p.col)).or_default().push(f);
-        }
-    }
-    let worst = |v: &Vec<&Finding>| v.iter().map(|f| f.severity).min();
     let parsed_here;
     let num_formats = match prepared {
         Some(p) => Some(p),
@@ -395,7 +653,7 @@ fn copy_sheet(
     let mut filled: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
     let _ = input.for_each_row(original, &cfg.limits, |row, cells| {
         for cell in cells {
-            let sev = marks.get(&(row, cell.col)).and_then(worst);
+            let sev = marks.get(&(row, cell.col)).map(|m| m.severity);
             if sev.is_some() {
                 filled.insert((row, cell.col));
             }
@@ -436,35 +694,19 @@ fn copy_sheet(
     if let Some(e) = first_error {
         return Err(e);
     }
-    for ((row, col), fs) in &marks {
+    for ((row, col), mark) in marks {
         let (r, Ok(c)) = (*row, u16::try_from(*col)) else {
             continue;
         };
-        let sev = worst(fs);
+        let sev = Some(mark.severity);
         // Cells that were empty in the input carry only the fill.
         if !filled.contains(&(*row, *col)) {
             ws.write_blank(r, c, formats.get(Kind::Text, "", sev))?;
         }
-        let mut ordered = fs.clone();
-        ordered.sort_by_key(|f| f.severity);
-        let text: Vec<String> = ordered
-            .iter()
-            .map(|f| {
-                let mut s = format!(
-                    "{} [{}]: {}",
-                    severity_word(lang, f.severity),
-                    f.code,
-                    f.message
-                );
-                if let Some(h) = &f.hint {
-                    s.push_str(&format!("\n{} {}", t(lang, "Hilfe:", "Help:"), h));
-                }
-                s
-            })
-            .collect();
-        let note = Note::new(text.join("\n\n"))
-            .set_author("sozialraum")
-            .add_author_prefix(false)
+        // The author line (`sozialraum:`) is how a later overlay finds our notes again.
+        let note = Note::new(&mark.note)
+            .set_author(overlay::comments::AUTHOR)
+            .add_author_prefix(true)
             .set_width(360)
             .set_height(160);
         ws.insert_note(r, c, &note)?;

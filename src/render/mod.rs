@@ -3,4 +3,6 @@
 pub mod annotate;
 pub mod audit;
 pub mod json;
+pub mod overlay;
+pub mod report_sheet;
 pub mod terminal;
