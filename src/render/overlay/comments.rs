@@ -514,6 +514,14 @@ fn strip_ours(it: &mut Item, our_author: Option<usize>) -> Stripped {
     if keep.iter().all(|r| r.text.trim().is_empty()) {
         return Stripped::Whole;
     }
+    // The blank lines before our part belong to it (some programs merge
+    // them into the provider's last run).
+    let mut keep = keep;
+    if let Some(last) = keep.last_mut() {
+        if last.text.ends_with(char::is_whitespace) {
+            *last = trimmed_run(last, &p);
+        }
+    }
     it.text = keep.iter().map(|r| r.text.as_str()).collect();
     it.runs = keep.clone();
     it.body = Body::Parts {
@@ -523,6 +531,28 @@ fn strip_ours(it: &mut Item, our_author: Option<usize>) -> Stripped {
         after: it.after.clone(),
     };
     Stripped::Part
+}
+
+/// A run without the blanks at its end, its formatting (`rPr`) kept.
+fn trimmed_run(run: &Run, p: &str) -> Run {
+    let text = run.text.trim_end().to_string();
+    let open = format!("<{p}rPr");
+    let rpr = run.xml.find(&open).and_then(|s| {
+        let close = format!("</{p}rPr>");
+        let end = match run.xml[s..].find(&close) {
+            Some(e) => s + e + close.len(),
+            None => s + run.xml[s..].find("/>")? + 2,
+        };
+        Some(run.xml[s..end].to_string())
+    });
+    Run {
+        xml: format!(
+            "<{p}r>{}{}</{p}r>",
+            rpr.unwrap_or_default(),
+            t_element(p, &text)
+        ),
+        text,
+    }
 }
 
 fn prefix_of_start(start: &str) -> String {
@@ -564,7 +594,8 @@ fn our_runs(p: &str, note: &str) -> Vec<Run> {
 
 /// A VML drawing, handled as bytes: shapes are found by their markup and
 /// spliced (Excel's VML is not always well-formed XML, and may be in a
-/// legacy encoding; what we add is ASCII).
+/// legacy encoding; what we add is ASCII). The prefixes are the drawing's
+/// own (`v:`, `o:`, `x:` from Excel, `ns0:` … from openpyxl).
 #[derive(Debug, Clone)]
 pub struct Vml {
     bytes: Vec<u8>,
@@ -577,8 +608,35 @@ struct Shape {
     cell: Option<(u32, u32)>,
 }
 
+/// The drawing's prefixes (with colon) for VML, Office and Excel markup.
+struct Prefixes {
+    v: String,
+    o: String,
+    x: String,
+}
+
+const NS_V: &str = "urn:schemas-microsoft-com:vml";
+const NS_O: &str = "urn:schemas-microsoft-com:office:office";
+const NS_X: &str = "urn:schemas-microsoft-com:office:excel";
+
+impl Prefixes {
+    /// Our markup (written with `v:`, `o:`, `x:`) in the drawing's prefixes.
+    fn apply(&self, markup: &str) -> String {
+        let mut out = markup.to_string();
+        for (ours, theirs) in [("v:", &self.v), ("o:", &self.o), ("x:", &self.x)] {
+            if ours == theirs.as_str() {
+                continue;
+            }
+            for lead in ["</", "<", " "] {
+                out = out.replace(&format!("{lead}{ours}"), &format!("{lead}{theirs}"));
+            }
+        }
+        out
+    }
+}
+
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from >= hay.len() {
+    if from >= hay.len() || needle.is_empty() {
         return None;
     }
     hay[from..]
@@ -608,34 +666,60 @@ impl Vml {
     pub fn new() -> Vml {
         Vml {
             bytes: format!(
-                "<xml xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><o:shapelayout v:ext=\"edit\"><o:idmap v:ext=\"edit\" data=\"\"/></o:shapelayout>{SHAPETYPE}</xml>"
+                "<xml xmlns:v=\"{NS_V}\" xmlns:o=\"{NS_O}\" xmlns:x=\"{NS_X}\"><o:shapelayout v:ext=\"edit\"><o:idmap v:ext=\"edit\" data=\"\"/></o:shapelayout>{SHAPETYPE}</xml>"
             )
             .into_bytes(),
         }
     }
 
-    fn shapes(&self) -> Vec<Shape> {
+    /// The end of the root start tag and the prefixes it declares.
+    fn root(&self) -> Option<(usize, Prefixes)> {
         let b = &self.bytes;
+        let start = find(b, b"<xml", 0)?;
+        let end = find(b, b">", start)?;
+        let head = String::from_utf8_lossy(&b[start..end]);
+        let prefix = |ns: &str| -> Option<String> {
+            let at = head.find(&format!("=\"{ns}\"")).or_else(|| head.find(&format!("='{ns}'")))?;
+            let decl = head[..at].rsplit(char::is_whitespace).next()?;
+            let name = decl.strip_prefix("xmlns:")?;
+            (!name.is_empty()).then(|| format!("{name}:"))
+        };
+        Some((
+            end,
+            Prefixes {
+                v: prefix(NS_V)?,
+                o: prefix(NS_O)?,
+                x: prefix(NS_X)?,
+            },
+        ))
+    }
+
+    fn shapes(&self, p: &Prefixes) -> Vec<Shape> {
+        let b = &self.bytes;
+        let open = format!("<{}shape", p.v);
+        let close = format!("</{}shape>", p.v);
+        let (row_open, row_close) = (format!("<{}Row>", p.x), format!("</{}Row>", p.x));
+        let (col_open, col_close) = (format!("<{}Column>", p.x), format!("</{}Column>", p.x));
         let mut out = Vec::new();
         let mut at = 0;
-        while let Some(s) = find(b, b"<v:shape", at) {
-            let next = b.get(s + 8).copied().unwrap_or(b'>');
+        while let Some(s) = find(b, open.as_bytes(), at) {
+            let next = b.get(s + open.len()).copied().unwrap_or(b'>');
             if !(next.is_ascii_whitespace() || next == b'>') {
-                at = s + 8;
+                at = s + open.len();
                 continue;
             }
             let tag_end = find(b, b">", s).unwrap_or(b.len().saturating_sub(1));
             let end = if b.get(tag_end.wrapping_sub(1)) == Some(&b'/') {
                 tag_end + 1
             } else {
-                find(b, b"</v:shape>", s).map_or(b.len(), |e| e + 10)
+                find(b, close.as_bytes(), s).map_or(b.len(), |e| e + close.len())
             };
             let block = &b[s..end];
             let note = find(block, b"ObjectType=\"Note\"", 0).is_some();
             let cell = if note {
                 match (
-                    number_in(block, b"<x:Row>", b"</x:Row>"),
-                    number_in(block, b"<x:Column>", b"</x:Column>"),
+                    number_in(block, row_open.as_bytes(), row_close.as_bytes()),
+                    number_in(block, col_open.as_bytes(), col_close.as_bytes()),
                 ) {
                     (Some(r), Some(c)) => Some((r, c)),
                     _ => None,
@@ -653,17 +737,24 @@ impl Vml {
         out
     }
 
+    /// Where the `data` of `o:idmap` starts and ends.
+    fn idmap(bytes: &[u8], p: &Prefixes) -> Option<(usize, usize)> {
+        let s = find(bytes, format!("<{}idmap", p.o).as_bytes(), 0)?;
+        let tag_end = find(bytes, b">", s)?;
+        let d = find(&bytes[..tag_end], b"data=\"", s)? + 6;
+        let e = find(bytes, b"\"", d)?;
+        Some((d, e))
+    }
+
     /// The id blocks (`o:idmap data`) the drawing uses.
     pub fn blocks(&self) -> Vec<u32> {
-        let b = &self.bytes;
-        let Some(s) = find(b, b"<o:idmap", 0) else {
+        let Some((_, p)) = self.root() else {
             return Vec::new();
         };
-        let Some(d) = find(b, b"data=\"", s) else {
+        let Some((d, e)) = Self::idmap(&self.bytes, &p) else {
             return Vec::new();
         };
-        let e = find(b, b"\"", d + 6).unwrap_or(d + 6);
-        std::str::from_utf8(&b[d + 6..e])
+        std::str::from_utf8(&self.bytes[d..e])
             .unwrap_or("")
             .split(',')
             .filter_map(|x| x.trim().parse().ok())
@@ -684,19 +775,11 @@ impl Vml {
             detail: d.to_string(),
         };
         let b = &self.bytes;
-        let head_end = find(
-            b,
-            b">",
-            find(b, b"<xml", 0).ok_or_else(|| err("ohne <xml>"))?,
-        )
-        .ok_or_else(|| err("ohne <xml>"))?;
-        for ns in [&b"xmlns:v="[..], b"xmlns:o=", b"xmlns:x="] {
-            if find(&b[..head_end], ns, 0).is_none() {
-                return Err(err("unbekannte Namensräume"));
-            }
-        }
+        let (_, p) = self
+            .root()
+            .ok_or_else(|| err("ohne <xml> und die Namensräume v, o, x"))?;
         let close = rfind(b, b"</xml>").ok_or_else(|| err("ohne </xml>"))?;
-        let shapes = self.shapes();
+        let shapes = self.shapes(&p);
         let have: HashSet<(u32, u32)> = shapes
             .iter()
             .filter_map(|s| s.cell)
@@ -720,7 +803,7 @@ impl Vml {
         out.extend_from_slice(&b[at..close]);
         let mut blocks = Vec::new();
         if !new.is_empty() && find(b, b"_x0000_t202", 0).is_none() {
-            out.extend_from_slice(SHAPETYPE.as_bytes());
+            out.extend_from_slice(p.apply(SHAPETYPE).as_bytes());
         }
         let z0 = shapes.len() as u32;
         for (i, &(row, col)) in new.iter().enumerate() {
@@ -731,21 +814,17 @@ impl Vml {
             }
             let block = blocks.last().copied().unwrap_or(1);
             let id = block * 1024 + 1 + i % 1023;
-            out.extend_from_slice(note_shape(id, z0 + i + 1, row, col).as_bytes());
+            out.extend_from_slice(p.apply(&note_shape(id, z0 + i + 1, row, col)).as_bytes());
         }
         out.extend_from_slice(&b[close..]);
         if blocks.is_empty() {
             return Ok(out);
         }
         // The drawing's id blocks, ours added.
-        let Some(s) = find(&out, b"<o:idmap", 0) else {
+        let Some((d, e)) = Self::idmap(&out, &p) else {
             return Ok(out);
         };
-        let Some(d) = find(&out, b"data=\"", s) else {
-            return Ok(out);
-        };
-        let e = find(&out, b"\"", d + 6).unwrap_or(d + 6);
-        let mut all: Vec<String> = std::str::from_utf8(&out[d + 6..e])
+        let mut all: Vec<String> = std::str::from_utf8(&out[d..e])
             .unwrap_or("")
             .split(',')
             .map(str::trim)
@@ -753,7 +832,7 @@ impl Vml {
             .map(String::from)
             .collect();
         all.extend(blocks.iter().map(u32::to_string));
-        let mut fixed = out[..d + 6].to_vec();
+        let mut fixed = out[..d].to_vec();
         fixed.extend_from_slice(all.join(",").as_bytes());
         fixed.extend_from_slice(&out[e..]);
         Ok(fixed)
@@ -848,6 +927,17 @@ Bitte prüfen</t></r></text></comment><comment ref="A2" authorId="0"><text><t>nu
     }
 
     #[test]
+    fn a_note_libreoffice_rewrote_gives_the_providers_text_back() {
+        let lo = r#"<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors><author> </author></authors><commentList><comment ref="B4" authorId="0"><text><r><rPr><sz val="11"/><rFont val="Calibri"/></rPr><t xml:space="preserve">Bitte erfragen.&#10;&#10;</t></r><r><rPr><b val="true"/><sz val="9"/></rPr><t xml:space="preserve">sozialraum:&#10;</t></r><r><rPr><sz val="9"/></rPr><t xml:space="preserve">Fehler [ENUM-UNKNOWN]: alt</t></r></text></comment></commentList></comments>"#;
+        let mut c = Comments::parse(lo, "c").expect("parse");
+        let changes = c.apply(&BTreeMap::new());
+        assert_eq!(changes.earlier, HashSet::from([(3, 1)]));
+        assert!(changes.removed.is_empty());
+        let xml = c.to_xml();
+        assert!(xml.contains(r#"<comment ref="B4" authorId="0"><text><r><rPr><sz val="11"/><rFont val="Calibri"/></rPr><t>Bitte erfragen.</t></r></text></comment>"#), "{xml}");
+    }
+
+    #[test]
     fn flattened_notes_are_still_recognised() {
         let flat = EXCEL.replace(
             "<t>nur Text</t>",
@@ -874,13 +964,14 @@ Bitte prüfen</t></r></text></comment><comment ref="A2" authorId="0"><text><t>nu
         let new = Vml::from_bytes(new);
         assert_eq!(new.blocks(), vec![3]);
         assert_eq!(next, 4);
-        let cells: Vec<_> = new.shapes().iter().filter_map(|s| s.cell).collect();
+        let p = new.root().expect("root").1;
+        let cells: Vec<_> = new.shapes(&p).iter().filter_map(|s| s.cell).collect();
         assert_eq!(cells, vec![(2, 1), (4, 0)]);
         let edited = new
             .edit(&HashSet::from([(2, 1)]), &[(7, 7), (4, 0)], &mut next, "v")
             .expect("edit");
         let edited = Vml::from_bytes(edited);
-        let cells: Vec<_> = edited.shapes().iter().filter_map(|s| s.cell).collect();
+        let cells: Vec<_> = edited.shapes(&p).iter().filter_map(|s| s.cell).collect();
         assert_eq!(cells, vec![(4, 0), (7, 7)]);
         assert_eq!(edited.blocks(), vec![3, 4]);
         let text = String::from_utf8(edited.bytes.clone()).expect("utf8");
@@ -888,5 +979,22 @@ Bitte prüfen</t></r></text></comment><comment ref="A2" authorId="0"><text><t>nu
         assert!(Vml::from_bytes(b"<xml>".to_vec())
             .edit(&HashSet::new(), &[(0, 0)], &mut next, "v")
             .is_err());
+    }
+
+    #[test]
+    fn a_drawing_with_other_prefixes_gets_boxes_in_its_own() {
+        let openpyxl = r##"<xml xmlns:ns0="urn:schemas-microsoft-com:office:office" xmlns:ns1="urn:schemas-microsoft-com:vml" xmlns:ns2="urn:schemas-microsoft-com:office:excel"><ns0:shapelayout ns1:ext="edit"><ns0:idmap ns1:ext="edit" data="1" /></ns0:shapelayout><ns1:shapetype id="_x0000_t202" coordsize="21600,21600" ns0:spt="202" path="m,l,21600r21600,l21600,xe"><ns1:stroke joinstyle="miter" /></ns1:shapetype><ns1:shape type="#_x0000_t202" id="_x0000_s1026"><ns2:ClientData ObjectType="Note"><ns2:Row>3</ns2:Row><ns2:Column>1</ns2:Column></ns2:ClientData></ns1:shape></xml>"##;
+        let vml = Vml::from_bytes(openpyxl.as_bytes().to_vec());
+        assert_eq!(vml.blocks(), vec![1]);
+        let mut next = 2;
+        let out = vml
+            .edit(&HashSet::new(), &[(3, 1), (8, 6)], &mut next, "v")
+            .expect("edit");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(text.contains("data=\"1,2\""), "{text}");
+        assert!(text.contains("<ns1:shape id=\"_x0000_s2049\""), "{text}");
+        assert!(text.contains("<ns2:Row>8</ns2:Row><ns2:Column>6</ns2:Column>"), "{text}");
+        assert!(!text.contains("<v:") && !text.contains("<x:") && !text.contains(" o:"), "{text}");
+        assert_eq!(text.matches("<ns2:Row>3</ns2:Row>").count(), 1);
     }
 }

@@ -356,7 +356,7 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(r#"<sheets><sheet name="Prüfbericht" sheetId="8" r:id="rId10"/><sheet name="Deckblatt" sheetId="1" r:id="rId1"/><sheet name="Fallarbeit" sheetId="2" r:id="rId2"/></sheets>"#), "{out}");
-        assert!(out.contains(r#"<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">&apos;Prüfbericht&apos;!$12:$12</definedName><definedName name="_xlnm._FilterDatabase" localSheetId="2" hidden="1">Fallarbeit!$A$1:$K$9</definedName><definedName name="Satz">Fallarbeit!$G$2</definedName></definedNames><calcPr"#), "{out}");
+        assert!(out.contains(r#"<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'Prüfbericht'!$12:$12</definedName><definedName name="_xlnm._FilterDatabase" localSheetId="2" hidden="1">Fallarbeit!$A$1:$K$9</definedName><definedName name="Satz">Fallarbeit!$G$2</definedName></definedNames><calcPr"#), "{out}");
     }
 
     #[test]
@@ -378,7 +378,7 @@ mod tests {
             },
         )
         .expect("rewrite");
-        assert!(out.contains(r#"</sheets><definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">&apos;Check report&apos;!$3:$3</definedName><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">&apos;Check report&apos;!$A$3:$B$4</definedName></definedNames><calcPr"#), "{out}");
+        assert!(out.contains(r#"</sheets><definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'Check report'!$3:$3</definedName><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'Check report'!$A$3:$B$4</definedName></definedNames><calcPr"#), "{out}");
         assert!(out.contains(r#"<sheet name="Prüfbericht" sheetId="7" r:id="rId9"/>"#));
     }
 }

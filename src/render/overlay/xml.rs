@@ -126,13 +126,13 @@ pub fn push_attr(out: &mut String, key: &str, value: &str) {
     out.push('"');
 }
 
-/// Escapes text and attribute values (`&`, `<`, `>`, `"`, `'`) and writes
+/// Escapes text and attribute values in double quotes (`&`, `<`, `>`, `"`) and writes
 /// characters XML 1.0 cannot hold (control characters) in OOXML's
 /// `_xHHHH_` notation, as Excel does; a literal `_xHHHH_` is protected by
 /// escaping its underscore.
 pub fn escape(s: &str) -> Cow<'_, str> {
     let needs = s.chars().any(|c| {
-        matches!(c, '&' | '<' | '>' | '"' | '\'' | '_') || (c < ' ' && !matches!(c, '\t' | '\n'))
+        matches!(c, '&' | '<' | '>' | '"' | '_') || (c < ' ' && !matches!(c, '\t' | '\n'))
     });
     if !needs {
         return Cow::Borrowed(s);
@@ -145,7 +145,6 @@ pub fn escape(s: &str) -> Cow<'_, str> {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '_' if looks_escaped(&bytes[i..]) => out.push_str("_x005F_"),
             '\r' => out.push_str("_x000D_"),
             c if c < ' ' && !matches!(c, '\t' | '\n') => {
