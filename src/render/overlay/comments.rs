@@ -679,7 +679,9 @@ impl Vml {
         let end = find(b, b">", start)?;
         let head = String::from_utf8_lossy(&b[start..end]);
         let prefix = |ns: &str| -> Option<String> {
-            let at = head.find(&format!("=\"{ns}\"")).or_else(|| head.find(&format!("='{ns}'")))?;
+            let at = head
+                .find(&format!("=\"{ns}\""))
+                .or_else(|| head.find(&format!("='{ns}'")))?;
             let decl = head[..at].rsplit(char::is_whitespace).next()?;
             let name = decl.strip_prefix("xmlns:")?;
             (!name.is_empty()).then(|| format!("{name}:"))
@@ -993,8 +995,14 @@ Bitte prüfen</t></r></text></comment><comment ref="A2" authorId="0"><text><t>nu
         let text = String::from_utf8(out).expect("utf8");
         assert!(text.contains("data=\"1,2\""), "{text}");
         assert!(text.contains("<ns1:shape id=\"_x0000_s2049\""), "{text}");
-        assert!(text.contains("<ns2:Row>8</ns2:Row><ns2:Column>6</ns2:Column>"), "{text}");
-        assert!(!text.contains("<v:") && !text.contains("<x:") && !text.contains(" o:"), "{text}");
+        assert!(
+            text.contains("<ns2:Row>8</ns2:Row><ns2:Column>6</ns2:Column>"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("<v:") && !text.contains("<x:") && !text.contains(" o:"),
+            "{text}"
+        );
         assert_eq!(text.matches("<ns2:Row>3</ns2:Row>").count(), 1);
     }
 }

@@ -132,12 +132,30 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
     let info = workbook::parse(&wb_text)?;
     let wb_rels_part = rels_of(&wb_part);
     let mut wb_rels = Rels::parse(&pkg.read_text(&wb_rels_part)?, &wb_rels_part)?;
-    let styles_part = wb_rels
+    // A workbook without styles (some generators write none) gets them.
+    let styles_at = wb_rels
         .of_kind("styles")
         .next()
         .and_then(|r| resolve(&wb_part, &r.target))
-        .ok_or_else(|| OverlayError::Missing("xl/styles.xml".into()))?;
-    let styles = Styles::parse(pkg.read_text(&styles_part)?)?;
+        .and_then(|p| pkg.canonical(&p));
+    let (styles_part, styles) = match styles_at {
+        Some(p) => {
+            let styles = Styles::parse(pkg.read_text(&p)?)?;
+            (p, styles)
+        }
+        None => {
+            let usual = format!("{}styles.xml", package::folder(&wb_part));
+            let p = if pkg.has(&usual) {
+                pkg.free_name(package::folder(&wb_part), "styles", "xml", &[])
+            } else {
+                usual
+            };
+            wb_rels.items.retain(|r| r.short_kind() != "styles");
+            wb_rels.add("styles", relative(&wb_part, &p));
+            ct.set_override(&p, package::CT_STYLES);
+            (p, Styles::parse(Styles::empty())?)
+        }
+    };
     let mut xfs = XfAlloc::new(&styles);
 
     // The sheets: which go (an earlier report), which stay, where each lives.
@@ -359,7 +377,8 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
     let custom_key = custom_part.to_ascii_lowercase();
     for i in 0..pkg.names.len() {
         let name = pkg.names[i].clone();
-        let key = name.to_ascii_lowercase();
+        let canon = package::canonical(&name);
+        let key = package::key(&name);
         let written: Option<Vec<u8>> = if key == ct_part {
             Some(ct.to_xml().into_bytes())
         } else if key == "_rels/.rels" {
@@ -370,7 +389,7 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
             Some(wb_rels.to_xml().into_bytes())
         } else if key == custom_key {
             Some(custom_xml.clone().into_bytes())
-        } else if let Some(w) = work.iter_mut().find(|w| w.part.eq_ignore_ascii_case(&name)) {
+        } else if let Some(w) = work.iter_mut().find(|w| package::key(&w.part) == key) {
             out.start_file(name.clone(), options()).map_err(zip_err)?;
             let entry = pkg.zip.by_index(i).map_err(zip_err)?;
             let mut sink = BufWriter::with_capacity(256 << 10, &mut out);
@@ -379,7 +398,7 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
                 &mut sink,
                 &w.plan,
                 &mut xfs,
-                &name,
+                &canon,
             )?;
             sink.flush().map_err(zip_err)?;
             drop(sink);
@@ -510,9 +529,8 @@ fn workbook_part(pkg: &mut Package) -> Result<(Rels, String), OverlayError> {
     let part =
         resolve("", &office.target).ok_or_else(|| OverlayError::Missing(office.target.clone()))?;
     let part = pkg
-        .stored_name(&part)
-        .ok_or(OverlayError::Missing(part.clone()))?
-        .to_string();
+        .canonical(&part)
+        .ok_or(OverlayError::Missing(part.clone()))?;
     Ok((root_rels, part))
 }
 

@@ -34,7 +34,7 @@ impl<'a> Package<'a> {
                 .and_then(|n| n.ok())
                 .map(|n| n.to_string())
                 .ok_or_else(|| OverlayError::Zip(format!("Eintrag {i} ohne Namen")))?;
-            if index.insert(name.to_ascii_lowercase(), i).is_some() {
+            if index.insert(key(&name), i).is_some() {
                 return Err(OverlayError::Zip(format!("{name} doppelt")));
             }
             names.push(name);
@@ -43,16 +43,16 @@ impl<'a> Package<'a> {
     }
 
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.index.get(&name.to_ascii_lowercase()).copied()
+        self.index.get(&key(name)).copied()
     }
 
     pub fn has(&self, name: &str) -> bool {
         self.find(name).is_some()
     }
 
-    /// The stored name of a part (its spelling in the zip).
-    pub fn stored_name(&self, name: &str) -> Option<&str> {
-        self.find(name).map(|i| self.names[i].as_str())
+    /// A part's name as the package spells it, with `/` between folders.
+    pub fn canonical(&self, name: &str) -> Option<String> {
+        self.find(name).map(|i| canonical(&self.names[i]))
     }
 
     /// A part's bytes, whole.
@@ -99,9 +99,19 @@ impl<'a> Package<'a> {
     pub fn free_name(&self, dir: &str, stem: &str, ext: &str, taken: &[String]) -> String {
         (1..)
             .map(|n| format!("{dir}{stem}{n}.{ext}"))
-            .find(|c| !self.has(c) && !taken.iter().any(|t| t.eq_ignore_ascii_case(c)))
+            .find(|c| !self.has(c) && !taken.iter().any(|t| key(t) == key(c)))
             .unwrap_or_default()
     }
+}
+
+/// A part name with `/` between folders (some zip tools write `\`).
+pub fn canonical(name: &str) -> String {
+    name.replace('\\', "/")
+}
+
+/// The key a part is found by: part names are case-insensitive in OPC.
+pub fn key(name: &str) -> String {
+    canonical(name).to_ascii_lowercase()
 }
 
 /// The folder of a part, with a trailing slash (`xl/worksheets/`), or "".
@@ -276,6 +286,8 @@ pub const CT_COMMENTS: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
 pub const CT_VML: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
 pub const CT_CUSTOM: &str = "application/vnd.openxmlformats-officedocument.custom-properties+xml";
+pub const CT_STYLES: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
 pub const CT_MAIN: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
 pub const CT_MACRO_MAIN: &str = "application/vnd.ms-excel.sheet.macroEnabled.main+xml";

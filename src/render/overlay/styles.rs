@@ -81,6 +81,9 @@ pub struct Styles {
     xfs: Vec<Xf>,
     /// Per fill: one of our severity fills (solid, our colour).
     our_fills: Vec<bool>,
+    /// Sections the part lacks: fonts, fills, borders, cellXfs,
+    /// cellStyleXfs, cellStyles.
+    missing: [bool; 6],
 }
 
 impl Styles {
@@ -98,6 +101,7 @@ impl Styles {
         let (mut fonts, mut fills, mut borders) = (None, None, None);
         let mut xfs = None;
         let mut our_fills = Vec::new();
+        let (mut style_xfs, mut cell_styles) = (false, false);
         let mut stack: Vec<String> = Vec::new();
         // Inside a fill: whether it is solid, and its foreground colour.
         let mut fill: Option<(bool, String)> = None;
@@ -117,6 +121,8 @@ impl Styles {
                         (Some("styleSheet"), "fills") => fills = Some(0),
                         (Some("styleSheet"), "borders") => borders = Some(0),
                         (Some("styleSheet"), "cellXfs") => xfs = Some(Vec::new()),
+                        (Some("styleSheet"), "cellStyleXfs") => style_xfs = true,
+                        (Some("styleSheet"), "cellStyles") => cell_styles = true,
                         (Some("fonts"), "font") => *fonts.get_or_insert(0) += 1,
                         (Some("borders"), "border") => *borders.get_or_insert(0) += 1,
                         (Some("fills"), "fill") => {
@@ -172,18 +178,60 @@ impl Styles {
                 _ => {}
             }
         }
-        let missing = |what: &str| OverlayError::Unsupported(format!("{PART} ohne <{what}>"));
+        // A section the part lacks is written with its defaults (what a
+        // reader assumes without it), then ours.
+        let mut missing = [false, false, false, false, !style_xfs, !cell_styles];
+        let mut count = |n: Option<u32>, i: usize, default: u32| {
+            missing[i] = n.is_none();
+            n.unwrap_or(default)
+        };
+        let fonts = count(fonts, 0, 1);
+        let fills = count(fills, 1, 2);
+        let borders = count(borders, 2, 1);
+        let xfs = match xfs {
+            Some(x) => x,
+            None => {
+                missing[3] = true;
+                vec![Xf {
+                    attrs: DEFAULT_XF
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    inner: String::new(),
+                }]
+            }
+        };
+        if missing[1] {
+            our_fills = vec![false, false];
+        }
         Ok(Styles {
             prefix: prefix.ok_or_else(|| err("leer".into()))?,
-            fonts: fonts.ok_or_else(|| missing("fonts"))?,
-            fills: fills.ok_or_else(|| missing("fills"))?,
-            borders: borders.ok_or_else(|| missing("borders"))?,
-            xfs: xfs.ok_or_else(|| missing("cellXfs"))?,
+            fonts,
+            fills,
+            borders,
+            xfs,
             our_fills,
+            missing,
             text,
         })
     }
+
+    /// A part for a workbook that has none.
+    pub fn empty() -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<styleSheet xmlns=\"{}\"></styleSheet>",
+            xml::MAIN_NS
+        )
+    }
 }
+
+const DEFAULT_XF: [(&str, &str); 5] = [
+    ("numFmtId", "0"),
+    ("fontId", "0"),
+    ("fillId", "0"),
+    ("borderId", "0"),
+    ("xfId", "0"),
+];
 
 fn attrs_of(e: &BytesStart<'_>) -> Vec<(String, String)> {
     e.attributes()
@@ -393,17 +441,58 @@ impl XfAlloc {
             };
             xfs_xml.push_str(&x.to_xml(p));
         }
-        let additions: [(&str, u32, &str); 4] = [
-            ("fonts", styles.fonts + Style::ALL.len() as u32, &fonts_xml),
-            ("fills", styles.fills + new_fills.len() as u32, &fills_xml),
-            ("borders", styles.borders + 1, &border_xml),
+        let with_default = |i: usize, default: String, ours: String| -> String {
+            if styles.missing[i] {
+                default + &ours
+            } else {
+                ours
+            }
+        };
+        let fonts_xml = with_default(
+            0,
+            format!("<{p}font><{p}sz val=\"11\"/><{p}name val=\"Calibri\"/></{p}font>"),
+            fonts_xml,
+        );
+        let fills_xml = with_default(
+            1,
+            format!(
+                "<{p}fill><{p}patternFill patternType=\"none\"/></{p}fill><{p}fill><{p}patternFill patternType=\"gray125\"/></{p}fill>"
+            ),
+            fills_xml,
+        );
+        let border_xml = with_default(
+            2,
+            format!(
+                "<{p}border><{p}left/><{p}right/><{p}top/><{p}bottom/><{p}diagonal/></{p}border>"
+            ),
+            border_xml,
+        );
+        let xfs_xml = with_default(3, styles.xfs[0].to_xml(p), xfs_xml);
+        // Formats refer to the cell style 0 (`xfId`): a part without cell
+        // styles gets the default one.
+        let style_xf = format!("<{p}xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/>");
+        let normal = format!("<{p}cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/>");
+        let additions: [(&str, Option<u32>, &str); 6] = [
+            (
+                "fonts",
+                Some(styles.fonts + Style::ALL.len() as u32),
+                &fonts_xml,
+            ),
+            (
+                "fills",
+                Some(styles.fills + new_fills.len() as u32),
+                &fills_xml,
+            ),
+            ("borders", Some(styles.borders + 1), &border_xml),
             (
                 "cellXfs",
-                styles.xfs.len() as u32 + self.new.len() as u32,
+                Some(styles.xfs.len() as u32 + self.new.len() as u32),
                 &xfs_xml,
             ),
+            ("cellStyleXfs", styles.missing[4].then_some(1), &style_xf),
+            ("cellStyles", styles.missing[5].then_some(1), &normal),
         ];
-        append_children(&styles.text, &additions)
+        append_children(&styles.text, &additions, &styles.missing, p)
     }
 }
 
@@ -433,20 +522,79 @@ fn font_xml(p: &str, look: Look) -> String {
     out
 }
 
+/// Children of `styleSheet` in the schema's order (CT_Stylesheet).
+const ORDER: [&str; 11] = [
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+    "extLst",
+];
+
+fn rank(name: &str) -> usize {
+    ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len())
+}
+
 /// Rewrites the document: each named child of the root gets `count` set
-/// and the given XML appended before its end tag.
-fn append_children(text: &str, additions: &[(&str, u32, &str)]) -> Result<Vec<u8>, OverlayError> {
+/// and the given XML appended before its end tag; a `missing` one is
+/// written whole at its place in the schema's order.
+fn append_children(
+    text: &str,
+    additions: &[(&str, Option<u32>, &str); 6],
+    missing: &[bool; 6],
+    prefix: &str,
+) -> Result<Vec<u8>, OverlayError> {
     let err = |detail: String| OverlayError::Xml {
         part: PART.into(),
         detail,
     };
+    let mut pending: Vec<usize> = (0..6).filter(|i| missing[*i]).collect();
+    pending.sort_by_key(|&i| rank(additions[i].0));
+    // Writes the missing sections that come before `next` (all, for `None`).
+    let insert = |out: &mut Vec<u8>, pending: &mut Vec<usize>, next: Option<&str>| {
+        let limit = next.map_or(usize::MAX, rank);
+        pending.retain(|&i| {
+            let (name, count, children) = additions[i];
+            if rank(name) < limit {
+                out.extend_from_slice(
+                    format!(
+                        "<{prefix}{name} count=\"{}\">{children}</{prefix}{name}>",
+                        count.unwrap_or(0)
+                    )
+                    .as_bytes(),
+                );
+                false
+            } else {
+                true
+            }
+        });
+    };
     let mut reader = quick_xml::Reader::from_str(text);
     let mut w = quick_xml::Writer::new(Vec::with_capacity(text.len() + 4096));
     let mut depth = 0usize;
-    let find = |name: &str| additions.iter().find(|(n, _, _)| *n == name);
+    // Sections that get children: the ones with a count (present ones of
+    // the last two stay as they are).
+    let find = |name: &str| {
+        additions
+            .iter()
+            .enumerate()
+            .find(|(i, (n, c, _))| *n == name && c.is_some() && (*i < 4 || missing[*i]))
+            .map(|(_, a)| (a.0, a.1.unwrap_or(0), a.2))
+    };
     loop {
         let event = reader.read_event().map_err(|e| err(e.to_string()))?;
         let io = |e: std::io::Error| err(e.to_string());
+        if depth == 1 {
+            if let Event::Start(e) | Event::Empty(e) = &event {
+                insert(w.get_mut(), &mut pending, Some(e.local_name().as_ref()));
+            }
+        }
         match event {
             Event::Start(e) => {
                 let hit = (depth == 1)
@@ -460,6 +608,15 @@ fn append_children(text: &str, additions: &[(&str, u32, &str)]) -> Result<Vec<u8
                     None => w.write_event(Event::Start(e)).map_err(io)?,
                 }
                 depth += 1;
+            }
+            Event::Empty(e) if depth == 0 => {
+                // `<styleSheet/>`: opened, the sections written, closed.
+                let name = e.name().as_ref().to_string();
+                w.get_mut()
+                    .extend_from_slice(format!("<{}>", &*e).as_bytes());
+                insert(w.get_mut(), &mut pending, None);
+                w.get_mut()
+                    .extend_from_slice(format!("</{name}>").as_bytes());
             }
             Event::Empty(e) => {
                 let hit = (depth == 1)
@@ -477,6 +634,9 @@ fn append_children(text: &str, additions: &[(&str, u32, &str)]) -> Result<Vec<u8
             }
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    insert(w.get_mut(), &mut pending, None);
+                }
                 if depth == 1 {
                     if let Some((_, _, children)) = find(e.local_name().as_ref()) {
                         w.get_mut().extend_from_slice(children.as_bytes());
@@ -506,6 +666,33 @@ mod tests {
             .skip(1)
             .map(|s| format!("<xf {s}"))
             .collect()
+    }
+
+    #[test]
+    fn a_part_without_sections_gets_them_in_order() {
+        for text in [
+            Styles::empty(),
+            r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xml:space="preserve"/>"#.to_string(),
+            r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="0"/><cellStyles count="0"/></styleSheet>"#.to_string(),
+        ] {
+            let styles = Styles::parse(text.clone()).expect("parse");
+            let mut alloc = XfAlloc::new(&styles);
+            let marked = alloc.marked(0, Severity::Error, false);
+            assert_eq!(marked, 1 + Style::ALL.len() as u32);
+            let xml = String::from_utf8(alloc.write(&styles).expect("write")).expect("utf8");
+            let at = |tag: &str| xml.find(tag).unwrap_or_else(|| panic!("{tag} in {xml}"));
+            assert!(at("<fonts count=\"13\"><font><sz val=\"11\"/>") < at("<fills count=\"7\">"));
+            assert!(at("<fills") < at("<borders count=\"2\">"));
+            assert!(at("<borders") < at("<cellXfs count=\"14\"><xf numFmtId=\"0\""));
+            if text.contains("cellStyles") {
+                assert!(at("<cellXfs") < at("<cellStyles"));
+                assert!(at("<numFmts") < at("<fonts"));
+            }
+            assert!(xml.contains("patternType=\"gray125\""));
+            assert!(at("<borders") < at("<cellStyleXfs count=\"1\">"));
+            assert!(at("<cellStyleXfs") < at("<cellXfs"));
+            assert!(at("<cellXfs") < at("<cellStyles count="));
+        }
     }
 
     #[test]
