@@ -97,8 +97,20 @@ pub fn write(
 /// The copy's bytes: the overlay where it applies, else the rebuilt copy.
 fn copy_bytes(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<Vec<u8>, WriteError> {
     let lang = req.lang;
+    let macro_enabled = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"));
+    // A rebuilt copy named .xlsm is declared macro-enabled (it has no
+    // macros): Excel refuses a file whose name and content disagree.
+    let named = |bytes: Vec<u8>| -> Vec<u8> {
+        if macro_enabled {
+            overlay::declare_macro_enabled(&bytes).unwrap_or(bytes)
+        } else {
+            bytes
+        }
+    };
     if !req.readable {
-        return rebuilt_bytes(req, cfg, &[]);
+        return rebuilt_bytes(req, cfg, &[]).map(named);
     }
     let original = std::fs::read(req.input).map_err(|e| WriteError::Io {
         path: req.input.display().to_string(),
@@ -111,15 +123,10 @@ fn copy_bytes(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<Vec<u8>
         sniff::Depth::Container,
     );
     let why = match sniffed.as_ref().map(|s| (s.format, s.own)) {
-        Ok((sniff::Format::Xlsx, own)) => {
-            let macro_enabled = out
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"));
-            match overlay_bytes(req, &original, own, macro_enabled) {
-                Ok(bytes) => return Ok(bytes),
-                Err(e) => Some(e.message(lang)),
-            }
-        }
+        Ok((sniff::Format::Xlsx, own)) => match overlay_bytes(req, &original, own, macro_enabled) {
+            Ok(bytes) => return Ok(bytes),
+            Err(e) => Some(e.message(lang)),
+        },
         _ => None,
     };
     let notice = match (why, lang) {
@@ -128,7 +135,7 @@ fn copy_bytes(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<Vec<u8>
         (Some(why), Lang::De) => format!("Kopie neu aufgebaut ({why}): Formeln als Werte, Dropdowns entfallen; bitte Korrekturen in der Originaldatei vornehmen"),
         (Some(why), Lang::En) => format!("Copy rebuilt ({why}): formulas as values, dropdowns dropped; please make corrections in the original file"),
     };
-    rebuilt_bytes(req, cfg, &[notice])
+    rebuilt_bytes(req, cfg, &[notice]).map(named)
 }
 
 /// The overlay on the original package; a panic in it counts as a part it

@@ -219,7 +219,9 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
     }
 
     // The report sheet: a new part, its relationship, its content type.
-    let report_part = pkg.free_name("xl/worksheets/", "sheet", "xml", &[]);
+    // New parts live beside the workbook part (`xl/` as a rule).
+    let wb_dir = package::folder(&wb_part).to_string();
+    let report_part = pkg.free_name(&format!("{wb_dir}worksheets/"), "sheet", "xml", &[]);
     let report_rid = wb_rels.add("worksheet", relative(&wb_part, &report_part));
     ct.set_override(&report_part, package::CT_WORKSHEET);
     let (print_titles, filter) = report::names(req.report);
@@ -307,7 +309,7 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
         let comments_part = match (&comments, comments_part) {
             (Some(_), Some(p)) => Some(p),
             (Some(_), None) => {
-                let p = pkg.free_name("xl/", "comments", "xml", &taken_names);
+                let p = pkg.free_name(&wb_dir, "comments", "xml", &taken_names);
                 taken_names.push(p.clone());
                 rels.add("comments", relative(part, &p));
                 rels_changed = true;
@@ -464,7 +466,12 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
                     edited = Some((vml, new));
                 }
                 (None, true) => {
-                    let vml = pkg.free_name("xl/drawings/", "vmlDrawing", "vml", &taken_names);
+                    let vml = pkg.free_name(
+                        &format!("{wb_dir}drawings/"),
+                        "vmlDrawing",
+                        "vml",
+                        &taken_names,
+                    );
                     taken_names.push(vml.clone());
                     let rid = w.plan.legacy_rid.clone().unwrap_or_default();
                     w.rels.items.push(package::Rel {
@@ -540,6 +547,27 @@ pub fn sheet_names(original: &[u8]) -> Result<Vec<String>, OverlayError> {
     let (_, wb_part) = workbook_part(&mut pkg)?;
     let info = workbook::parse(&pkg.read_text(&wb_part)?)?;
     Ok(info.sheets.into_iter().map(|s| s.name).collect())
+}
+
+/// A package whose workbook is declared macro-enabled (a rebuilt copy that
+/// is to be named `.xlsm`): only `[Content_Types].xml` changes.
+pub fn declare_macro_enabled(bytes: &[u8]) -> Result<Vec<u8>, OverlayError> {
+    let mut pkg = Package::open(bytes)?;
+    let (_, wb_part) = workbook_part(&mut pkg)?;
+    let mut ct = ContentTypes::parse(&pkg.read_text("[Content_Types].xml")?)?;
+    ct.set_override(&wb_part, package::CT_MACRO_MAIN);
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
+    for i in 0..pkg.names.len() {
+        let name = pkg.names[i].clone();
+        if package::key(&name) == "[content_types].xml" {
+            out.start_file(name, options()).map_err(zip_err)?;
+            out.write_all(ct.to_xml().as_bytes()).map_err(zip_err)?;
+        } else {
+            let entry = pkg.zip.by_index_raw(i).map_err(zip_err)?;
+            out.raw_copy_file(entry).map_err(zip_err)?;
+        }
+    }
+    Ok(out.finish().map_err(zip_err)?.into_inner())
 }
 
 /// Whether the package holds a VBA project (macros).
