@@ -50,6 +50,96 @@ const AFTER_LEGACY_DRAWING: [&str; 9] = [
     "AlternateContent",
 ];
 
+/// A row longer than this is no row a spreadsheet program wrote.
+const MAX_ROW_BYTES: usize = 256 << 20;
+
+#[derive(Clone, Copy, PartialEq, Default)]
+enum Markup {
+    #[default]
+    Text,
+    Cdata,
+    Comment,
+    Instruction,
+}
+
+/// Where the search for a row's end tag stands in the bytes read so far.
+#[derive(Default)]
+struct RowScan {
+    at: usize,
+    inside: Markup,
+}
+
+impl RowScan {
+    /// The index just past the row's end tag (`end` is `</row` with the
+    /// row's prefix), once the bytes hold it; `None`: more bytes are needed.
+    fn find_end(&mut self, b: &[u8], end: &[u8]) -> Option<usize> {
+        loop {
+            let closing: &[u8] = match self.inside {
+                Markup::Text => b"",
+                Markup::Cdata => b"]]>",
+                Markup::Comment => b"-->",
+                Markup::Instruction => b"?>",
+            };
+            if !closing.is_empty() {
+                match b[self.at..]
+                    .windows(closing.len())
+                    .position(|w| w == closing)
+                {
+                    Some(i) => {
+                        self.at += i + closing.len();
+                        self.inside = Markup::Text;
+                    }
+                    None => {
+                        self.at = b.len().saturating_sub(closing.len() - 1).max(self.at);
+                        return None;
+                    }
+                }
+                continue;
+            }
+            let Some(i) = b[self.at..].iter().position(|&c| c == b'<') else {
+                self.at = b.len();
+                return None;
+            };
+            let at = self.at + i;
+            let rest = &b[at..];
+            // Waits only while the bytes could still become one of the
+            // markups that matter: no byte after a row's end is consumed.
+            let could_be = |p: &[u8]| rest.len() <= p.len() && p.starts_with(rest);
+            if could_be(end) || could_be(b"<![CDATA[") || could_be(b"<!--") {
+                self.at = at;
+                return None;
+            }
+            if rest.starts_with(end) {
+                let next = rest[end.len()];
+                if next == b'>' {
+                    return Some(at + end.len() + 1);
+                }
+                if next.is_ascii_whitespace() {
+                    match rest.iter().position(|&c| c == b'>') {
+                        Some(gt) => return Some(at + gt + 1),
+                        None => {
+                            self.at = at;
+                            return None;
+                        }
+                    }
+                }
+                self.at = at + 1;
+            } else if rest.starts_with(b"<![CDATA[") {
+                self.inside = Markup::Cdata;
+                self.at = at + 9;
+            } else if rest.starts_with(b"<!--") {
+                self.inside = Markup::Comment;
+                self.at = at + 4;
+            } else if rest.starts_with(b"<?") {
+                self.inside = Markup::Instruction;
+                self.at = at + 2;
+            } else {
+                self.at = at + 1;
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Section {
     Other,
@@ -152,7 +242,11 @@ impl<W: Write> Pass<'_, '_, W> {
 
     fn run<R: BufRead>(&mut self, src: R) -> Result<(), OverlayError> {
         let mut reader = quick_xml::Reader::from_reader(src);
+        // Rows left alone are copied past the reader (`copy_row`), so it
+        // never sees their end tags.
+        reader.config_mut().check_end_names = false;
         let mut buf = Vec::with_capacity(64 << 10);
+        let mut row_buf = Vec::with_capacity(64 << 10);
         let mut depth = 0usize;
         let mut section = Section::Other;
         loop {
@@ -161,6 +255,17 @@ impl<W: Write> Pass<'_, '_, W> {
             match event {
                 Event::Start(e) => {
                     self.open(&e, depth, &mut section, false)?;
+                    let plain_row = depth == 2
+                        && section == Section::SheetData
+                        && self.in_row
+                        && self.pending.is_empty()
+                        && !self.unmark_here;
+                    if plain_row {
+                        let end = format!("</{}", e.name().as_ref());
+                        self.copy_row(reader.stream(), end.as_bytes(), &mut row_buf)?;
+                        self.in_row = false;
+                        continue;
+                    }
                     depth += 1;
                 }
                 Event::Empty(e) => self.open(&e, depth, &mut section, true)?,
@@ -186,6 +291,46 @@ impl<W: Write> Pass<'_, '_, W> {
             }
         }
         Ok(())
+    }
+
+    /// Copies the rest of a row the pass leaves alone, through its end tag,
+    /// as bytes: no tokens, no text checks (most rows of a big sheet carry
+    /// no finding). Markup that may hold a `</row>` as text (CDATA,
+    /// comments, processing instructions) is stepped over.
+    fn copy_row<S: BufRead>(
+        &mut self,
+        mut src: S,
+        end: &[u8],
+        row: &mut Vec<u8>,
+    ) -> Result<(), OverlayError> {
+        row.clear();
+        let mut scan = RowScan::default();
+        loop {
+            let chunk = src
+                .fill_buf()
+                .map_err(|e| OverlayError::Zip(e.to_string()))?;
+            if chunk.is_empty() {
+                return Err(self.err("Zeile ohne Ende"));
+            }
+            let before = row.len();
+            let n = chunk.len();
+            row.extend_from_slice(chunk);
+            match scan.find_end(row, end) {
+                Some(stop) if stop > before => {
+                    src.consume(stop - before);
+                    return self
+                        .w
+                        .get_mut()
+                        .write_all(&row[..stop])
+                        .map_err(|e| OverlayError::Zip(e.to_string()));
+                }
+                Some(_) => return Err(self.err("Zeile ohne Ende")),
+                None => src.consume(n),
+            }
+            if row.len() > MAX_ROW_BYTES {
+                return Err(self.err("Zeile über 256 MiB"));
+            }
+        }
     }
 
     fn open(
@@ -520,6 +665,55 @@ mod tests {
         assert_eq!(outcome.own_legacy_rid.as_deref(), Some("rId3"));
         let (same, _) = run(SHEET, &SheetPlan::default());
         assert_eq!(same, SHEET);
+    }
+
+    #[test]
+    fn a_row_is_copied_through_its_end_tag_whatever_it_holds() {
+        let row = br#"<c r="A1" t="inlineStr"><is><t><![CDATA[</row> in text]]></t></is></c><!-- </row> --><?pi </row>?><c r="B1"><v>1</v></c></row ><row r="2">"#;
+        let end_at = row.windows(7).position(|w| w == b"</row >").expect("end") + 7;
+        // Whole, and fed in pieces of every size.
+        for piece in 1..row.len() {
+            let mut scan = RowScan::default();
+            let mut found = None;
+            let mut upto = 0;
+            while found.is_none() && upto < row.len() {
+                upto = (upto + piece).min(row.len());
+                found = scan.find_end(&row[..upto], b"</row");
+            }
+            assert_eq!(found, Some(end_at), "pieces of {piece}");
+        }
+        let mut scan = RowScan::default();
+        assert_eq!(
+            scan.find_end(b"<c/></rows></row>xxxxxxxxxx", b"</row"),
+            Some(17)
+        );
+        let mut scan = RowScan::default();
+        assert_eq!(
+            scan.find_end(b"<x:c/></x:row>xxxxxxxxxxxx", b"</x:row"),
+            Some(14)
+        );
+    }
+
+    #[test]
+    fn a_sheet_with_many_plain_rows_streams_through_small_buffers() {
+        let mut xml = String::from(
+            r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for r in 1..=300 {
+            xml.push_str(&format!(r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t><![CDATA[</row>]]></t></is></c><c r="B{r}"><v>{r}</v></c></row>"#));
+        }
+        xml.push_str("</sheetData></worksheet>");
+        let styles = Styles::parse(STYLES.into()).expect("styles");
+        let mut xfs = XfAlloc::new(&styles);
+        let plan = SheetPlan {
+            marks: marks(&[(149, 1, Severity::Error)]),
+            ..SheetPlan::default()
+        };
+        let mut out = Vec::new();
+        let src = std::io::BufReader::with_capacity(7, xml.as_bytes());
+        rewrite(src, &mut out, &plan, &mut xfs, "s").expect("rewrite");
+        let expected = xml.replace(r#"<c r="B150">"#, r#"<c r="B150" s="18">"#);
+        assert_eq!(String::from_utf8(out).expect("utf8"), expected);
     }
 
     #[test]
