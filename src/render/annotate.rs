@@ -163,8 +163,7 @@ fn overlay_bytes(
             );
         }
         let kept = |s: &str| {
-            sheets.iter().any(|n| n == s)
-                && !earlier_copy.is_some_and(|e| e.iter().any(|r| *r == s))
+            sheets.iter().any(|n| n == s) && !earlier_copy.is_some_and(|e| e.contains(&s))
         };
         let link = |sheet: &str| kept(sheet).then(|| sheet.to_string());
         let report_name = t(lang, "Prüfbericht", "Check report");
@@ -290,7 +289,7 @@ pub fn check_report(
         ]));
     }
     top.push(ReportRow::blank());
-    let widths = [10.0, 12.0, 26.0, 16.0, 8.0, 22.0, 22.0, 70.0, 50.0];
+    let widths = [12.0, 12.0, 26.0, 16.0, 8.0, 22.0, 22.0, 70.0, 50.0];
     let columns = xlsx::finding_headers(lang)
         .iter()
         .zip(widths)

@@ -217,10 +217,8 @@ impl Comments {
                         a.push_str(&s);
                     }
                 }
-                Event::CData(c) => {
-                    if in_t {
-                        push_text(&mut run, &mut item, &c.xml10_content());
-                    }
+                Event::CData(c) if in_t => {
+                    push_text(&mut run, &mut item, &c.xml10_content());
                 }
                 Event::End(e) => {
                     stack.pop();
@@ -810,7 +808,7 @@ impl Vml {
         let z0 = shapes.len() as u32;
         for (i, &(row, col)) in new.iter().enumerate() {
             let i = i as u32;
-            if i % 1023 == 0 {
+            if i.is_multiple_of(1023) {
                 blocks.push(*next_block);
                 *next_block += 1;
             }

@@ -10,9 +10,11 @@ use super::xml::{self, attr, escape};
 use super::OverlayError;
 
 /// The largest part the overlay reads whole (workbook, styles, comments,
-/// drawings): the checked file's parts passed the container's limits
-/// already; this bounds what the overlay holds in memory at once.
-const MAX_WHOLE_PART: u64 = 256 << 20;
+/// drawings; sheets are streamed): the checked file's parts passed the
+/// container's limits already; this bounds what the overlay holds in memory
+/// at once, so that it never runs the guarded process out of memory (and
+/// with it the check's answer). A larger part gets the rebuilt copy.
+const MAX_WHOLE_PART: u64 = 64 << 20;
 
 pub struct Package<'a> {
     pub zip: zip::ZipArchive<Cursor<&'a [u8]>>,

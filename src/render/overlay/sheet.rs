@@ -384,15 +384,17 @@ impl<W: Write> Pass<'_, '_, W> {
             2 if *section == Section::SheetData && local == "row" => {
                 return self.open_row(e, empty);
             }
-            2 if *section == Section::SheetViews && local == "sheetView" => {
-                if self.plan.clear_tab_selected && raw_attr(e, "tabSelected").is_some() {
-                    let tag = xml::with_attr(e, &[], &["tabSelected"]);
-                    return self.raw(&if empty {
-                        format!("<{tag}/>")
-                    } else {
-                        format!("<{tag}>")
-                    });
-                }
+            2 if *section == Section::SheetViews
+                && local == "sheetView"
+                && self.plan.clear_tab_selected
+                && raw_attr(e, "tabSelected").is_some() =>
+            {
+                let tag = xml::with_attr(e, &[], &["tabSelected"]);
+                return self.raw(&if empty {
+                    format!("<{tag}/>")
+                } else {
+                    format!("<{tag}>")
+                });
             }
             2 if *section == Section::Cols && local == "col" => {
                 let num = |k| raw_attr(e, k).and_then(|v| parse_u32(v.as_bytes()));

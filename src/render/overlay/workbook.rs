@@ -227,14 +227,14 @@ pub fn rewrite(
                                 format!("<{tag}>")
                             });
                         }
-                        ("sheets", "sheet") => {
-                            if sheet_rid(e).is_some_and(|r| edit.drop.contains(&r)) {
-                                if !empty {
-                                    skipping = Some(depth);
-                                    depth += 1;
-                                }
-                                continue;
+                        ("sheets", "sheet")
+                            if sheet_rid(e).is_some_and(|r| edit.drop.contains(&r)) =>
+                        {
+                            if !empty {
+                                skipping = Some(depth);
+                                depth += 1;
                             }
+                            continue;
                         }
                         ("definedNames", "definedName") => {
                             if let Some(old) = attr(e, "localSheetId") {
