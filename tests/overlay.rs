@@ -807,3 +807,102 @@ fn every_corpus_workbook_gets_a_copy_that_opens() {
     }
     assert!(overlays > 100, "only {overlays} overlays");
 }
+
+/// The overlay on damaged parts (cut short, with stray markup): an answer
+/// (a copy, or the reason it cannot make one), never a panic.
+#[test]
+fn damaged_parts_give_a_reason_never_a_panic() {
+    use sozialraum::finding::Severity;
+    use sozialraum::render::overlay;
+    use sozialraum::render::report_sheet::{
+        Column, Mark, ReportCell, ReportRow, ReportSheet, Style,
+    };
+
+    let original = std::fs::read(FIXTURE).expect("fixture");
+    let report = ReportSheet {
+        name: "Prüfbericht".into(),
+        top: vec![ReportRow::new(vec![ReportCell::text(
+            "Prüfbericht",
+            Style::Title,
+        )])],
+        columns: vec![Column {
+            header: "Zelle".into(),
+            width: 10.0,
+        }],
+        rows: vec![ReportRow::new(vec![ReportCell::link(
+            "B4",
+            "Fallarbeit",
+            "B4",
+        )])],
+        header_row_repeated: true,
+        landscape_fit_to_width: true,
+        autofilter: true,
+    };
+    let marks: Vec<Mark> = [(3, 1), (4, 6), (7, 2), (99, 30)]
+        .iter()
+        .map(|&(row, col)| Mark {
+            sheet: "Fallarbeit".into(),
+            row,
+            col,
+            severity: Severity::Error,
+            note: "Fehler [X]: <falsch> & \u{1} mehr".into(),
+        })
+        .collect();
+    let parts = [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/_rels/sheet2.xml.rels",
+        "xl/comments/comment1.xml",
+        "xl/drawings/commentsDrawing1.vml",
+    ];
+    let mut answers = (0, 0);
+    for part in parts {
+        let text = try_zip_part(Path::new(FIXTURE), part).expect("part");
+        let cuts: Vec<usize> = (1..12).map(|i| text.len() * i / 12).collect();
+        let mut variants: Vec<String> = cuts
+            .iter()
+            .filter_map(|&at| text.get(..at).map(String::from))
+            .collect();
+        for junk in [
+            "<",
+            "&",
+            "]]>",
+            "<!--",
+            "<x:y>",
+            "\"",
+            "</row>",
+            "<![CDATA[",
+        ] {
+            if let Some(at) = cuts.get(5).filter(|&&at| text.is_char_boundary(at)) {
+                variants.push(format!("{}{junk}{}", &text[..*at], &text[*at..]));
+            }
+        }
+        for variant in variants {
+            let bytes =
+                common::patch_zip(&original, |name, _| (name == part).then(|| variant.clone()));
+            let properties = [("sozialraum-Art", "kommentierte-Kopie")];
+            let result = overlay::apply(
+                &bytes,
+                &overlay::Request {
+                    marks: &marks,
+                    report: &report,
+                    properties: &properties,
+                    earlier_copy: Some(&["Prüfbericht"]),
+                    macro_enabled: false,
+                },
+            );
+            match result {
+                Ok(_) => answers.0 += 1,
+                Err(e) => {
+                    assert!(!e.message(sozialraum::i18n::Lang::De).is_empty());
+                    answers.1 += 1;
+                }
+            }
+        }
+    }
+    assert!(answers.1 > 0, "no damage noticed: {answers:?}");
+}

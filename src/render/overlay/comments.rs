@@ -271,7 +271,8 @@ impl Comments {
                         _ => {}
                     }
                 }
-                Event::Eof => break,
+                Event::Eof if stack.is_empty() => break,
+                Event::Eof => return Err(err("unvollständig".into())),
                 _ => {}
             }
         }

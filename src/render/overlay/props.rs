@@ -132,7 +132,8 @@ pub fn set(text: &str, part: &str, properties: &[(&str, &str)]) -> Result<String
                 }
                 w.write_event(Event::End(e)).map_err(io)?;
             }
-            Event::Eof => break,
+            Event::Eof if depth == 0 => break,
+            Event::Eof => return Err(err("unvollständig".into())),
             _ if replacing.is_some() && depth >= 2 => {}
             other => w.write_event(other).map_err(io)?,
         }

@@ -286,7 +286,8 @@ impl<W: Write> Pass<'_, '_, W> {
                     }
                     self.event(Event::End(e))?;
                 }
-                Event::Eof => break,
+                Event::Eof if depth == 0 => break,
+                Event::Eof => return Err(self.err("unvollständig")),
                 other => self.event(other)?,
             }
         }
@@ -365,6 +366,18 @@ impl<W: Write> Pass<'_, '_, W> {
                     }
                     "sheetViews" => *section = Section::SheetViews,
                     "cols" => *section = Section::Cols,
+                    "dimension" if !self.rows.is_empty() => {
+                        // The used range, grown to the cells a finding adds.
+                        if let Some(r) = self.dimension(e) {
+                            let tag = xml::with_attr(e, &[("ref", &r)], &[]);
+                            *section = Section::Other;
+                            return self.raw(&if empty {
+                                format!("<{tag}/>")
+                            } else {
+                                format!("<{tag}>")
+                            });
+                        }
+                    }
                     "legacyDrawing" => {
                         self.outcome.own_legacy_rid = e
                             .attributes()
@@ -417,6 +430,28 @@ impl<W: Write> Pass<'_, '_, W> {
         })
     }
 
+    /// The `ref` of `<dimension>` covering the marked cells too (`None`: it does already, or is unreadable).
+    fn dimension(&self, e: &BytesStart<'_>) -> Option<String> {
+        let old = raw_attr(e, "ref")?;
+        let mut parts = old.split(':');
+        let first = parse_ref(parts.next()?.as_bytes())?;
+        let last = parts
+            .next()
+            .map_or(Some(first), |p| parse_ref(p.as_bytes()))?;
+        let (mut top, mut left, mut bottom, mut right) = (first.0, first.1, last.0, last.1);
+        for (r, cells) in &self.rows {
+            for (c, _) in cells {
+                top = top.min(*r);
+                bottom = bottom.max(*r);
+                left = left.min(*c);
+                right = right.max(*c);
+            }
+        }
+        let new = format!("{}:{}", xml::a1(top, left), xml::a1(bottom, right));
+        (new != *old && (top, left, bottom, right) != (first.0, first.1, last.0, last.1))
+            .then_some(new)
+    }
+
     fn open_row(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), OverlayError> {
         let row = raw_attr(e, "r")
             .and_then(|v| parse_u32(v.as_bytes()))
@@ -440,17 +475,24 @@ impl<W: Write> Pass<'_, '_, W> {
                 self.row_xf = raw_attr(e, "s").and_then(|v| parse_u32(v.as_bytes()));
             }
         }
+        if self.pending.is_empty() {
+            self.in_row = !empty;
+            return self.event(if empty {
+                Event::Empty(e.borrow())
+            } else {
+                Event::Start(e.borrow())
+            });
+        }
+        // Cells are added: the row's column span (an optional hint) goes.
+        let tag = xml::with_attr(e, &[], &["spans"]);
         if empty {
-            if self.pending.is_empty() {
-                return self.event(Event::Empty(e.borrow()));
-            }
             let name = e.name().as_ref().to_string();
-            self.raw(&format!("<{}>", &**e))?;
+            self.raw(&format!("<{tag}>"))?;
             self.finish_row()?;
             return self.raw(&format!("</{name}>"));
         }
         self.in_row = true;
-        self.event(Event::Start(e.borrow()))
+        self.raw(&format!("<{tag}>"))
     }
 
     fn open_cell(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), OverlayError> {
@@ -602,7 +644,7 @@ mod tests {
     }
 
     const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews><cols><col min="3" max="4" width="9" style="5" customWidth="1"/></cols><sheetData><row r="2" spans="1:3"><c r="A2" s="1" t="s"><v>0</v></c><c r="C2" s="2"><f>A2*2</f><v>4</v></c></row><row r="4" s="3" customFormat="1"><c r="B4"><v>1</v></c></row><row r="6"/></sheetData><dataValidations count="1"><dataValidation type="list" sqref="A2:A9"><formula1>"a,b"</formula1></dataValidation></dataValidations><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>"#;
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><dimension ref="A2:C4"/><sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews><cols><col min="3" max="4" width="9" style="5" customWidth="1"/></cols><sheetData><row r="2" spans="1:3"><c r="A2" s="1" t="s"><v>0</v></c><c r="C2" s="2"><f>A2*2</f><v>4</v></c></row><row r="4" s="3" customFormat="1"><c r="B4"><v>1</v></c></row><row r="6"/></sheetData><dataValidations count="1"><dataValidation type="list" sqref="A2:A9"><formula1>"a,b"</formula1></dataValidation></dataValidations><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><tableParts count="1"><tablePart r:id="rId1"/></tableParts></worksheet>"#;
 
     #[test]
     fn only_the_marked_cells_change_and_missing_cells_are_inserted_in_order() {
@@ -624,6 +666,8 @@ mod tests {
         // Indices: 6 original formats, 12 report formats, then the marks in order of use.
         let expected = SHEET
             .replace(" tabSelected=\"1\"", "")
+            .replace("<dimension ref=\"A2:C4\"/>", "<dimension ref=\"A1:D10\"/>")
+            .replace("<row r=\"2\" spans=\"1:3\">", "<row r=\"2\">")
             .replace(
                 "<sheetData><row r=\"2\"",
                 "<sheetData><row r=\"1\"><c r=\"A1\" s=\"18\"/></row><row r=\"2\"",

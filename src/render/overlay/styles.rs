@@ -174,7 +174,8 @@ impl Styles {
                     }
                     stack.pop();
                 }
-                Event::Eof => break,
+                Event::Eof if stack.is_empty() => break,
+                Event::Eof => return Err(err("unvollständig".into())),
                 _ => {}
             }
         }
@@ -644,7 +645,8 @@ fn append_children(
                 }
                 w.write_event(Event::End(e)).map_err(io)?;
             }
-            Event::Eof => break,
+            Event::Eof if depth == 0 => break,
+            Event::Eof => return Err(err("unvollständig".into())),
             other => w.write_event(other).map_err(io)?,
         }
     }

@@ -79,7 +79,8 @@ pub fn parse(text: &str) -> Result<WorkbookInfo, OverlayError> {
                     in_sheets = false;
                 }
             }
-            Event::Eof => break,
+            Event::Eof if depth == 0 => break,
+            Event::Eof => return Err(err("unvollständig")),
             _ => {}
         }
     }
@@ -320,7 +321,8 @@ pub fn rewrite(
                 }
                 w.write_event(Event::End(e)).map_err(io)?;
             }
-            Event::Eof => break,
+            Event::Eof if depth == 0 => break,
+            Event::Eof => return Err(err("unvollständig")),
             other => w.write_event(other).map_err(io)?,
         }
     }
