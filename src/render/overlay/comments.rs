@@ -6,7 +6,7 @@
 //! again: a later copy takes them off (a fixed cell loses its note) and
 //! gives the provider's text back.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use quick_xml::events::Event;
 
@@ -339,9 +339,16 @@ impl Comments {
         }
         self.items = kept;
         let mut author = None;
+        // The first note of each cell (a cell has one; a second is left alone).
+        let mut at: HashMap<(u32, u32), usize> = HashMap::new();
+        for (i, it) in self.items.iter().enumerate() {
+            if let Some(pos) = it.pos {
+                at.entry(pos).or_insert(i);
+            }
+        }
         for (&pos, note) in notes {
             let ours = our_runs(&self.prefix, note);
-            match self.items.iter_mut().find(|it| it.pos == Some(pos)) {
+            match at.get(&pos).and_then(|&i| self.items.get_mut(i)) {
                 Some(it) => {
                     let (start, mut runs, rest, after) = match &it.body {
                         Body::Parts {

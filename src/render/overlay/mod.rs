@@ -372,6 +372,11 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
     let mut next_block = next_vml_block(&mut pkg);
 
     // The pass: every part in the zip's order, then the new and deferred ones.
+    let work_at: std::collections::HashMap<String, usize> = work
+        .iter()
+        .enumerate()
+        .map(|(j, w)| (package::key(&w.part), j))
+        .collect();
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(original.len() + (64 << 10))));
     let ct_part = "[content_types].xml".to_string();
     let wb_key = wb_part.to_ascii_lowercase();
@@ -391,7 +396,7 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
             Some(wb_rels.to_xml().into_bytes())
         } else if key == custom_key {
             Some(custom_xml.clone().into_bytes())
-        } else if let Some(w) = work.iter_mut().find(|w| package::key(&w.part) == key) {
+        } else if let Some(w) = work_at.get(&key).and_then(|&j| work.get_mut(j)) {
             out.start_file(name.clone(), options()).map_err(zip_err)?;
             let entry = pkg.zip.by_index(i).map_err(zip_err)?;
             let mut sink = BufWriter::with_capacity(256 << 10, &mut out);

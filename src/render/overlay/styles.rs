@@ -21,7 +21,7 @@ const PART: &str = "xl/styles.xml";
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
 
 /// One `xf` of `cellXfs`: its attributes (unescaped) and its children as written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Xf {
     attrs: Vec<(String, String)>,
     inner: String,
@@ -289,7 +289,7 @@ const GREY: u32 = 0xD9D9D9;
 impl XfAlloc {
     pub fn new(styles: &Styles) -> XfAlloc {
         let base = styles.xfs.len() as u32;
-        let ours = styles
+        let ours: Vec<bool> = styles
             .xfs
             .iter()
             .map(|xf| {
@@ -299,11 +299,33 @@ impl XfAlloc {
                     .unwrap_or(false)
             })
             .collect();
+        // A marked format's original is still in the table (we only ever
+        // append): the same format with a fill not ours, no fill preferred.
+        let fill_of = |xf: &Xf| xf.get("fillId").unwrap_or("0").to_string();
+        let rest = |xf: &Xf| xf.with(&[], &["fillId", "applyFill"]);
+        let mut originals: HashMap<Xf, (bool, u32)> = HashMap::new();
+        for (j, other) in styles.xfs.iter().enumerate() {
+            if ours.get(j).copied().unwrap_or(false) {
+                continue;
+            }
+            let candidate = (fill_of(other) != "0", j as u32);
+            originals
+                .entry(rest(other))
+                .and_modify(|best| *best = (*best).min(candidate))
+                .or_insert(candidate);
+        }
+        let unmarked: HashMap<u32, u32> = styles
+            .xfs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ours.get(*i).copied().unwrap_or(false))
+            .filter_map(|(i, xf)| Some((i as u32, originals.get(&rest(xf))?.1)))
+            .collect();
         let mut alloc = XfAlloc {
             base,
             ours,
             new: Vec::new(),
-            unmarked: HashMap::new(),
+            unmarked,
             marked: HashMap::new(),
             report: BTreeMap::new(),
         };
@@ -329,7 +351,8 @@ impl XfAlloc {
         self.ours.get(xf as usize).copied().unwrap_or(false)
     }
 
-    /// `xf` without our fill (itself when it has none).
+    /// `xf` without our fill (itself when it has none): the format it was
+    /// made from when the table still has it, else the same without a fill.
     pub fn unmarked(&mut self, xf: u32) -> u32 {
         if !self.is_ours(xf) {
             return xf;
@@ -668,6 +691,19 @@ mod tests {
             .skip(1)
             .map(|s| format!("<xf {s}"))
             .collect()
+    }
+
+    #[test]
+    fn an_earlier_mark_gives_back_the_format_it_was_made_from() {
+        let styles = STYLES.replace(
+            "</cellXfs>",
+            "<xf numFmtId=\"164\" fontId=\"0\" fillId=\"1\" borderId=\"0\" xfId=\"0\"/><xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/></cellXfs>",
+        );
+        let styles = Styles::parse(styles).expect("parse");
+        let mut alloc = XfAlloc::new(&styles);
+        // xf 2 (ours) = xf 4 with our fill; xf 3 has a fill too, xf 4 none: 4 wins.
+        assert_eq!(alloc.unmarked(2), 4);
+        assert_eq!(alloc.unmarked(1), 1, "not ours");
     }
 
     #[test]
