@@ -164,6 +164,8 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
     let mut skip_parts: HashSet<String> = HashSet::new();
     let mut names = crate::xlsx::SheetNames::new();
     let mut worksheets: Vec<(String, String)> = Vec::new();
+    let mut others_unselected: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
     for s in &info.sheets {
         let rel = wb_rels
             .by_id(&s.rid)
@@ -183,6 +185,10 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
                 return Err(OverlayError::Missing(part));
             }
             worksheets.push((s.name.clone(), part));
+        } else if pkg.has(&part) && tab_selected(&mut pkg, &part) {
+            // A chart sheet selected too would be grouped with the report.
+            let text = pkg.read_text(&part)?;
+            others_unselected.insert(package::key(&part), sheet::unselected(&text, &part)?);
         }
     }
     wb_rels.items.retain(|r| !drop_rids.contains(&r.id));
@@ -396,6 +402,8 @@ pub fn apply(original: &[u8], req: &Request) -> Result<Vec<u8>, OverlayError> {
             Some(wb_rels.to_xml().into_bytes())
         } else if key == custom_key {
             Some(custom_xml.clone().into_bytes())
+        } else if let Some(text) = others_unselected.get(&key) {
+            Some(text.clone().into_bytes())
         } else if let Some(w) = work_at.get(&key).and_then(|&j| work.get_mut(j)) {
             out.start_file(name.clone(), options()).map_err(zip_err)?;
             let entry = pkg.zip.by_index(i).map_err(zip_err)?;

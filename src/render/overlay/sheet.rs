@@ -619,6 +619,40 @@ impl<W: Write> Pass<'_, '_, W> {
     }
 }
 
+/// A sheet part (a chart sheet) with `tabSelected` taken off its views.
+pub fn unselected(text: &str, part: &str) -> Result<String, OverlayError> {
+    let err = |d: String| OverlayError::Xml {
+        part: part.to_string(),
+        detail: d,
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut w = quick_xml::Writer::new(Vec::with_capacity(text.len()));
+    loop {
+        let event = reader.read_event().map_err(|e| err(e.to_string()))?;
+        let io = |e: std::io::Error| err(e.to_string());
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == "sheetView"
+                    && raw_attr(&e, "tabSelected").is_some() =>
+            {
+                let tag = xml::with_attr(&e, &[], &["tabSelected"]);
+                w.get_mut().extend_from_slice(
+                    if empty {
+                        format!("<{tag}/>")
+                    } else {
+                        format!("<{tag}>")
+                    }
+                    .as_bytes(),
+                );
+            }
+            Event::Eof => break,
+            other => w.write_event(other).map_err(io)?,
+        }
+    }
+    String::from_utf8(w.into_inner()).map_err(|e| err(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -760,6 +794,15 @@ mod tests {
         rewrite(src, &mut out, &plan, &mut xfs, "s").expect("rewrite");
         let expected = xml.replace(r#"<c r="B150">"#, r#"<c r="B150" s="18">"#);
         assert_eq!(String::from_utf8(out).expect("utf8"), expected);
+    }
+
+    #[test]
+    fn a_chart_sheet_is_unselected() {
+        let chart = r#"<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView tabSelected="1" zoomScale="90" workbookViewId="0"/></sheetViews><drawing r:id="rId1" xmlns:r="x"/></chartsheet>"#;
+        assert_eq!(
+            unselected(chart, "c").expect("rewrite"),
+            chart.replace(" tabSelected=\"1\"", "")
+        );
     }
 
     #[test]
