@@ -480,9 +480,10 @@ fn ignore_broken_pipe() {
 }
 
 /// Checks the input and, if asked, writes its annotated copy from the same
-/// bytes. The copy needs the sheets' number formats, a second pass over each
-/// sheet: that pass runs alongside the check (a failure there only means the
-/// copy reads them itself).
+/// bytes. An `.xlsx` gets the overlay on its own package; a rebuilt copy
+/// (`.xls`, `.ods`, `.xlsb`) needs the sheets' number formats, a second pass
+/// over each sheet: that pass runs alongside the check (a failure there only
+/// means the copy reads them itself).
 fn check_then_annotate(
     input: &Input,
     file_name: &str,
@@ -495,6 +496,19 @@ fn check_then_annotate(
     let Some(t) = annotate else {
         return check();
     };
+    if !crate::render::annotate::is_rebuilt(input) {
+        let mut outcome = check();
+        annotate_readable(
+            input,
+            Path::new(shown),
+            cfg,
+            opts.lang,
+            t,
+            &mut outcome,
+            None,
+        );
+        return outcome;
+    }
     let (mut outcome, formats) = std::thread::scope(|s| {
         let formats = std::thread::Builder::new()
             .name("formats".into())

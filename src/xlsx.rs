@@ -346,11 +346,26 @@ pub fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError
 /// (not even with `--force`), named `.xlsx` (what we write), and no existing
 /// file replaced unless `force`.
 pub fn guard_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<(), WriteError> {
+    guard_named(out, inputs, force, &["xlsx"])
+}
+
+/// As [`guard_output`], for an annotated copy: `.xlsx`, or `.xlsm` for a
+/// copy that keeps the workbook's macros.
+pub fn guard_copy_output(out: &Path, inputs: &[PathBuf], force: bool) -> Result<(), WriteError> {
+    guard_named(out, inputs, force, &["xlsx", "xlsm"])
+}
+
+fn guard_named(
+    out: &Path,
+    inputs: &[PathBuf],
+    force: bool,
+    extensions: &[&str],
+) -> Result<(), WriteError> {
     refuse_overwrite(out, inputs)?;
     let xlsx = out
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)));
     if !xlsx {
         return Err(WriteError::NotXlsx {
             path: out.display().to_string(),

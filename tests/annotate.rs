@@ -59,28 +59,20 @@ fn notes(path: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let names: Vec<String> = wb
         .split("<sheet ")
         .skip(1)
-        .filter_map(|s| {
-            s.split("name=\"")
-                .nth(1)
-                .and_then(|x| x.split('"').next())
-                .map(|x| x.replace("&amp;", "&"))
-        })
+        .filter_map(|s| common::xml_attr(&format!(" {s}"), "name"))
         .collect();
     let mut out = BTreeMap::new();
-    for (i, name) in names.iter().enumerate() {
-        let rels = part(
-            path,
-            &format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1),
-        )
-        .unwrap_or_default();
-        let Some(target) = rels
-            .split("Target=\"../")
-            .filter_map(|s| s.split('"').next())
-            .find(|t| t.starts_with("comments"))
+    for name in &names {
+        let Some(sheet) = common::sheet_part(path, name) else {
+            continue;
+        };
+        let Some((_, _, comments)) = common::rel_targets(path, &sheet)
+            .into_iter()
+            .find(|(_, kind, _)| kind == "comments")
         else {
             continue;
         };
-        let xml = part(path, &format!("xl/{target}")).unwrap_or_default();
+        let xml = part(path, &comments).unwrap_or_default();
         let refs: BTreeSet<String> = xml
             .split("<comment ref=\"")
             .skip(1)
@@ -165,7 +157,8 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
     }
 
     // The formula-looking text is text in the copy, not a formula.
-    let sheet_xml = part(&out, "xl/worksheets/sheet3.xml").expect("Fallarbeit xml");
+    let fallarbeit = common::sheet_part(&out, "Fallarbeit").expect("Fallarbeit part");
+    let sheet_xml = part(&out, &fallarbeit).expect("Fallarbeit xml");
     assert!(
         !sheet_xml.contains("<f>"),
         "a provider string became a formula"
@@ -198,7 +191,8 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
     assert_eq!(rows, json_rows);
 
     // The links of the report jump to the copied cells.
-    let report_xml = part(&out, "xl/worksheets/sheet1.xml").expect("report xml");
+    let report_part = common::sheet_part(&out, "Prüfbericht").expect("report part");
+    let report_xml = part(&out, &report_part).expect("report xml");
     assert!(
         report_xml.contains("location=\"'Fallarbeit'!B3\""),
         "link to the enum error missing"
@@ -307,10 +301,10 @@ fn annotate_dir_writes_one_checked_copy_per_input_and_english_names() {
 }
 
 /// A formula the writing program never calculated (`fullCalcOnLoad`, cached
-/// 0) is a `formula` finding; the copy shows the formula, not a zero that
-/// would look like an amount.
+/// 0) is a `formula` finding; in the copy it is still the formula (the
+/// spreadsheet program calculates it on opening), never a fixed value.
 #[test]
-fn an_uncalculated_formula_is_shown_as_its_formula_in_the_copy() {
+fn an_uncalculated_formula_stays_a_formula_in_the_copy() {
     let mut s = Submission::valid("T01", 2026, 3);
     s.formula("Fallarbeit", "H3", "=F3*G3", None);
     let dir = tempfile::tempdir().unwrap();
@@ -322,7 +316,11 @@ fn an_uncalculated_formula_is_shown_as_its_formula_in_the_copy() {
     assert!(findings
         .iter()
         .any(|f| f["code"] == "FORMULA-NO-VALUE" && f["cell"] == "H3"));
-    let mut copy = open_workbook_auto(&out).unwrap();
-    let fall = copy.worksheet_range("Fallarbeit").unwrap();
-    assert_eq!(fall.get_value((2, 7)), Some(&Data::String("=F3*G3".into())));
+    let mut copy: Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let formulas = copy.worksheet_formula("Fallarbeit").unwrap();
+    assert_eq!(
+        formulas.get_value((2, 7)).map(String::as_str),
+        Some("F3*G3"),
+        "the formula is kept at its cell"
+    );
 }

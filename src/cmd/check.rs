@@ -168,11 +168,16 @@ fn annotate_targets(
                         .file_stem()
                         .map(|s| s.to_string_lossy().to_string())
                         .unwrap_or_else(|| "datei".into());
+                    // A macro workbook's copy keeps its macros (and needs their extension).
+                    let ext = match f.extension().and_then(|e| e.to_str()) {
+                        Some(e) if e.eq_ignore_ascii_case("xlsm") => "xlsm",
+                        _ => "xlsx",
+                    };
                     // Two inputs with the same name in different folders get distinct copies.
-                    let mut candidate = dir.join(format!("{stem}_{suffix}.xlsx"));
+                    let mut candidate = dir.join(format!("{stem}_{suffix}.{ext}"));
                     let mut n = 2;
                     while !seen.insert(candidate.clone()) {
-                        candidate = dir.join(format!("{stem}_{suffix} ({n}).xlsx"));
+                        candidate = dir.join(format!("{stem}_{suffix} ({n}).{ext}"));
                         n += 1;
                     }
                     Some(candidate)
@@ -197,7 +202,7 @@ fn annotate_targets(
             .filter(|i| !earlier_copy(i))
             .map(|i| i.path.clone())
             .collect();
-        crate::xlsx::guard_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
+        crate::xlsx::guard_copy_output(out, &guarded, args.force).map_err(|e| e.report(lang))?;
     }
     Ok(outs
         .into_iter()

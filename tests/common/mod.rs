@@ -905,6 +905,76 @@ pub fn zip_part(path: &Path, part: &str) -> String {
     s
 }
 
+/// The attribute `key` of an XML start tag given as text (`name="x"`).
+pub fn xml_attr(tag: &str, key: &str) -> Option<String> {
+    let at = tag.find(&format!(" {key}=\""))? + key.len() + 3;
+    let end = tag[at..].find('"')? + at;
+    Some(
+        tag[at..end]
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// The relationship targets of a part's `.rels`, by type's last segment
+/// (`worksheet`, `comments`), resolved to part names.
+pub fn rel_targets(path: &Path, part: &str) -> Vec<(String, String, String)> {
+    let dir = part.rfind('/').map_or("", |i| &part[..=i]);
+    let file = &part[dir.len()..];
+    let rels = format!("{dir}_rels/{file}.rels");
+    let Some(xml) = try_zip_part(path, &rels) else {
+        return Vec::new();
+    };
+    xml.split("<Relationship ")
+        .skip(1)
+        .filter_map(|tag| {
+            let id = xml_attr(&format!(" {tag}"), "Id")?;
+            let kind = xml_attr(&format!(" {tag}"), "Type")?;
+            let target = xml_attr(&format!(" {tag}"), "Target")?;
+            let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+            for seg in target.trim_start_matches('/').split('/') {
+                match seg {
+                    ".." => {
+                        parts.pop();
+                    }
+                    s => parts.push(s),
+                }
+            }
+            let resolved = if target.starts_with('/') {
+                target.trim_start_matches('/').to_string()
+            } else {
+                parts.join("/")
+            };
+            Some((id, kind.rsplit('/').next()?.to_string(), resolved))
+        })
+        .collect()
+}
+
+/// The part of the sheet named `sheet` (through the workbook and its relationships).
+pub fn sheet_part(path: &Path, sheet: &str) -> Option<String> {
+    let wb = try_zip_part(path, "xl/workbook.xml")?;
+    let rid = wb.split("<sheet ").skip(1).find_map(|tag| {
+        let tag = format!(" {}", tag.split('>').next()?);
+        (xml_attr(&tag, "name")? == sheet).then(|| xml_attr(&tag, "r:id"))?
+    })?;
+    rel_targets(path, "xl/workbook.xml")
+        .into_iter()
+        .find(|(id, _, _)| *id == rid)
+        .map(|(_, _, t)| t)
+}
+
+pub fn try_zip_part(path: &Path, part: &str) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut entry = archive.by_name(part).ok()?;
+    let mut s = String::new();
+    entry.read_to_string(&mut s).ok()?;
+    Some(s)
+}
+
 // ------------------------------------------------------------------ running the binary
 
 pub fn sozialraum() -> Command {
