@@ -164,12 +164,13 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
         "a provider string became a formula"
     );
 
-    // The report lists exactly the JSON findings, in order.
+    // The report lists every JSON finding: errors first, then warnings and
+    // infos; infos repeated down a column share one line with their range.
     let report = copy.worksheet_range("Prüfbericht").expect("report");
     let header = (0..report.height())
-        .find(|r| report.get((*r, 2)).map(|d| d.to_string()) == Some("Code".into()))
+        .find(|r| report.get((*r, 7)).map(|d| d.to_string()) == Some("Code".into()))
         .expect("header row");
-    let rows: Vec<(String, String, String)> = ((header + 1)..report.height())
+    let rows: Vec<(String, String, String, String)> = ((header + 1)..report.height())
         .map(|r| {
             let s = |c| {
                 report
@@ -177,18 +178,34 @@ fn the_copy_keeps_every_value_and_marks_every_located_finding() {
                     .map(|d| d.to_string())
                     .unwrap_or_default()
             };
-            (s(2), s(4), s(7))
+            (s(7), s(2), s(5), s(0))
         })
         .filter(|r| !r.0.is_empty())
         .collect();
-    let json_rows: Vec<(String, String, String)> = findings
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-            (s("code"), s("cell"), s("message"))
-        })
-        .collect();
-    assert_eq!(rows, json_rows);
+    let weight = |severity: &str| {
+        ["Fehler", "Warnung", "Hinweis"]
+            .iter()
+            .position(|w| *w == severity)
+    };
+    let weights: Vec<_> = rows.iter().map(|r| weight(&r.3)).collect();
+    assert!(weights.iter().all(Option::is_some), "{rows:?}");
+    assert!(
+        weights.windows(2).all(|w| w[0] <= w[1]),
+        "not errors first: {rows:?}"
+    );
+    for f in &findings {
+        let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+        let (code, cell, message) = (s("code"), s("cell"), s("message"));
+        let listed = rows.iter().any(|r| {
+            r.0 == code
+                && ((r.1 == cell && r.2 == message) || (r.1.contains(':') && !cell.is_empty()))
+        });
+        assert!(
+            listed,
+            "{code} {cell} {message} not in the report: {rows:?}"
+        );
+    }
+    assert!(rows.len() <= findings.len());
 
     // The links of the report jump to the copied cells.
     let report_part = common::sheet_part(&out, "Prüfbericht").expect("report part");
