@@ -218,6 +218,9 @@ pub fn serve(app: App, ready: impl FnOnce(SocketAddr)) -> Result<(), PortalError
     let addr = app.settings.bind;
     let app = Arc::new(app);
     rt.block_on(async move {
+        // Listen for the signals before saying we are ready: a SIGTERM right
+        // after start must stop us cleanly too.
+        let stop = stop_signal()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| PortalError::Bind { addr, source })?;
@@ -227,32 +230,28 @@ pub fn serve(app: App, ready: impl FnOnce(SocketAddr)) -> Result<(), PortalError
         ready(local);
         let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service)
-            .with_graceful_shutdown(stop_signal())
+            .with_graceful_shutdown(stop)
             .await
             .map_err(PortalError::Runtime)
     })
 }
 
-/// SIGTERM (service manager) or SIGINT (Ctrl-C).
-async fn stop_signal() {
+/// SIGTERM (service manager) or SIGINT (Ctrl-C), registered now, awaited later.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, PortalError> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {},
-                    _ = tokio::signal::ctrl_c() => {},
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(PortalError::Runtime)?;
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(PortalError::Runtime)?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    }
-    #[cfg(not(unix))]
-    {
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
-    }
-    eprintln!("Beende: laufende Anfragen werden abgeschlossen …");
+        eprintln!("Beende: laufende Anfragen werden abgeschlossen …");
+    })
 }

@@ -517,9 +517,12 @@ fn result_page(
         }),
         _ => None,
     };
-    let note = match (&admissible, refusal) {
-        (Err(r @ Refusal::OtherProvider { .. }), None) => Some(r.message(lang)),
-        (Err(r @ Refusal::NoPeriod), None) => Some(r.message(lang)),
+    // A provider checking a workbook of another number learns it at once.
+    let named = held.outcome.cover.provider_id.as_deref();
+    let note = match (user.account.role, &user.account.provider) {
+        (Role::Provider, Some(own)) if refusal.is_none() && named != Some(own.as_str()) => {
+            Some(text::other_provider(lang, named, own))
+        }
         _ => None,
     };
     let title = if refusal.is_some() {
