@@ -188,6 +188,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/meldungen/{id}/kommentiert", get(pages::annotated))
         .route("/meldungen/{id}/zurueckziehen", post(pages::withdraw))
         .route("/static/portal.css", get(pages::stylesheet))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/api/v1/token", post(api::token))
         .route("/api/v1/check", post(api::check))
         .route("/api/v1/submissions", get(api::list).post(api::submit))

@@ -155,6 +155,11 @@ pub async fn not_found(State(app): AppState, uri: axum::http::Uri, headers: Head
     )
 }
 
+/// Browsers ask for it; there is none (and no error in the log for it).
+pub async fn favicon() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 pub async fn home() -> Redirect {
     Redirect::to("/pruefen")
 }
@@ -459,6 +464,7 @@ struct CheckResultPage {
     note: Option<String>,
     groups: Vec<SheetGroup>,
     again_href: &'static str,
+    again_label: &'static str,
 }
 
 /// Checks an upload in the worker under the bound on concurrent checks.
@@ -519,8 +525,9 @@ fn result_page(
     };
     // A provider checking a workbook of another number learns it at once.
     let named = held.outcome.cover.provider_id.as_deref();
+    let said = matches!(refusal, Some(Refusal::OtherProvider { .. }));
     let note = match (user.account.role, &user.account.provider) {
-        (Role::Provider, Some(own)) if refusal.is_none() && named != Some(own.as_str()) => {
+        (Role::Provider, Some(own)) if !said && named != Some(own.as_str()) => {
             Some(text::other_provider(lang, named, own))
         }
         _ => None,
@@ -556,6 +563,11 @@ fn result_page(
             "/einreichen"
         } else {
             "/pruefen"
+        },
+        again_label: if current == "einreichen" {
+            w.submit_another
+        } else {
+            w.check_another
         },
     };
     let status = if refusal.is_some() {
@@ -820,6 +832,7 @@ fn visible(app: &App, user: &WebUser, id: &str) -> Result<Submission, Response> 
 struct ReceiptPage {
     frame: Frame,
     r: SubmissionView,
+    provider_name: Option<String>,
     just_submitted: bool,
     csrf: String,
     groups: Vec<SheetGroup>,
@@ -848,6 +861,7 @@ pub async fn receipt(
     let page = ReceiptPage {
         frame: user_frame(&app, &user, "meldungen", &format!("/meldungen/{}", s.id)),
         r: views::submission(&s, &user.account, user.lang),
+        provider_name: app.cfg.provider(&s.provider).map(|p| p.name.clone()),
         just_submitted: q.neu.is_some(),
         csrf: user.csrf.clone(),
         groups,

@@ -46,6 +46,7 @@ words! {
     download_annotated: "Kommentierte Kopie herunterladen", "Download the annotated copy";
     findings_title: "Befunde", "Findings";
     check_another: "Eine weitere Datei prüfen", "Check another file";
+    submit_another: "Eine andere Datei einreichen", "Submit another file";
     check_result_title: "Prüfergebnis", "Check result";
     file_level: "Datei", "File";
     submit_title: "Einreichen", "Submit";

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ pub struct Server {
     pub base: String,
     pub data: PathBuf,
     pub log: PathBuf,
+    /// What the server printed before its address (the demo's accounts).
+    pub banner: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -58,6 +62,7 @@ impl Server {
             .expect("start sozialraum serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut banner = vec![];
         let base = loop {
             match lines.next() {
                 Some(Ok(line)) => {
@@ -65,6 +70,7 @@ impl Server {
                         let url = line[at..].split_whitespace().next().unwrap_or("");
                         break url.trim_end_matches('/').to_string();
                     }
+                    banner.push(line);
                 }
                 _ => {
                     let _ = child.kill();
@@ -80,6 +86,7 @@ impl Server {
             base,
             data,
             log,
+            banner,
             _dir: dir,
         }
     }
