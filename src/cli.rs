@@ -197,7 +197,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub checks: Option<u64>,
     /// Wartende Prüfungen; darüber 503 mit Retry-After / checks waiting for a turn
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
     /// Sperrzeit in Sekunden nach zu vielen fehlgeschlagenen Anmeldungen
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]

@@ -655,10 +655,15 @@ fn every_page_has_the_security_headers_and_no_store() {
         assert_eq!(r.header("x-content-type-options"), "nosniff");
         assert_eq!(r.header("referrer-policy"), "no-referrer");
         assert_eq!(r.header("x-frame-options"), "DENY");
-        if path != "/static/portal.css" {
+        if !path.starts_with("/static/") {
             assert_eq!(r.header("cache-control"), "no-store", "{path}");
             let html = r.text();
-            assert!(!html.contains("<script"), "{path}: no script at all");
+            assert_eq!(
+                html.matches("<script").count(),
+                html.matches("<script src=\"/static/portal.js\" defer></script>")
+                    .count(),
+                "{path}: no inline script, only our own file"
+            );
             assert!(
                 !html.contains("http://") && !html.contains("https://"),
                 "{path}: no external resource"
@@ -826,7 +831,12 @@ fn markup_in_file_names_and_cells_renders_inert() {
     );
     assert_eq!(r.status, 200);
     let html = r.text();
-    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<script>"), "{html}");
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only our own script file"
+    );
     assert!(!html.contains("<img"));
     assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"));
 }
@@ -1000,4 +1010,62 @@ fn sigterm_finishes_the_running_request_then_stops() {
     let status = server.stop_with(0).unwrap();
     assert!(status.success(), "{status:?}");
     assert!(server.log_text().contains("Beende"));
+}
+
+#[test]
+fn a_user_changes_the_own_password_and_the_other_sessions_end() {
+    let server = Server::start(&[]);
+    let password = server.add_user("t03", "provider", Some("T03"));
+    let api = Account::new(&server, "t03", &password);
+    let mut s = WebSession::login(&server, "t03", &password);
+    let other = WebSession::login(&server, "t03", &password);
+    let change = |s: &WebSession, csrf: &str, current: &str, new: &str, repeat: &str| {
+        http().post_form(
+            &server.url("/passwort"),
+            &[
+                ("csrf", csrf),
+                ("current", current),
+                ("new", new),
+                ("repeat", repeat),
+            ],
+            &s.headers(),
+        )
+    };
+    let new = "ein-langes-neues-Passwort";
+    assert_eq!(change(&s, "falsch", &password, new, new).status, 403);
+    assert_eq!(change(&s, &s.csrf, &password, "kurz", "kurz").status, 422);
+    assert_eq!(
+        change(&s, &s.csrf, &password, new, "anders-als-das-neue").status,
+        422
+    );
+    let wrong = change(&s, &s.csrf, "falsch", new, new);
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text().contains("Das bisherige Passwort stimmt nicht"));
+    let ok = change(&s, &s.csrf, &password, new, new);
+    assert_eq!(
+        (ok.status, ok.header("location")),
+        (303, "/passwort?geaendert=1")
+    );
+    s.keep(&ok);
+    let page = http().get(&server.url("/passwort?geaendert=1"), &s.headers());
+    assert_eq!(page.status, 200, "this session goes on");
+    assert!(page.text().contains("Ihr Passwort ist geändert"));
+    assert_eq!(
+        http().get(&server.url("/pruefen"), &other.headers()).status,
+        303,
+        "the other session ended"
+    );
+    let list = http().get(&server.url("/api/v1/submissions"), &[api.bearer()]);
+    assert_eq!(list.status, 401, "the API token ended");
+    let token = |p: &str| {
+        http()
+            .post_json(
+                &server.url("/api/v1/token"),
+                &serde_json::json!({"login": "t03", "password": p}),
+                &[],
+            )
+            .status
+    };
+    assert_eq!(token(&password), 401);
+    assert_eq!(token(new), 200);
 }

@@ -59,6 +59,9 @@ fn a_provider_checks_submits_and_replaces_in_a_browser() {
         "the navigation marks the page"
     );
     assert_eq!(b.find("label[for=file]").text(), "Arbeitsmappe");
+    // The drag-and-drop enhancement runs under the CSP (our own script file).
+    assert!(b.find("form.upload").attr("class").contains("droppable"));
+    assert!(b.find("#file-help").text().contains("ziehen"));
     b.screenshot("02-pruefen");
 
     // A flawed workbook: the error rows, at their cells.
@@ -144,6 +147,17 @@ fn a_provider_checks_submits_and_replaces_in_a_browser() {
     assert!(b.find("p.alert.ok").text().contains("zurückgezogen"));
     assert_eq!(b.all("tr.row-withdrawn").len(), 1);
     b.screenshot("11-zurueckgezogen");
+
+    // The one account page: the own password.
+    b.find("header a[href='/passwort']").click();
+    wait_title(&b, "Passwort ändern");
+    b.find("#current").type_text(&password);
+    b.find("#new").type_text("ein-neues-langes-Passwort");
+    b.find("#repeat").type_text("ein-neues-langes-Passwort");
+    b.find("form.card button[type=submit]").click();
+    wait_title(&b, "Passwort ändern");
+    assert!(b.find("p.alert.ok").text().contains("geändert"));
+    b.screenshot("13-passwort");
 }
 
 /// The README's `serve --demo`: the printed address shows the login, and a

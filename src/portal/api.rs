@@ -15,6 +15,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiUser;
+use super::check::Ticket;
 use super::db::{self, Role, SessionKind, Status, Submission};
 use super::http::{self, api_error, api_internal, UploadError};
 use super::pages::{self, LoginFailure, StoredFile};
@@ -111,14 +112,14 @@ fn busy() -> Response {
 /// Runs the check of an upload under the bound on concurrent checks.
 async fn run_check(
     app: &Arc<App>,
+    ticket: Ticket,
     name: String,
     bytes: Vec<u8>,
     lang: Lang,
     annotate: bool,
 ) -> Result<(Vec<u8>, super::check::Checked), Response> {
     let app2 = app.clone();
-    let result = app
-        .checks
+    let result = ticket
         .run(move || {
             let r = app2.check(&bytes, &name, lang, annotate);
             (bytes, r)
@@ -137,6 +138,9 @@ pub async fn check(
     user: ApiUser,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Response {
+    let Ok(ticket) = app.checks.reserve() else {
+        return busy();
+    };
     let form = match upload(&app, mp, user.lang).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -145,7 +149,7 @@ pub async fn check(
         return api_error(StatusCode::BAD_REQUEST, words(user.lang).api_no_file);
     };
     let name = super::check::safe_name(&file.name);
-    let (_, checked) = match run_check(&app, name, file.bytes, user.lang, false).await {
+    let (_, checked) = match run_check(&app, ticket, name, file.bytes, user.lang, false).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -234,6 +238,9 @@ pub async fn submit(
     if user.account.role != Role::Provider {
         return api_error(StatusCode::FORBIDDEN, words(user.lang).refuse_not_provider);
     }
+    let Ok(ticket) = app.checks.reserve() else {
+        return busy();
+    };
     let form = match upload(&app, mp, user.lang).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -243,10 +250,11 @@ pub async fn submit(
         return api_error(StatusCode::BAD_REQUEST, words(user.lang).api_no_file);
     };
     let name = super::check::safe_name(&file.name);
-    let (bytes, checked) = match run_check(&app, name.clone(), file.bytes, user.lang, true).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let (bytes, checked) =
+        match run_check(&app, ticket, name.clone(), file.bytes, user.lang, true).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
     let period = match submit::admissible(&user.account, &checked.outcome, acknowledged) {
         Ok(p) => p,
         Err(refusal) => return refused(&app, &user, &refusal, &checked.outcome.report),

@@ -154,23 +154,45 @@ impl Checks {
         }
     }
 
-    /// Runs the blocking `job` once a slot is free. The slot goes with the
-    /// job, so a client that gives up does not free it early.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Busy> {
+    /// Takes a place in the line, or says it is full. Taken before an
+    /// upload is read, so that the uploads in memory are bounded by the
+    /// places (running + waiting) times the size limit.
+    pub fn reserve(&self) -> Result<Ticket, Busy> {
         let n = self.in_flight.fetch_add(1, Ordering::SeqCst);
         let guard = InFlight(self.in_flight.clone());
         if n >= self.capacity {
             return Err(Busy);
         }
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Busy)?;
+        Ok(Ticket {
+            guard,
+            permits: self.permits.clone(),
+        })
+    }
+
+    /// Runs the blocking `job` once a slot is free (see [`Ticket::run`]).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        self.reserve()?.run(job).await
+    }
+}
+
+/// A place in the line of checks; dropped, it frees the place.
+pub struct Ticket {
+    guard: InFlight,
+    permits: Arc<Semaphore>,
+}
+
+impl Ticket {
+    /// Runs the blocking `job` once a slot is free. The slot goes with the
+    /// job, so a client that gives up does not free it early.
+    pub async fn run<T: Send + 'static>(
+        self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = self.permits.acquire_owned().await.map_err(|_| Busy)?;
+        let guard = self.guard;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _guard = guard;

@@ -179,6 +179,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/anmelden", get(pages::login_form).post(pages::login))
         .route("/abmelden", post(pages::logout))
         .route("/sprache", get(pages::language))
+        .route(
+            "/passwort",
+            get(pages::password_form).post(pages::change_password),
+        )
         .route("/pruefen", get(pages::check_form).post(pages::check))
         .route("/pruefen/{token}/kommentiert", get(pages::held_annotated))
         .route("/einreichen", get(pages::submit_form).post(pages::submit))
@@ -188,6 +192,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/meldungen/{id}/kommentiert", get(pages::annotated))
         .route("/meldungen/{id}/zurueckziehen", post(pages::withdraw))
         .route("/static/portal.css", get(pages::stylesheet))
+        .route("/static/portal.js", get(pages::script))
         .route("/favicon.ico", get(pages::favicon))
         .route("/api/v1/token", post(api::token))
         .route("/api/v1/check", post(api::check))

@@ -16,7 +16,7 @@ use axum::Form as UrlForm;
 use serde::Deserialize;
 
 use super::auth::{self, WebUser};
-use super::check::{Checked, HeldUpload};
+use super::check::{Checked, HeldUpload, Ticket};
 use super::db::{self, Role, SessionKind, Submission};
 use super::http::{self, UploadError};
 use super::submit::{self, Refusal};
@@ -153,6 +153,20 @@ pub async fn not_found(State(app): AppState, uri: axum::http::Uri, headers: Head
         w.not_found.into(),
         lang,
     )
+}
+
+pub async fn script() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("static/portal.js"),
+    )
+        .into_response()
 }
 
 /// Browsers ask for it; there is none (and no error in the log for it).
@@ -470,13 +484,13 @@ struct CheckResultPage {
 /// Checks an upload in the worker under the bound on concurrent checks.
 async fn check_upload(
     app: &Arc<App>,
+    ticket: Ticket,
     name: String,
     bytes: Vec<u8>,
     lang: Lang,
 ) -> Result<(Vec<u8>, Checked), CheckFailure> {
     let app2 = app.clone();
-    let result = app
-        .checks
+    let result = ticket
         .run(move || {
             let r = app2.check(&bytes, &name, lang, true);
             (bytes, r)
@@ -586,6 +600,9 @@ pub async fn check(
     let Ok(mp) = mp else {
         return bad_form(&app, &user, "pruefen");
     };
+    let Ok(ticket) = app.checks.reserve() else {
+        return busy(&app, &user, "pruefen");
+    };
     let form = match http::read_form(mp, app.settings.max_upload_bytes).await {
         Ok(f) => f,
         Err(e) => return upload_refused(&app, &user, "pruefen", e),
@@ -604,11 +621,12 @@ pub async fn check(
         );
     };
     let name = super::check::safe_name(&upload.name);
-    let (bytes, checked) = match check_upload(&app, name.clone(), upload.bytes, user.lang).await {
-        Ok(r) => r,
-        Err(CheckFailure::Busy) => return busy(&app, &user, "pruefen"),
-        Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
-    };
+    let (bytes, checked) =
+        match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
+            Ok(r) => r,
+            Err(CheckFailure::Busy) => return busy(&app, &user, "pruefen"),
+            Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
+        };
     let _ = db::audit(
         &app.db.conn(),
         Some(&user.account.login),
@@ -682,6 +700,9 @@ pub async fn submit(
     let Ok(mp) = mp else {
         return bad_form(&app, &user, "einreichen");
     };
+    let Ok(ticket) = app.checks.reserve() else {
+        return busy(&app, &user, "einreichen");
+    };
     let form = match http::read_form(mp, app.settings.max_upload_bytes).await {
         Ok(f) => f,
         Err(e) => return upload_refused(&app, &user, "einreichen", e),
@@ -711,7 +732,7 @@ pub async fn submit(
         (_, Some(upload)) => {
             let name = super::check::safe_name(&upload.name);
             let (bytes, checked) =
-                match check_upload(&app, name.clone(), upload.bytes, user.lang).await {
+                match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
                     Ok(r) => r,
                     Err(CheckFailure::Busy) => return busy(&app, &user, "einreichen"),
                     Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
@@ -963,4 +984,128 @@ pub async fn withdraw(
         }
         Err(e) => http::internal(user.lang, &e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    frame: Frame,
+    csrf: String,
+    login: String,
+    done: Option<&'static str>,
+    error: Option<String>,
+}
+
+fn password_page(
+    app: &App,
+    user: &WebUser,
+    status: StatusCode,
+    done: Option<&'static str>,
+    error: Option<String>,
+) -> Response {
+    let page = PasswordPage {
+        frame: user_frame(app, user, "passwort", "/passwort"),
+        csrf: user.csrf.clone(),
+        login: user.account.login.clone(),
+        done,
+        error,
+    };
+    render(status, &page, user.lang)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordQuery {
+    #[serde(default)]
+    geaendert: Option<String>,
+}
+
+/// The one account page: changing one's own password.
+pub async fn password_form(
+    State(app): AppState,
+    user: WebUser,
+    Query(q): Query<PasswordQuery>,
+) -> Response {
+    let done = q.geaendert.map(|_| words(user.lang).password_changed);
+    password_page(&app, &user, StatusCode::OK, done, None)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+/// Shortest password a user may choose (generated ones have 19 characters).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+pub async fn change_password(
+    State(app): AppState,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    user: WebUser,
+    UrlForm(form): UrlForm<PasswordForm>,
+) -> Response {
+    let lang = user.lang;
+    let w = words(lang);
+    if !user.csrf_ok(&form.csrf) {
+        return bad_form(&app, &user, "passwort");
+    }
+    let refuse = |status, text: String| password_page(&app, &user, status, None, Some(text));
+    if form.new.chars().count() < MIN_PASSWORD_CHARS {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, w.password_short.into());
+    }
+    if form.new != form.repeat {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, w.password_mismatch.into());
+    }
+    // The current password under the login throttle: this page is no way around it.
+    match authenticate(&app, &user.account.login, &form.current, peer.ip()).await {
+        Ok(_) => {}
+        Err(LoginFailure::Locked(wait)) => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                text::locked(lang, wait.as_secs()),
+            )
+        }
+        Err(LoginFailure::Wrong) => {
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, w.password_wrong.into())
+        }
+        Err(LoginFailure::Internal(e)) => return http::internal(lang, &e),
+    }
+    let new = form.new.clone();
+    let hash = match tokio::task::spawn_blocking(move || auth::hash_password(&new)).await {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => return http::internal(lang, &e),
+        Err(e) => return http::internal(lang, &e),
+    };
+    let changed = {
+        let conn = app.db.conn();
+        let r = db::set_password(&conn, &user.account.login, &hash);
+        let _ = db::audit(
+            &conn,
+            Some(&user.account.login),
+            "password",
+            None,
+            "changed",
+        );
+        r
+    };
+    if let Err(e) = changed {
+        return http::internal(lang, &e);
+    }
+    // Every session ended with the old password; this one goes on anew.
+    let (token, _) = match open_session(&app, &user.account, SessionKind::Web) {
+        Ok(t) => t,
+        Err(e) => return http::internal(lang, &e),
+    };
+    let mut r = Redirect::to("/passwort?geaendert=1").into_response();
+    let c = auth::set_cookie(auth::SESSION_COOKIE, &token, user.secure, None);
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().insert(SET_COOKIE, v);
+    }
+    r
 }

@@ -18,6 +18,16 @@ words! {
     other_language: "English", "Deutsch";
     provider_label: "Träger", "Provider";
     logout: "Abmelden", "Log out";
+    password_link: "Passwort ändern", "Change password";
+    password_title: "Passwort ändern", "Change password";
+    current_password: "Bisheriges Passwort", "Current password";
+    new_password: "Neues Passwort (mindestens 12 Zeichen)", "New password (at least 12 characters)";
+    repeat_password: "Neues Passwort wiederholen", "Repeat the new password";
+    password_button: "Passwort ändern", "Change password";
+    password_changed: "Ihr Passwort ist geändert; Ihre anderen Sitzungen und API-Tokens sind beendet.", "Your password has been changed; your other sessions and API tokens have ended.";
+    password_wrong: "Das bisherige Passwort stimmt nicht.", "The current password is wrong.";
+    password_short: "Das neue Passwort ist zu kurz: mindestens 12 Zeichen.", "The new password is too short: at least 12 characters.";
+    password_mismatch: "Die beiden neuen Passwörter stimmen nicht überein.", "The two new passwords differ.";
     nav_label: "Hauptnavigation", "Main navigation";
     nav_check: "Prüfen", "Check";
     nav_submit: "Einreichen", "Submit";
@@ -35,6 +45,7 @@ words! {
     check_intro: "Laden Sie Ihre Quartalsmeldung hoch: Sie sehen jedes Problem an seiner Zelle und erhalten eine kommentierte Kopie. Beim Prüfen wird nichts gespeichert.", "Upload your quarterly workbook: you see every problem at its cell and get an annotated copy. Checking stores nothing.";
     check_button: "Prüfen", "Check";
     upload_label: "Arbeitsmappe", "Workbook";
+    drop_hint: "– oder die Datei auf dieses Feld ziehen", "– or drag the file onto this box";
     acknowledge_in_advance: "Warnungen, falls vorhanden, habe ich zur Kenntnis genommen.", "I acknowledge any warnings.";
     no_findings: "Keine Befunde.", "No findings.";
     col_severity: "Art", "Severity";
