@@ -202,6 +202,9 @@ pub struct ServeArgs {
     /// Sperrzeit in Sekunden nach zu vielen fehlgeschlagenen Anmeldungen
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub lock_seconds: u64,
+    /// Hinter dem Reverse-Proxy: die Client-Adresse (für die Anmeldesperre) aus X-Forwarded-For
+    #[arg(long)]
+    pub behind_proxy: bool,
     #[arg(long, hide = true)]
     pub no_isolate: bool,
 }

@@ -1069,3 +1069,74 @@ fn a_user_changes_the_own_password_and_the_other_sessions_end() {
     assert_eq!(token(&password), 401);
     assert_eq!(token(new), 200);
 }
+
+#[test]
+fn the_language_switch_goes_back_only_to_our_own_paths() {
+    let server = Server::start(&[]);
+    for (back, expected) in [
+        ("/meldungen", "/meldungen"),
+        ("//boese.example/x", "/"),
+        ("https://boese.example/", "/"),
+        ("/%0D%0ASet-Cookie:x=1", "/"),
+        ("/%E2%80%AE", "/"),
+    ] {
+        let r = http().get(
+            &server.url(&format!("/sprache?lang=en&zurueck={back}")),
+            &[],
+        );
+        assert_eq!(r.status, 303, "{back}");
+        assert_eq!(r.header("location"), expected, "{back}");
+        assert!(r.header("set-cookie").starts_with("sr_lang=en;"));
+    }
+    let r = http().get(
+        &server.url("/anmelden"),
+        &[("Cookie".into(), "sr_lang=en".into())],
+    );
+    assert!(r.text().contains("<html lang=\"en\">") && r.text().contains("Log in"));
+}
+
+#[test]
+fn forms_and_json_are_small_only_uploads_may_be_large() {
+    let server = Server::start(&[]);
+    let big = "x".repeat(100 << 10);
+    let r = http().post_form(&server.url("/anmelden"), &[("login", &big)], &[]);
+    assert_eq!(r.status, 413);
+    let r = http().post_json(
+        &server.url("/api/v1/token"),
+        &serde_json::json!({"login": big, "password": "x"}),
+        &[],
+    );
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn behind_the_proxy_the_throttle_counts_the_forwarded_address() {
+    let server = Server::start(&["--behind-proxy"]);
+    let password = server.add_user("t03", "provider", Some("T03"));
+    let from = |addr: &str, login: &str, password: &str| {
+        http()
+            .post_json(
+                &server.url("/api/v1/token"),
+                &serde_json::json!({"login": login, "password": password}),
+                &[("X-Forwarded-For".into(), format!("203.0.113.9, {addr}"))],
+            )
+            .status
+    };
+    // 30 failures from one address, spread over logins so that none is locked itself.
+    for i in 0..30 {
+        assert_eq!(
+            from("10.0.0.1", &format!("niemand{}", i % 10), "falsch"),
+            401
+        );
+    }
+    assert_eq!(
+        from("10.0.0.1", "t03", &password),
+        429,
+        "that address waits"
+    );
+    assert_eq!(
+        from("10.0.0.2", "t03", &password),
+        200,
+        "another one does not"
+    );
+}

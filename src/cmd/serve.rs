@@ -38,6 +38,7 @@ pub fn run(
         checks: args.checks.map_or(cores, |n| n as usize),
         queue: args.queue,
         lock: std::time::Duration::from_secs(args.lock_seconds),
+        behind_proxy: args.behind_proxy,
         isolate: !args.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
     };

@@ -44,6 +44,7 @@ struct TokenResponse {
 pub async fn token(
     State(app): AppState,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let Ok(req) = serde_json::from_slice::<TokenRequest>(&body) else {
@@ -52,7 +53,8 @@ pub async fn token(
             "expected JSON {\"login\": \"…\", \"password\": \"…\"}",
         );
     };
-    match pages::authenticate(&app, &req.login, &req.password, peer.ip()).await {
+    let client = app.client(peer, &headers);
+    match pages::authenticate(&app, &req.login, &req.password, client).await {
         Ok(account) => match pages::open_session(&app, &account, SessionKind::Api) {
             Ok((token, expires)) => Json(TokenResponse {
                 token,

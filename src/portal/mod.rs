@@ -50,6 +50,9 @@ pub struct Settings {
     pub queue: usize,
     /// How long a login stays locked after too many failures.
     pub lock: Duration,
+    /// The client's address is the last one of `X-Forwarded-For` (set by
+    /// the district's reverse proxy), not the connection's.
+    pub behind_proxy: bool,
     /// Check in a guarded child process (always, but for debugging).
     pub isolate: bool,
     /// `--config FILE`, handed to the worker's child.
@@ -165,15 +168,36 @@ impl App {
         )
     }
 
+    /// Whom the login throttle counts per address: the connection's peer,
+    /// or behind the proxy the address it appended to `X-Forwarded-For`.
+    pub fn client(&self, peer: SocketAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        if !self.settings.behind_proxy {
+            return peer.ip();
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|a| a.trim().parse().ok())
+            .unwrap_or(peer.ip())
+    }
+
     /// The frame of a page for a reader who is not logged in.
     pub fn frame(&self, lang: Lang, current: &'static str, here: &str) -> views::Frame {
         views::Frame::new(lang, &self.cfg.district.name, current, here)
     }
 }
 
+/// The largest body of a request that is no upload (forms, JSON).
+pub const SMALL_BODY: usize = 64 << 10;
+
 /// Every route: the provider's pages and the JSON API.
 pub fn router(app: Arc<App>) -> Router {
-    let body_limit = (app.settings.max_upload_bytes as usize).saturating_add(1 << 20);
+    // Uploads may be large; every other request is a small form or JSON.
+    let upload =
+        DefaultBodyLimit::max((app.settings.max_upload_bytes as usize).saturating_add(1 << 20));
     Router::new()
         .route("/", get(pages::home))
         .route("/anmelden", get(pages::login_form).post(pages::login))
@@ -183,9 +207,15 @@ pub fn router(app: Arc<App>) -> Router {
             "/passwort",
             get(pages::password_form).post(pages::change_password),
         )
-        .route("/pruefen", get(pages::check_form).post(pages::check))
+        .route(
+            "/pruefen",
+            get(pages::check_form).post(pages::check).layer(upload),
+        )
         .route("/pruefen/{token}/kommentiert", get(pages::held_annotated))
-        .route("/einreichen", get(pages::submit_form).post(pages::submit))
+        .route(
+            "/einreichen",
+            get(pages::submit_form).post(pages::submit).layer(upload),
+        )
         .route("/meldungen", get(pages::list))
         .route("/meldungen/{id}", get(pages::receipt))
         .route("/meldungen/{id}/datei", get(pages::file))
@@ -195,8 +225,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/portal.js", get(pages::script))
         .route("/favicon.ico", get(pages::favicon))
         .route("/api/v1/token", post(api::token))
-        .route("/api/v1/check", post(api::check))
-        .route("/api/v1/submissions", get(api::list).post(api::submit))
+        .route("/api/v1/check", post(api::check).layer(upload))
+        .route(
+            "/api/v1/submissions",
+            get(api::list).post(api::submit).layer(upload),
+        )
         .route(
             "/api/v1/submissions/{id}",
             get(api::show).delete(api::withdraw),
@@ -204,7 +237,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/submissions/{id}/file", get(api::file))
         .route("/api/v1/submissions/{id}/annotated", get(api::annotated))
         .fallback(pages::not_found)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
         .layer(axum::middleware::from_fn(http::frame))
         .with_state(app)
 }

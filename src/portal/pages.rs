@@ -199,10 +199,12 @@ pub struct LanguageQuery {
 /// Switches the language (a cookie) and goes back to the page (only paths of ours).
 pub async fn language(headers: HeaderMap, Query(q): Query<LanguageQuery>) -> Response {
     let lang = if q.lang == "en" { "en" } else { "de" };
+    // Only a path of ours, and only characters a Location header can carry.
     let back = if q.zurueck.starts_with('/')
         && !q.zurueck.starts_with("//")
         && !q.zurueck.contains('\\')
         && !q.zurueck.contains("://")
+        && q.zurueck.bytes().all(|b| b.is_ascii_graphic())
     {
         q.zurueck
     } else {
@@ -363,7 +365,8 @@ pub async fn login(
             &form.login,
         );
     }
-    let account = match authenticate(&app, &form.login, &form.password, peer.ip()).await {
+    let client = app.client(peer, &headers);
+    let account = match authenticate(&app, &form.login, &form.password, client).await {
         Ok(a) => a,
         Err(LoginFailure::Locked(wait)) => {
             return login_page(
@@ -1047,6 +1050,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub async fn change_password(
     State(app): AppState,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     user: WebUser,
     UrlForm(form): UrlForm<PasswordForm>,
 ) -> Response {
@@ -1063,7 +1067,8 @@ pub async fn change_password(
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, w.password_mismatch.into());
     }
     // The current password under the login throttle: this page is no way around it.
-    match authenticate(&app, &user.account.login, &form.current, peer.ip()).await {
+    let client = app.client(peer, &headers);
+    match authenticate(&app, &user.account.login, &form.current, client).await {
         Ok(_) => {}
         Err(LoginFailure::Locked(wait)) => {
             return refuse(
