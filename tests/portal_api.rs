@@ -1140,3 +1140,60 @@ fn behind_the_proxy_the_throttle_counts_the_forwarded_address() {
         "another one does not"
     );
 }
+
+/// Hostile uploads (a billion-laughs workbook, a looping OLE container, an
+/// ods that asks for 17 billion cells) get their `file` finding, and a
+/// clean upload checked at the same time gets its right answer.
+#[test]
+fn hostile_uploads_get_their_finding_and_others_go_on() {
+    let server = Server::start(&[]);
+    let t01 = server.provider("T01");
+    let broken = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/broken");
+    let hostile = [
+        "poi__poc-xmlbomb.xlsx",
+        "phpspreadsheet__oleloop.xls",
+        "calamine__issue_594_dos.ods",
+    ];
+    let clean = samples().join("T01_2026-Q3.xlsx");
+    let expected = cli_check(&clean, "de");
+    let answers: Vec<(String, Reply)> = std::thread::scope(|s| {
+        let handles: Vec<_> = hostile
+            .iter()
+            .map(|n| broken.join(n))
+            .chain([clean.clone()])
+            .map(|path| {
+                let t01 = &t01;
+                let server = &server;
+                s.spawn(move || {
+                    let name = path.file_name().unwrap().to_string_lossy().to_string();
+                    let bytes = std::fs::read(&path).unwrap();
+                    let r = http().post_multipart(
+                        &server.url("/api/v1/check"),
+                        &[],
+                        Some((&name, &bytes)),
+                        &[t01.bearer()],
+                    );
+                    (name, r)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (name, r) in answers {
+        assert_eq!(r.status, 200, "{name}: {}", r.text());
+        let v = r.json();
+        if name == "T01_2026-Q3.xlsx" {
+            assert_eq!(findings_of(&v), findings_of(&expected));
+            assert_eq!(v["files"][0]["summary"], expected["files"][0]["summary"]);
+        } else {
+            let findings = findings_of(&v);
+            let file_errors = findings
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "file" && f["severity"] == "error")
+                .count();
+            assert!(file_errors >= 1, "{name}: {findings}");
+        }
+    }
+}
