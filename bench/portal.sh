@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin sozialraum --example make_big --example portal_load
 mkdir -p target/bench/portal
-target/release/examples/make_big target/bench/portal --rows "${ROWS:-500}" >/dev/null
+target/release/examples/make_big target/bench/portal --rows "${ROWS:-500}" --clean >/dev/null
 target/release/examples/portal_load target/release/sozialraum \
   target/bench/portal/fall_custom.xlsx --n "${N:-50}"

@@ -45,8 +45,10 @@ pub async fn token(
     State(app): AppState,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
     body: Bytes,
 ) -> Response {
+    let lang = super::auth::lang_of_uri(&uri);
     let Ok(req) = serde_json::from_slice::<TokenRequest>(&body) else {
         return api_error(
             StatusCode::BAD_REQUEST,
@@ -73,10 +75,9 @@ pub async fn token(
             }
             r
         }
-        Err(LoginFailure::Wrong) => api_error(
-            StatusCode::UNAUTHORIZED,
-            words(Lang::En).api_bad_credentials,
-        ),
+        Err(LoginFailure::Wrong) => {
+            api_error(StatusCode::UNAUTHORIZED, words(lang).api_bad_credentials)
+        }
         Err(LoginFailure::Internal(e)) => api_internal(&e),
     }
 }

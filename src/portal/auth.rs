@@ -319,8 +319,12 @@ impl FromRequestParts<Arc<App>> for ApiUser {
 
 /// The API's language: `?lang=en`, else German (as `--lang` on the command line).
 pub fn api_lang(parts: &Parts) -> Lang {
-    let en = parts
-        .uri
+    lang_of_uri(&parts.uri)
+}
+
+/// `?lang=en` in a URI: English; else German.
+pub fn lang_of_uri(uri: &axum::http::Uri) -> Lang {
+    let en = uri
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv == "lang=en"));
     if en {
