@@ -771,7 +771,7 @@ fn pages_check_submit_and_keep_other_providers_out() {
     assert!(r.text().contains("personenbezogene Daten"));
 
     // Every route of t03's submission is a 404 for t04.
-    for route in ["", "/datei", "/kommentiert"] {
+    for route in ["", "/datei", "/kommentiert", "/zurueckziehen"] {
         assert_eq!(
             page(&server, &s04, &format!("/meldungen/{id}{route}")).status,
             404,

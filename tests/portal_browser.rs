@@ -142,7 +142,14 @@ fn a_provider_checks_submits_and_replaces_in_a_browser() {
     wait_title(&b, "Meine Meldungen");
     b.find("tr.row-submitted a").click();
     wait_title(&b, "Eingangsbestätigung");
-    b.find("button.danger").click();
+    b.find("a.button.danger").click();
+    wait_title(&b, "Eingangsbestätigung");
+    assert!(b
+        .find(".alert.confirm")
+        .text()
+        .contains("wirklich zurückziehen"));
+    b.screenshot("11a-zurueckziehen-frage");
+    b.find(".alert.confirm button.danger").click();
     wait_title(&b, "Meine Meldungen");
     assert!(b.find("p.alert.ok").text().contains("zurückgezogen"));
     assert_eq!(b.all("tr.row-withdrawn").len(), 1);

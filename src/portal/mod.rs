@@ -220,7 +220,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/meldungen/{id}", get(pages::receipt))
         .route("/meldungen/{id}/datei", get(pages::file))
         .route("/meldungen/{id}/kommentiert", get(pages::annotated))
-        .route("/meldungen/{id}/zurueckziehen", post(pages::withdraw))
+        .route(
+            "/meldungen/{id}/zurueckziehen",
+            get(pages::withdraw_question).post(pages::withdraw),
+        )
         .route("/static/portal.css", get(pages::stylesheet))
         .route("/static/portal.js", get(pages::script))
         .route("/favicon.ico", get(pages::favicon))

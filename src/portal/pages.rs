@@ -856,6 +856,7 @@ fn visible(app: &App, user: &WebUser, id: &str) -> Result<Submission, Response> 
 struct ReceiptPage {
     frame: Frame,
     r: SubmissionView,
+    confirm_withdraw: bool,
     provider_name: Option<String>,
     just_submitted: bool,
     csrf: String,
@@ -874,7 +875,26 @@ pub async fn receipt(
     Path(id): Path<String>,
     Query(q): Query<ReceiptQuery>,
 ) -> Response {
-    let s = match visible(&app, &user, &id) {
+    receipt_page(&app, &user, &id, q.neu.is_some(), false)
+}
+
+/// The receipt with the question whether to withdraw (a link there, no script).
+pub async fn withdraw_question(
+    State(app): AppState,
+    user: WebUser,
+    Path(id): Path<String>,
+) -> Response {
+    receipt_page(&app, &user, &id, false, true)
+}
+
+fn receipt_page(
+    app: &App,
+    user: &WebUser,
+    id: &str,
+    just_submitted: bool,
+    confirm_withdraw: bool,
+) -> Response {
+    let s = match visible(app, user, id) {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -882,11 +902,13 @@ pub async fn receipt(
         .file_report()
         .map(|r| views::groups(&r, user.lang))
         .unwrap_or_default();
+    let r = views::submission(&s, &user.account, user.lang);
     let page = ReceiptPage {
-        frame: user_frame(&app, &user, "meldungen", &format!("/meldungen/{}", s.id)),
-        r: views::submission(&s, &user.account, user.lang),
+        frame: user_frame(app, user, "meldungen", &format!("/meldungen/{}", s.id)),
+        confirm_withdraw: confirm_withdraw && r.may_withdraw,
+        r,
         provider_name: app.cfg.provider(&s.provider).map(|p| p.name.clone()),
-        just_submitted: q.neu.is_some(),
+        just_submitted,
         csrf: user.csrf.clone(),
         groups,
     };

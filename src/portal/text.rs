@@ -79,6 +79,9 @@ words! {
     print_hint: "Zum Ausdrucken: Strg+P (Mac: ⌘+P).", "To print: Ctrl+P (Mac: ⌘+P).";
     download_file: "Eingereichte Datei", "Submitted file";
     withdraw_button: "Meldung zurückziehen", "Withdraw this submission";
+    withdraw_question: "Diese Meldung wirklich zurückziehen? Für den Zeitraum liegt dann keine Meldung mehr vor.", "Really withdraw this submission? The period will then have none.";
+    withdraw_confirm: "Ja, zurückziehen", "Yes, withdraw";
+    withdraw_cancel: "Abbrechen", "Cancel";
     withdrawn_ok: "Die Meldung wurde zurückgezogen.", "The submission has been withdrawn.";
     not_current: "Nur die aktuelle Meldung eines Zeitraums kann zurückgezogen werden.", "Only the current submission of a period can be withdrawn.";
     back_to_list: "Zur Übersicht", "Back to the list";
