@@ -262,7 +262,11 @@ pub enum RoleArg {
 
 #[derive(Debug, Args)]
 pub struct CheckFileArgs {
-    pub path: PathBuf,
+    /// The file to check; with `--stdin`, its bytes come on stdin instead.
+    #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+    pub path: Option<PathBuf>,
+    #[arg(long)]
+    pub stdin: bool,
     #[arg(long)]
     pub shown: String,
     #[arg(long)]

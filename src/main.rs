@@ -85,8 +85,12 @@ fn run(cli: Cli) -> miette::Result<i32> {
                 replace: args.force,
                 only_submissions: args.only_submissions,
             });
+            let input = match &args.path {
+                Some(path) if !args.stdin => worker::ChildInput::File(path.clone()),
+                _ => worker::ChildInput::Stdin,
+            };
             Ok(worker::child_main(
-                &args.path,
+                &input,
                 &args.shown,
                 &cfg,
                 cli.lang,

@@ -2,8 +2,6 @@
 //! Every command builds on `check_path`; nothing here knows a screen.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -14,8 +12,11 @@ use crate::finding::arg::Both;
 use crate::finding::violation::Message;
 use crate::finding::{FileReport, Finding, Summary};
 use crate::i18n::Lang;
+use crate::read::input::hex;
 use crate::read::sniff::OwnOutput;
-use crate::read::{sniff, RawCell, ReadError, Workbook};
+use crate::read::{
+    sniff, Damage, Input, InputReader, RawCell, ReadError, Refused, Unreadable, Workbook,
+};
 use crate::rules::file::{
     FileBudgetPlan, FileDamaged, FileEmpty, FileEncrypted, FileExtension, FileLimit, FileOwnOutput,
     FileUnreadable, SheetExtra, SheetMissing,
@@ -64,162 +65,82 @@ pub enum Nature {
 /// Checks the file at `path` (in this process: see `worker` for the
 /// guarded way that untrusted files take).
 pub fn check_path(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
-    let mut ctx = Ctx::new(cfg, opts.lang);
-    let fail =
-        |ctx: Ctx, err: ReadError, sha: Option<String>| outcome_of_failure(ctx, shown, sha, err);
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), None),
-    };
-    if meta.is_dir() {
-        return fail(
-            ctx,
-            ReadError::Empty(crate::i18n::t(opts.lang, "ein Verzeichnis", "a directory").into()),
-            None,
-        );
-    }
-    if meta.len() == 0 {
-        return fail(ctx, ReadError::Empty("0 Byte".into()), None);
-    }
-    if meta.len() > cfg.limits.max_file_bytes {
-        let err = ReadError::Limit {
-            detail: format!(
-                "{} MiB (Grenze {} MiB)",
-                meta.len() >> 20,
-                cfg.limits.max_file_bytes >> 20
-            ),
-            limit: "max_file_bytes",
-        };
-        return fail(ctx, err, None);
-    }
-    let sha = match sha256_file(path) {
-        Ok(s) => s,
-        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), None),
-    };
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return fail(ctx, ReadError::Unreadable(e.to_string()), Some(sha)),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    match check_reader(&mut ctx, &mut reader, Source::Path(path), &file_name, opts) {
-        Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
-        Err(e) => {
-            ctx.findings.clear();
-            fail(ctx, e, Some(sha))
-        }
+    match Input::read_file(path, &cfg.limits) {
+        Ok(input) => check_input(&input, &file_name_of(path), shown, cfg, opts),
+        Err(refused) => refused_outcome(cfg, opts, shown, refused),
     }
 }
 
-/// Checks a workbook held in memory (uploads, fuzzing).
+/// Checks a workbook held in memory (uploads, fuzzing); `shown` names it
+/// (its last component counts as the file name).
 pub fn check_bytes(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
     // A reader may panic on a crafted file (calamine asserts); the file fails, not the caller.
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check_bytes_unguarded(bytes, shown, cfg, opts)
-    }));
+    let guarded =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match Input::from_bytes(bytes, &cfg.limits) {
+                Ok(input) => check_input(&input, &file_name_of(Path::new(shown)), shown, cfg, opts),
+                Err(refused) => refused_outcome(cfg, opts, shown, refused),
+            }
+        }));
     guarded.unwrap_or_else(|_| {
-        let err = ReadError::Unreadable("das Leseprogramm brach bei dieser Datei ab".into());
         outcome_of_failure(
             Ctx::new(cfg, opts.lang),
             shown,
             Some(hex(&Sha256::digest(bytes))),
-            err,
+            Unreadable::ReaderAborted.into(),
         )
     })
 }
 
-fn check_bytes_unguarded(bytes: &[u8], shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
+/// Checks an input read already: `file_name` is what its name says
+/// (extension, provider and quarter), `shown` how the report names it.
+pub fn check_input(
+    input: &Input,
+    file_name: &str,
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+) -> FileOutcome {
     let mut ctx = Ctx::new(cfg, opts.lang);
-    let sha = hex(&Sha256::digest(bytes));
-    if bytes.is_empty() {
-        return outcome_of_failure(ctx, shown, Some(sha), ReadError::Empty("0 Byte".into()));
-    }
-    let mut cursor = std::io::Cursor::new(bytes);
-    match check_reader(&mut ctx, &mut cursor, Source::Bytes(bytes), shown, opts) {
-        Ok(tables) => finish(ctx, shown, Some(sha), tables, true),
+    let sha = Some(input.sha256().to_string());
+    match check_workbook(&mut ctx, input, file_name, opts) {
+        Ok(tables) => finish(ctx, shown, sha, tables, true),
         Err(e) => {
             ctx.findings.clear();
-            outcome_of_failure(ctx, shown, Some(sha), e)
+            outcome_of_failure(ctx, shown, sha, e)
         }
     }
 }
 
-/// Where a file's bytes are, so that a second reader can be opened on them.
-#[derive(Clone, Copy)]
-enum Source<'a> {
-    Path(&'a Path),
-    Bytes(&'a [u8]),
+/// The last component of `path` (all of it when it has none).
+pub fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
-impl Source<'_> {
-    fn verify_parts(self, limits: &crate::config::Limits) -> Result<Vec<String>, ReadError> {
-        match self {
-            Source::Path(p) => {
-                let f = File::open(p).map_err(|e| ReadError::Unreadable(e.to_string()))?;
-                sniff::verify_parts(BufReader::with_capacity(1 << 16, f), limits)
-            }
-            Source::Bytes(b) => sniff::verify_parts(std::io::Cursor::new(b), limits),
-        }
-    }
+/// The outcome of bytes that did not become an input.
+pub fn refused_outcome(cfg: &Config, opts: Options, shown: &str, refused: Refused) -> FileOutcome {
+    outcome_of_failure(
+        Ctx::new(cfg, opts.lang),
+        shown,
+        refused.sha256,
+        refused.error,
+    )
 }
 
-/// Sniffs the container, verifies the bytes of every zip part (checksums,
-/// XML, cell references) and reads the sheets: from a megabyte of parts the
-/// verification runs on a second thread alongside the reading (the two take
-/// about as long), below it first. A part that fails the verification decides
-/// the outcome, whatever the reading found or did.
-fn check_reader<R: Read + Seek>(
+/// Reads the sheets while the zip parts are verified (see
+/// `Input::read_verified`); the verification's damage leads the report.
+fn check_workbook(
     ctx: &mut Ctx,
-    reader: &mut R,
-    source: Source,
+    input: &Input,
     file_name: &str,
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let limits = &ctx.cfg.limits;
-    let sniffed = sniff::sniff_to(reader, limits, sniff::Depth::Container)?;
-    // A second thread pays off from about a megabyte of XML to verify; for a
-    // small file (most submissions, every file of a consolidation) the parts
-    // are verified first, on this thread.
-    let verify_first = sniffed.verify_bytes < VERIFY_ALONGSIDE_FROM;
-    let zipped = sniffed.format != sniff::Format::Xls;
-    if zipped && verify_first {
-        let damage = source.verify_parts(limits)?;
-        let tables = read_sheets(ctx, reader, sniffed, file_name, opts)?;
-        push_damage(ctx, damage);
-        return Ok(tables);
-    }
-    let (damage, read) = std::thread::scope(|s| {
-        let spawned = zipped.then(|| {
-            std::thread::Builder::new()
-                .name("verify".into())
-                .spawn_scoped(s, || source.verify_parts(limits))
-        });
-        // Without a second thread (a tight memory limit) the parts are verified first.
-        let verified_first = match &spawned {
-            Some(Err(_)) => Some(source.verify_parts(limits)?),
-            _ => None,
-        };
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            read_sheets(ctx, reader, sniffed, file_name, opts)
-        }));
-        let damage = match (spawned, verified_first) {
-            (Some(Ok(handle)), _) => handle.join().unwrap_or_else(|_| {
-                Err(ReadError::Unreadable(
-                    "die Prüfung des ZIP-Containers brach ab".into(),
-                ))
-            })?,
-            (_, Some(damage)) => damage,
-            _ => Vec::new(),
-        };
-        Ok::<_, ReadError>((damage, read))
+    let (tables, damage) = input.read_verified(limits, |wb| {
+        read_sheets(ctx, wb, input.sniffed(), file_name, opts)
     })?;
-    let tables = match read {
-        Ok(tables) => tables?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
     push_damage(ctx, damage);
     Ok(tables)
 }
@@ -227,30 +148,31 @@ fn check_reader<R: Read + Seek>(
 /// The names the annotated copy gives its check report (German, English).
 pub const REPORT_SHEETS: [&str; 2] = ["Prüfbericht", "Check report"];
 
-/// Unpacked bytes to verify from which the verification runs on a second thread.
-const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
-
 /// The verification's damage as `FILE-DAMAGED` warnings, leading the report
 /// as file-level findings do.
-fn push_damage(ctx: &mut Ctx, damage: Vec<String>) {
+fn push_damage(ctx: &mut Ctx, damage: Vec<Damage>) {
     let damaged: Vec<Finding> = damage
-        .into_iter()
-        .map(|d| FileDamaged { detail: same(d) }.finding().build())
+        .iter()
+        .map(|d| {
+            FileDamaged {
+                detail: Both::of(|l| d.describe(l)),
+            }
+            .finding()
+            .build()
+        })
         .collect();
     ctx.findings.splice(0..0, damaged);
 }
 
 /// Everything after the sniff: the sheets assigned, read and checked.
-fn read_sheets<R: Read + Seek>(
+fn read_sheets(
     ctx: &mut Ctx,
-    reader: &mut R,
-    sniffed: sniff::Sniffed,
+    wb: &mut Workbook<InputReader<'_>>,
+    sniffed: &sniff::Sniffed,
     file_name: &str,
     opts: Options,
 ) -> Result<Vec<(String, TableResult)>, ReadError> {
     let cfg = ctx.cfg;
-    let mut wb = Workbook::open(reader, sniffed.format)?;
-    wb.uncalculated = sniffed.uncalculated;
     let ext = std::path::Path::new(file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -268,8 +190,12 @@ fn read_sheets<R: Read + Seek>(
         let f = m.finding().value(ext).build();
         ctx.push(f);
     }
-    for d in sniffed.damage {
-        let f = FileDamaged { detail: same(d) }.finding().build();
+    for d in &sniffed.damage {
+        let f = FileDamaged {
+            detail: Both::of(|l| d.describe(l)),
+        }
+        .finding()
+        .build();
         ctx.push(f);
     }
     ctx.is_1904 = wb.is_1904;
@@ -362,7 +288,7 @@ fn read_sheets<R: Read + Seek>(
         .and_then(|c| Some((c, assigned.get(c.name.as_str())?)))
     {
         Some((cover, actual)) => {
-            let rows = read_form_rows(&mut wb, actual, cover.last_row, cfg)?;
+            let rows = read_form_rows(wb, actual, cover.last_row, cfg)?;
             form::check_cover(ctx, cover, actual, &rows, file_name);
         }
         None => form::facts_from_file_name(ctx, file_name, &|_| None),
@@ -388,7 +314,7 @@ fn read_sheets<R: Read + Seek>(
         let Some(actual) = assigned.get(sheet.name.as_str()) else {
             continue;
         };
-        let rows = read_form_rows(&mut wb, actual, sheet.last_row, cfg)?;
+        let rows = read_form_rows(wb, actual, sheet.last_row, cfg)?;
         form::check_sums(ctx, sheet, actual, &rows, &by_name);
     }
     // Sheets no rule reads are still read through once: a corrupt part is a
@@ -405,10 +331,17 @@ fn read_sheets<R: Read + Seek>(
     for name in extra {
         match wb.for_each_row(&name, &cfg.limits, |_, _| true) {
             Ok(()) => {}
-            Err(ReadError::Unreadable(d)) => {
-                let detail =
-                    Both::of(|l| format!("{} „{name}“: {d}", crate::i18n::t(l, "Blatt", "Sheet")));
-                let f = FileDamaged { detail }.finding().sheet(name.clone()).build();
+            Err(ReadError::Unreadable(error)) => {
+                let damage = Damage::Sheet {
+                    sheet: name.clone(),
+                    error,
+                };
+                let f = FileDamaged {
+                    detail: Both::of(|l| damage.describe(l)),
+                }
+                .finding()
+                .sheet(name.clone())
+                .build();
                 ctx.push(f);
             }
             Err(other) => return Err(other),
@@ -419,7 +352,7 @@ fn read_sheets<R: Read + Seek>(
     Ok(tables)
 }
 
-fn read_form_rows<R: Read + Seek>(
+fn read_form_rows<R: std::io::Read + std::io::Seek>(
     wb: &mut Workbook<R>,
     sheet: &str,
     last_row: u32,
@@ -488,28 +421,27 @@ fn finish(
 pub fn file_finding(err: &ReadError) -> Finding {
     match err {
         ReadError::Encrypted => FileEncrypted {}.finding().build(),
-        ReadError::Empty(d) => FileEmpty { detail: same(d) }.finding().build(),
-        ReadError::Limit { detail, limit } => FileLimit {
-            detail: same(detail),
-            limit: limit.to_string(),
+        ReadError::Empty(d) => FileEmpty {
+            detail: Both::of(|l| d.describe(l).to_string()),
         }
         .finding()
         .build(),
-        ReadError::Unreadable(d) => FileUnreadable { detail: same(d) }.finding().build(),
+        ReadError::Limit(limit) => FileLimit {
+            detail: Both::of(|l| limit.describe(l)),
+            limit: limit.setting().to_string(),
+        }
+        .finding()
+        .build(),
+        ReadError::Unreadable(d) => FileUnreadable {
+            detail: Both::of(|l| d.describe(l)),
+        }
+        .finding()
+        .build(),
         ReadError::NotSpreadsheet(what) => FileUnreadable {
             detail: Both::of(|l| what.describe(l).to_string()),
         }
         .finding()
         .build(),
-    }
-}
-
-/// A detail that has only one wording yet.
-fn same(d: impl std::fmt::Display) -> Both {
-    let d = d.to_string();
-    Both {
-        de: d.clone(),
-        en: d,
     }
 }
 
@@ -528,20 +460,10 @@ pub fn outcome_of_failure(
     outcome
 }
 
+/// The SHA-256 of the file at `path` (for the report of a file whose
+/// guarded check gave no answer).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-    }
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

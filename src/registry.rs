@@ -172,6 +172,31 @@ pub fn hint(f: &Finding, lang: Lang) -> Option<String> {
     (!h.is_empty()).then_some(h)
 }
 
+/// One line for `count` findings of `f`'s code down one column (`f` the
+/// first), when the code has such a text.
+pub fn many(f: &Finding, count: usize, lang: Lang) -> Option<String> {
+    let [de, en] = lookup(&f.code)?.many?;
+    let template = match lang {
+        Lang::De => de,
+        Lang::En => en,
+    };
+    let n = count.to_string();
+    Some(fill(template, |name| {
+        if name == "count" {
+            return Some(n.clone());
+        }
+        if let Some(a) = f.arg(name) {
+            return Some(a.show(lang));
+        }
+        match name {
+            "value" => f.value.clone(),
+            "column" => f.column.clone(),
+            "sheet" => f.sheet.clone(),
+            _ => None,
+        }
+    }))
+}
+
 /// The message and hint of a finding in `lang`.
 pub fn render(f: &Finding, lang: Lang) -> (String, Option<String>) {
     (message(f, lang), hint(f, lang))
@@ -260,10 +285,11 @@ mod tests {
     #[test]
     fn every_placeholder_has_its_argument() {
         for v in CODES {
-            for text in [v.de, v.en, v.hint_de, v.hint_en] {
+            let many = v.many.unwrap_or_default();
+            for text in [v.de, v.en, v.hint_de, v.hint_en, many[0], many[1]] {
                 for p in placeholders(text) {
                     assert!(
-                        v.params.contains(&p) || IMPLICIT.contains(&p),
+                        v.params.contains(&p) || IMPLICIT.contains(&p) || p == "count",
                         "{}: placeholder {{{p}}} in {text:?} has no argument",
                         v.code
                     );

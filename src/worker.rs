@@ -2,9 +2,14 @@
 //! (`RLIMIT_AS`) and a wall-time limit. Some files make a reader allocate
 //! without bound (a looping OLE sector chain) — an abort no `catch_unwind`
 //! can catch. In a child, the file fails; the tool goes on.
+//!
+//! The child (`__check-file`) reads a path itself, or, for an upload held in
+//! memory ([`check_upload`]), the bytes its parent writes to its stdin
+//! (`--stdin`); either way it reads them once (`read::Input`) and answers
+//! with the outcome as JSON.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -18,8 +23,8 @@ use crate::cli::ReadKind;
 use crate::config::{Config, Limits};
 use crate::i18n::Lang;
 use crate::pipeline::{self, FileOutcome, Options};
-use crate::read::NumberFormats;
-use crate::read::ReadError;
+use crate::read::error::{Job, MemoryCause, SystemError};
+use crate::read::{Input, Limit, NumberFormats, ReadError, Refused, Unreadable};
 use crate::rules::Ctx;
 
 /// The hidden subcommand the child runs.
@@ -33,6 +38,18 @@ pub const READ_COMMAND: &str = "__read-file";
 pub struct Isolation {
     pub enabled: bool,
     pub config_path: Option<std::path::PathBuf>,
+    /// The binary the guarded child runs: this one when `None`. A program
+    /// that embeds the library (or a test) names the `sozialraum` binary here.
+    pub exe: Option<std::path::PathBuf>,
+}
+
+impl Isolation {
+    fn exe(&self) -> Result<std::path::PathBuf, std::io::Error> {
+        match &self.exe {
+            Some(exe) => Ok(exe.clone()),
+            None => std::env::current_exe(),
+        }
+    }
 }
 
 /// Where the annotated copy of a file goes (`check --annotate`).
@@ -59,9 +76,10 @@ pub fn check_file(
 }
 
 /// Checks one file and, for a readable file, writes its annotated copy in the
-/// same guarded process: the copy reads the whole input again, so it gets the
+/// same guarded process, from the bytes the check read: the copy gets the
 /// same memory and time limits as the check. (A file that cannot be read gets
-/// its report-only copy from the caller, which needs no reading.)
+/// its report-only copy from the caller, which needs no reading.) The child
+/// reads the file itself, under its limits.
 pub fn check_file_annotated(
     path: &Path,
     shown: &str,
@@ -70,53 +88,145 @@ pub fn check_file_annotated(
     iso: &Isolation,
     annotate: Option<&AnnotateTarget>,
 ) -> FileOutcome {
+    let origin = Origin::File(path);
     if !iso.enabled {
-        return check_then_annotate(path, shown, cfg, opts, annotate);
+        return check_in_process(&origin, shown, cfg, opts, annotate);
     }
-    match run_child(path, shown, &cfg.limits, opts, iso, annotate) {
+    match run_child(&origin, shown, &cfg.limits, opts, iso, annotate) {
         Ok(o) => o,
-        Err(err) => pipeline::outcome_of_failure(
-            Ctx::new(cfg, opts.lang),
-            shown,
-            pipeline::sha256_file(path).ok(),
-            err,
-        ),
+        Err(err) => failure(cfg, opts, shown, origin.sha256(), err),
     }
 }
 
-/// In-process check with panics turned into a `file` finding.
-pub fn guarded(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        pipeline::check_path(path, shown, cfg, opts)
-    }));
-    match r {
+/// Checks an upload held in memory, in a child process when isolation is
+/// enabled: the bytes reach the child on its stdin, never the disk, and the
+/// child has the memory and time limits of a file's check. `shown` names the
+/// upload (its last component counts as the file name).
+pub fn check_upload(
+    bytes: &[u8],
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    iso: &Isolation,
+) -> FileOutcome {
+    let origin = Origin::Memory(bytes);
+    let max = cfg.limits.max_file_bytes;
+    if bytes.len() as u64 > max {
+        // The child would refuse it too, after reading it all.
+        let err = ReadError::Limit(Limit::FileBytes {
+            actual: bytes.len() as u64,
+            limit: max,
+        });
+        return failure(cfg, opts, shown, None, err);
+    }
+    if !iso.enabled {
+        return check_in_process(&origin, shown, cfg, opts, None);
+    }
+    match run_child(&origin, shown, &cfg.limits, opts, iso, None) {
         Ok(o) => o,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            let err = ReadError::Unreadable(format!("Lesefehler im Leseprogramm ({msg})"));
-            pipeline::outcome_of_failure(
-                Ctx::new(cfg, opts.lang),
-                shown,
-                pipeline::sha256_file(path).ok(),
-                err,
-            )
+        Err(err) => failure(cfg, opts, shown, origin.sha256(), err),
+    }
+}
+
+/// In-process check of the file at `path` with panics turned into a `file` finding.
+pub fn guarded(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
+    check_in_process(&Origin::File(path), shown, cfg, opts, None)
+}
+
+/// Where the bytes to check come from.
+enum Origin<'a> {
+    File(&'a Path),
+    Memory(&'a [u8]),
+    /// The child's stdin, written by the parent from its memory.
+    Stdin,
+}
+
+impl<'a> Origin<'a> {
+    fn read(&self, limits: &Limits) -> Result<Input<'a>, Refused> {
+        match *self {
+            Origin::File(path) => Input::read_file(path, limits),
+            Origin::Memory(bytes) => Input::from_bytes(bytes, limits),
+            Origin::Stdin => Input::read_from(std::io::stdin().lock(), 0, limits),
+        }
+    }
+
+    /// The name the checks read provider, quarter and extension from.
+    fn file_name(&self, shown: &str) -> String {
+        match self {
+            Origin::File(path) => pipeline::file_name_of(path),
+            Origin::Memory(_) | Origin::Stdin => pipeline::file_name_of(Path::new(shown)),
+        }
+    }
+
+    /// The SHA-256, for the report of a check that gave no answer.
+    fn sha256(&self) -> Option<String> {
+        match self {
+            Origin::File(path) => pipeline::sha256_file(path).ok(),
+            Origin::Memory(bytes) => {
+                use sha2::Digest;
+                Some(crate::read::input::hex(&sha2::Sha256::digest(bytes)))
+            }
+            Origin::Stdin => None,
         }
     }
 }
 
+fn failure(
+    cfg: &Config,
+    opts: Options,
+    shown: &str,
+    sha: Option<String>,
+    err: ReadError,
+) -> FileOutcome {
+    pipeline::outcome_of_failure(Ctx::new(cfg, opts.lang), shown, sha, err)
+}
+
+/// The message of a caught panic, if it has one.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Reads the input once and checks it in this process; with `annotate`, a
+/// readable input's annotated copy is written from the same bytes. A panic
+/// while reading or checking is the file's `file` finding, not ours.
+fn check_in_process(
+    origin: &Origin,
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    annotate: Option<&AnnotateTarget>,
+) -> FileOutcome {
+    let panicked = |p: Box<dyn std::any::Any + Send>, sha| {
+        let err = Unreadable::ReaderPanicked(panic_message(p.as_ref()));
+        failure(cfg, opts, shown, sha, err.into())
+    };
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| origin.read(&cfg.limits)));
+    let input = match read {
+        Ok(Ok(input)) => input,
+        Ok(Err(refused)) => return pipeline::refused_outcome(cfg, opts, shown, refused),
+        Err(p) => return panicked(p, origin.sha256()),
+    };
+    let file_name = origin.file_name(shown);
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check_then_annotate(&input, &file_name, shown, cfg, opts, annotate)
+    }));
+    checked.unwrap_or_else(|p| panicked(p, Some(input.sha256().to_string())))
+}
+
+/// Launches the child for `origin` (a path it reads, or bytes on its stdin)
+/// and reads its answer.
 fn run_child(
-    path: &Path,
+    origin: &Origin,
     shown: &str,
     limits: &Limits,
     opts: Options,
     iso: &Isolation,
     annotate: Option<&AnnotateTarget>,
 ) -> Result<FileOutcome, ReadError> {
-    let exe = std::env::current_exe().map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let exe = iso.exe().map_err(|e| ReadError::from(Unreadable::io(&e)))?;
     let mut cmd = Command::new(exe);
     cmd.arg(CHILD_COMMAND)
         .arg("--lang")
@@ -141,28 +251,38 @@ fn run_child(
             cmd.arg("--only-submissions");
         }
     }
-    cmd.arg(path);
+    let stdin = match *origin {
+        Origin::File(path) => {
+            cmd.arg(path);
+            None
+        }
+        Origin::Memory(bytes) => {
+            cmd.arg("--stdin");
+            Some(bytes)
+        }
+        Origin::Stdin => None,
+    };
     // The child writes the annotated copy through its own temporary file;
     // should the child be killed with us, we remove that file on its behalf.
-    let out = run_guarded(cmd, limits, |id| {
+    let out = run_guarded(cmd, limits, stdin, |id| {
         annotate.map(|t| crate::xlsx::temp_path(&t.out, id))
     })
-    .map_err(ChildFailure::into_read_error)?;
+    .map_err(|f| f.into_read_error(Job::Check))?;
     serde_json::from_slice::<FileOutcome>(&out)
-        .map_err(|e| ChildFailure::Answer(e.to_string()).into_read_error())
+        .map_err(|e| ChildFailure::Answer(e.to_string()).into_read_error(Job::Check))
 }
 
 /// Why a guarded child gave no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum ChildFailure {
     /// The executable could not be found.
-    Exe(String),
+    Exe(std::io::Error),
     /// `memory_mib` lies above the system's hard limit (MiB).
     HardLimit { memory_mib: u64, hard_mib: u64 },
     /// The child did not start (spawn, setrlimit or prctl failed).
-    Spawn(String),
+    Spawn(std::io::Error),
     /// Waiting for the child failed.
-    Wait(String),
+    Wait(std::io::Error),
     /// The child ran longer than `timeout_seconds`.
     Timeout(u64),
     /// The child ran out of memory (its allocator said so).
@@ -176,92 +296,55 @@ pub enum ChildFailure {
 }
 
 impl ChildFailure {
-    /// The reason in the user's language.
-    pub fn message(&self, lang: Lang) -> String {
+    /// As the read error of the input the child was to read (`job` says
+    /// what it was doing, for the words of a time limit).
+    pub fn into_read_error(self, job: Job) -> ReadError {
         match self {
-            ChildFailure::Exe(e) => e.clone(),
+            ChildFailure::Exe(e) | ChildFailure::Wait(e) => Unreadable::io(&e).into(),
+            ChildFailure::Spawn(e) => Unreadable::ChildNotStarted(SystemError::of(&e)).into(),
             ChildFailure::HardLimit {
                 memory_mib,
                 hard_mib,
-            } => match lang {
-                Lang::De => format!(
-                    "die Speichergrenze {memory_mib} MiB liegt über der harten Grenze dieses Systems ({hard_mib} MiB, ulimit -Hv): hier muss [limits] memory_mib höchstens {hard_mib} sein"
-                ),
-                Lang::En => format!(
-                    "the memory limit of {memory_mib} MiB lies above this system's hard limit ({hard_mib} MiB, ulimit -Hv): here [limits] memory_mib must be at most {hard_mib}"
-                ),
-            },
-            ChildFailure::Spawn(e) => match lang {
-                Lang::De => format!(
-                    "Prüfprozess startet nicht (Start, Speichergrenze per setrlimit oder Elternbindung per prctl): {e}"
-                ),
-                Lang::En => format!(
-                    "the reading process does not start (spawn, memory limit by setrlimit or parent binding by prctl): {e}"
-                ),
-            },
-            ChildFailure::Wait(e) => e.clone(),
-            ChildFailure::Timeout(secs) => match lang {
-                Lang::De => format!("das Lesen dauerte länger als {secs} s (Zeitgrenze)"),
-                Lang::En => format!("reading took longer than {secs} s (time limit)"),
-            },
-            ChildFailure::Memory(mib) => match lang {
-                Lang::De => format!("das Lesen brauchte mehr als {mib} MiB Speicher"),
-                Lang::En => format!("reading needed more than {mib} MiB of memory (memory limit)"),
-            },
-            ChildFailure::Signal { signal, memory_mib } => match lang {
-                Lang::De => format!(
-                    "das Leseprogramm brach ab (Signal {signal}), vermutlich über {memory_mib} MiB Speicher"
-                ),
-                Lang::En => format!(
-                    "the reader aborted (signal {signal}), probably over {memory_mib} MiB of memory"
-                ),
-            },
-            ChildFailure::Aborted(last) => match lang {
-                Lang::De => format!("Leseprogramm abgebrochen ({last})"),
-                Lang::En => format!("the reader aborted ({last})"),
-            },
-            ChildFailure::Answer(e) => match lang {
-                Lang::De => format!("Antwort des Prüfprozesses unlesbar: {e}"),
-                Lang::En => format!("the reading process's answer is unreadable: {e}"),
-            },
-        }
-    }
-
-    /// As a read error of a checked file (German; the finding's text is the catalogue's).
-    pub fn into_read_error(self) -> ReadError {
-        let detail = match self {
-            // The check's own words, as the file finding has always said them.
-            ChildFailure::Timeout(secs) => format!("Prüfung dauerte länger als {secs} s"),
-            _ => self.message(Lang::De),
-        };
-        match self {
-            ChildFailure::HardLimit { .. }
-            | ChildFailure::Memory(_)
-            | ChildFailure::Signal { .. } => ReadError::Limit {
-                detail,
-                limit: "memory_mib",
-            },
-            ChildFailure::Timeout(_) => ReadError::Limit {
-                detail,
-                limit: "timeout_seconds",
-            },
-            _ => ReadError::Unreadable(detail),
+            } => Limit::Memory {
+                mib: memory_mib,
+                cause: MemoryCause::AboveHardLimit { hard_mib },
+            }
+            .into(),
+            ChildFailure::Timeout(seconds) => Limit::Time { seconds, job }.into(),
+            ChildFailure::Memory(mib) => Limit::Memory {
+                mib,
+                cause: MemoryCause::Exhausted,
+            }
+            .into(),
+            ChildFailure::Signal { signal, memory_mib } => Limit::Memory {
+                mib: memory_mib,
+                cause: MemoryCause::Signal(signal),
+            }
+            .into(),
+            ChildFailure::Aborted(last) => Unreadable::ChildAborted(last).into(),
+            ChildFailure::Answer(e) => Unreadable::ChildAnswer(e).into(),
         }
     }
 }
 
 /// Runs `cmd` (the binary itself with a hidden subcommand) with the memory
 /// limit, the death-with-the-parent binding and the time limit of `limits`;
-/// returns the child's stdout when it ended well. `temp_of` names a file the
-/// child may leave behind (from its process id): removed should we be killed.
+/// returns the child's stdout when it ended well. `stdin` is written to the
+/// child's stdin (an upload). `temp_of` names a file the child may leave
+/// behind (from its process id): removed should we be killed.
 fn run_guarded(
     mut cmd: Command,
     limits: &Limits,
+    stdin: Option<&[u8]>,
     temp_of: impl FnOnce(u32) -> Option<std::path::PathBuf>,
 ) -> Result<Vec<u8>, ChildFailure> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let memory = limits.memory_mib.saturating_mul(1 << 20);
     #[cfg(unix)]
     {
@@ -303,9 +386,7 @@ fn run_guarded(
             });
         }
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| ChildFailure::Spawn(e.to_string()))?;
+    let mut child = cmd.spawn().map_err(ChildFailure::Spawn)?;
     let child_temp = temp_of(child.id());
     if let Some(p) = &child_temp {
         crate::interrupt::register_temp(p);
@@ -326,16 +407,27 @@ fn run_guarded(
         }
         buf
     });
+    let pipe = child.stdin.take();
     let timeout = Duration::from_secs(limits.timeout_seconds.max(1));
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(ChildFailure::Timeout(limits.timeout_seconds));
+    let status = std::thread::scope(|s| {
+        if let (Some(mut pipe), Some(bytes)) = (pipe, stdin) {
+            s.spawn(move || {
+                ignore_broken_pipe();
+                // A child that dies early closes its end: nothing more to do.
+                let _ = pipe.write_all(bytes);
+            });
         }
-        Err(e) => return Err(ChildFailure::Wait(e.to_string())),
-    };
+        match child.wait_timeout(timeout) {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => {
+                // Killed, its stdin closes: the writer above ends too.
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(ChildFailure::Timeout(limits.timeout_seconds))
+            }
+            Err(e) => Err(ChildFailure::Wait(e)),
+        }
+    })?;
     if let Some(p) = &child_temp {
         crate::interrupt::unregister_temp(p);
     }
@@ -373,40 +465,66 @@ fn run_guarded(
     Err(ChildFailure::Aborted(last))
 }
 
-/// The child's side: check one file in-process and print the outcome as JSON.
-/// Checks the file and, if asked, writes its annotated copy. The copy needs
-/// the sheets' number formats, a second pass over each sheet: that pass runs
-/// alongside the check (a failure there only means the copy reads them itself).
+/// Lets a write to a pipe whose reader is gone fail with `EPIPE` on this
+/// thread instead of ending the process (the binary restores the default
+/// SIGPIPE action, so that `check … | head` ends quietly).
+fn ignore_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: plain FFI calls on a local signal set; they change this thread's mask only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Checks the input and, if asked, writes its annotated copy from the same
+/// bytes. The copy needs the sheets' number formats, a second pass over each
+/// sheet: that pass runs alongside the check (a failure there only means the
+/// copy reads them itself).
 fn check_then_annotate(
-    path: &Path,
+    input: &Input,
+    file_name: &str,
     shown: &str,
     cfg: &Config,
     opts: Options,
     annotate: Option<&AnnotateTarget>,
 ) -> FileOutcome {
+    let check = || pipeline::check_input(input, file_name, shown, cfg, opts);
     let Some(t) = annotate else {
-        return guarded(path, shown, cfg, opts);
+        return check();
     };
     let (mut outcome, formats) = std::thread::scope(|s| {
         let formats = std::thread::Builder::new()
             .name("formats".into())
             .spawn_scoped(s, || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    crate::render::annotate::number_formats_of(path, cfg)
+                    crate::render::annotate::number_formats(input)
                 }))
                 .ok()
                 .flatten()
             });
-        let outcome = guarded(path, shown, cfg, opts);
+        let outcome = check();
         let formats = formats.ok().and_then(|h| h.join().ok()).flatten();
         (outcome, formats)
     });
-    annotate_readable(path, cfg, opts.lang, t, &mut outcome, formats);
+    annotate_readable(
+        input,
+        Path::new(shown),
+        cfg,
+        opts.lang,
+        t,
+        &mut outcome,
+        formats,
+    );
     outcome
 }
 
-/// Writes the annotated copy of a readable file; a failure is recorded in the outcome.
+/// Writes the annotated copy of a readable input (`path` is its name, and
+/// what the copy must never replace); a failure is recorded in the outcome.
 fn annotate_readable(
+    input: &Input,
     path: &Path,
     cfg: &Config,
     lang: Lang,
@@ -423,7 +541,7 @@ fn annotate_readable(
     let req = crate::render::annotate::AnnotateRequest {
         input: path,
         report: &outcome.report,
-        readable: true,
+        source: Some(input),
         created: outcome.cover.created,
         check_date: t.check_date,
         lang,
@@ -435,24 +553,53 @@ fn annotate_readable(
     outcome.annotated = match result {
         Ok(Ok(())) => Some(Ok(t.out.display().to_string())),
         Ok(Err(e)) => Some(Err(e.message(lang))),
-        Err(_) => Some(Err(
-            "die kommentierte Kopie konnte nicht erzeugt werden".into()
-        )),
+        Err(_) => Some(Err(crate::i18n::t(
+            lang,
+            "die kommentierte Kopie konnte nicht erzeugt werden",
+            "the annotated copy could not be made",
+        )
+        .into())),
     };
 }
 
-/// The child's side: check one file in-process, write its annotated copy if
-/// asked, and print the outcome as JSON.
+/// Gives buffers of 128 KiB and more back to the system when they are
+/// freed. glibc raises its mmap threshold each time such a buffer is freed,
+/// after which buffers of that size stay in the heap: the unique-key table's
+/// shards, which all grow at about the same time near the end of a big
+/// sheet, then leave ~3 MB of freed holes at the child's peak.
+fn return_big_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: a plain FFI call; glibc takes its own lock, and a failure
+    // leaves its default in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    }
+}
+
+/// What the child checks: a file it reads itself, or the bytes on its stdin.
+#[derive(Debug, Clone)]
+pub enum ChildInput {
+    File(std::path::PathBuf),
+    Stdin,
+}
+
+/// The child's side: read the input once, check it, write its annotated
+/// copy if asked, and print the outcome as JSON.
 pub fn child_main(
-    path: &Path,
+    input: &ChildInput,
     shown: &str,
     cfg: &Config,
     lang: Lang,
     keep_records: bool,
     annotate: Option<AnnotateTarget>,
 ) -> i32 {
+    return_big_buffers();
     let opts = Options { lang, keep_records };
-    let outcome = check_then_annotate(path, shown, cfg, opts, annotate.as_ref());
+    let origin = match input {
+        ChildInput::File(path) => Origin::File(path),
+        ChildInput::Stdin => Origin::Stdin,
+    };
+    let outcome = check_in_process(&origin, shown, cfg, opts, annotate.as_ref());
     match serde_json::to_writer(std::io::stdout().lock(), &outcome) {
         Ok(()) => 0,
         Err(_) => 3,
@@ -475,7 +622,7 @@ pub fn read_budget(
         .unwrap_or_else(|f| {
             Err(BudgetError::Read {
                 path: shown.to_string(),
-                detail: f.message(lang),
+                error: f.into_read_error(Job::Read),
             })
         })
 }
@@ -496,7 +643,7 @@ pub fn read_district(
         .unwrap_or_else(|f| {
             Err(DistrictError::Read {
                 path: shown.to_string(),
-                detail: f.message(lang),
+                error: f.into_read_error(Job::Read),
             })
         })
 }
@@ -510,7 +657,7 @@ fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>
     lang: Lang,
     iso: &Isolation,
 ) -> Result<Result<T, E>, ChildFailure> {
-    let exe = std::env::current_exe().map_err(|e| ChildFailure::Exe(e.to_string()))?;
+    let exe = iso.exe().map_err(ChildFailure::Exe)?;
     let mut cmd = Command::new(exe);
     cmd.arg(READ_COMMAND)
         .arg("--lang")
@@ -523,13 +670,14 @@ fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>
         cmd.arg("--config").arg(c);
     }
     cmd.arg(path);
-    let out = run_guarded(cmd, limits, |_| None)?;
+    let out = run_guarded(cmd, limits, None, |_| None)?;
     serde_json::from_slice::<Result<T, E>>(&out).map_err(|e| ChildFailure::Answer(e.to_string()))
 }
 
 /// The child's side of `__read-file`: read the file in-process and print
 /// the result (the value or the reader's error) as JSON.
 pub fn read_child_main(kind: ReadKind, path: &Path, shown: &str, cfg: &Config, lang: Lang) -> i32 {
+    return_big_buffers();
     let out = std::io::stdout().lock();
     let written = match kind {
         ReadKind::Budget => serde_json::to_writer(out, &budget::read(path, shown, cfg, lang)),

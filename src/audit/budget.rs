@@ -7,7 +7,6 @@
 
 use crate::config::Role;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Seek};
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -21,7 +20,7 @@ use crate::finding::violation::{FindingBuilder, Message};
 use crate::finding::{CellPos, Finding};
 use crate::i18n::Lang;
 use crate::locate::{self, HeaderMap};
-use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::read::{Input, Raw, RawCell, ReadError, Unreadable};
 use crate::rules::field::{EnumMunicipality, RequiredEmpty, TypeAmbiguous, TypeConverted};
 use crate::text::{header_key, match_key};
 
@@ -172,8 +171,8 @@ impl BudgetPlan {
 
 #[derive(Debug, Error, Serialize, Deserialize)]
 pub enum BudgetError {
-    #[error("Budgetplan {path}: {detail}")]
-    Read { path: String, detail: String },
+    #[error("Budgetplan {path}: {error}")]
+    Read { path: String, error: ReadError },
     #[error("Budgetplan {path}: das Blatt „{sheet}“ fehlt (vorhanden: {present})")]
     SheetMissing {
         path: String,
@@ -209,7 +208,9 @@ impl BudgetError {
             return self.to_string();
         }
         match self {
-            BudgetError::Read { path, detail } => format!("Budget plan {path}: {detail}"),
+            BudgetError::Read { path, error } => {
+                format!("Budget plan {path}: {}", error.describe(lang))
+            }
             BudgetError::SheetMissing {
                 path,
                 sheet,
@@ -320,16 +321,8 @@ fn plan_sheet(def: &BudgetDef) -> Sheet {
 
 /// Reads and checks the plan at `path`.
 pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<BudgetPlan, BudgetError> {
-    let err = |detail: String| BudgetError::Read {
-        path: shown.to_string(),
-        detail,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(crate::i18n::io_error(lang, &e)))?;
-    let mut reader = std::io::BufReader::new(file);
-    let guarded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_from(&mut reader, shown, cfg, lang)
-    }));
-    guarded.unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
+    let input = Input::read_file(path, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
+    read_input(&input, shown, cfg, lang)
 }
 
 /// Reads and checks a plan held in memory.
@@ -339,55 +332,69 @@ pub fn read_bytes(
     cfg: &Config,
     lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
-    let mut cursor = std::io::Cursor::new(bytes);
-    read_from(&mut cursor, shown, cfg, lang)
+    let input = Input::from_bytes(bytes, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
+    read_input(&input, shown, cfg, lang)
 }
 
-fn read_from<R: Read + Seek>(
-    reader: &mut R,
+/// Verifies and checks a plan read already; a reader's panic is a read error.
+pub fn read_input(
+    input: &Input,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> Result<BudgetPlan, BudgetError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_verified(input, shown, cfg, lang)
+    }))
+    .unwrap_or_else(|_| {
+        Err(read_error(
+            shown,
+            Unreadable::ReaderPanicked(String::new()).into(),
+        ))
+    })
+}
+
+fn read_error(shown: &str, error: ReadError) -> BudgetError {
+    BudgetError::Read {
+        path: shown.to_string(),
+        error,
+    }
+}
+
+fn read_verified(
+    input: &Input,
     shown: &str,
     cfg: &Config,
     _lang: Lang,
 ) -> Result<BudgetPlan, BudgetError> {
-    let read_err = |e: ReadError| {
-        let detail = match e {
-            ReadError::Encrypted => "die Datei ist kennwortgeschützt".to_string(),
-            other => other.to_string(),
-        };
-        BudgetError::Read {
-            path: shown.to_string(),
-            detail,
-        }
-    };
     let def = cfg.budget.clone().unwrap_or_else(default_def);
-    let sniffed = sniff::sniff(reader, &cfg.limits).map_err(read_err)?;
-    let mut wb = Workbook::open(reader, sniffed.format).map_err(read_err)?;
-    wb.uncalculated = sniffed.uncalculated;
     let wanted = header_key(&def.sheet);
-    let Some(sheet) = wb
-        .sheets
-        .iter()
-        .find(|s| header_key(&s.name) == wanted)
-        .map(|s| s.name.clone())
-    else {
-        return Err(BudgetError::SheetMissing {
-            path: shown.to_string(),
-            sheet: def.sheet.clone(),
-            present: wb
+    // The plan's sheet and its rows, or the sheets there are instead.
+    let (found, _damage) = input
+        .read_verified(&cfg.limits, |wb| {
+            let Some(sheet) = wb
                 .sheets
                 .iter()
+                .find(|s| header_key(&s.name) == wanted)
                 .map(|s| s.name.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    };
-    let mut rows = Vec::new();
-    wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
-        rows.push((r, cells.to_vec()));
-        true
-    })
-    .map_err(read_err)?;
-    parse(&rows, shown, &sheet, cfg, wb.is_1904)
+            else {
+                let present: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+                return Ok(Err(present.join(", ")));
+            };
+            let mut rows = Vec::new();
+            wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
+                rows.push((r, cells.to_vec()));
+                true
+            })?;
+            Ok(Ok((sheet, rows, wb.is_1904)))
+        })
+        .map_err(|e| read_error(shown, e))?;
+    let (sheet, rows, is_1904) = found.map_err(|present| BudgetError::SheetMissing {
+        path: shown.to_string(),
+        sheet: def.sheet.clone(),
+        present,
+    })?;
+    parse(&rows, shown, &sheet, cfg, is_1904)
 }
 
 /// Checks the plan's rows (0-based row, cells), as read from sheet `sheet`.

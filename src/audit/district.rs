@@ -23,7 +23,7 @@ use crate::finding::violation::Message;
 use crate::finding::CellPos;
 use crate::i18n::Lang;
 use crate::locate;
-use crate::read::{sniff, Raw, RawCell, ReadError, Workbook};
+use crate::read::{Input, InputReader, Raw, RawCell, ReadError, Unreadable, Workbook};
 use crate::rules::field::TypeInvalid;
 use crate::text::header_key;
 
@@ -58,8 +58,8 @@ const WORKBOOK_XML_MAX: u64 = 1 << 20;
 
 #[derive(Debug, Error, Serialize, Deserialize)]
 pub enum DistrictError {
-    #[error("{path}: {detail}")]
-    Read { path: String, detail: String },
+    #[error("{path}: {error}")]
+    Read { path: String, error: ReadError },
     #[error("{path}: keines der Blätter {expected} gefunden; ist das eine Kreis-Arbeitsmappe von `sozialraum consolidate`?")]
     NoDetailSheets { path: String, expected: String },
 }
@@ -68,6 +68,9 @@ impl DistrictError {
     /// The message in the user's language (`Display` is German).
     pub fn message(&self, lang: Lang) -> String {
         match (self, lang) {
+            (DistrictError::Read { path, error }, _) => {
+                format!("{path}: {}", error.describe(lang))
+            }
             (DistrictError::NoDetailSheets { path, expected }, Lang::En) => format!(
                 "{path}: none of the sheets {expected} found; is this a district workbook written by `sozialraum consolidate`?"
             ),
@@ -148,31 +151,55 @@ fn sheet_names(path: &Path) -> Option<Vec<String>> {
 }
 
 /// Reads the detail sheets of a district workbook into a ledger.
-pub fn read(path: &Path, shown: &str, cfg: &Config, lang: Lang) -> Result<Ledger, DistrictError> {
-    let err = |detail: String| DistrictError::Read {
-        path: shown.to_string(),
-        detail,
-    };
-    let file = std::fs::File::open(path).map_err(|e| err(crate::i18n::io_error(lang, &e)))?;
-    let mut reader = std::io::BufReader::new(file);
+pub fn read(path: &Path, shown: &str, cfg: &Config, _lang: Lang) -> Result<Ledger, DistrictError> {
+    let input = Input::read_file(path, &cfg.limits).map_err(|r| read_error(shown, r.error))?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_from(&mut reader, shown, cfg, lang)
+        read_input(&input, shown, cfg)
     }))
-    .unwrap_or_else(|_| Err(err("Lesefehler im Leseprogramm".into())))
+    .unwrap_or_else(|_| {
+        Err(read_error(
+            shown,
+            Unreadable::ReaderPanicked(String::new()).into(),
+        ))
+    })
 }
 
-fn read_from<R: Read + Seek>(
-    reader: &mut R,
+fn read_error(shown: &str, error: ReadError) -> DistrictError {
+    DistrictError::Read {
+        path: shown.to_string(),
+        error,
+    }
+}
+
+fn read_input(input: &Input, shown: &str, cfg: &Config) -> Result<Ledger, DistrictError> {
+    let ((mut ledger, found), _damage) = input
+        .read_verified(&cfg.limits, |wb| read_sheets(wb, shown, cfg))
+        .map_err(|e| read_error(shown, e))?;
+    if found == 0 {
+        let expected = crate::audit::budget::categories(cfg)
+            .iter()
+            .map(|c| format!("„{c}“"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(DistrictError::NoDetailSheets {
+            path: shown.to_string(),
+            expected,
+        });
+    }
+    let period: BTreeSet<(i32, u8)> = ledger.entries.iter().map(|e| (e.year, e.quarter)).collect();
+    ledger.period = period.into_iter().collect();
+    Ok(ledger)
+}
+
+/// The detail sheets (and the sources) of a district workbook, and how many
+/// detail sheets it has.
+fn read_sheets(
+    wb: &mut Workbook<InputReader<'_>>,
     shown: &str,
     cfg: &Config,
-    _lang: Lang,
-) -> Result<Ledger, DistrictError> {
-    let err = |e: ReadError| DistrictError::Read {
-        path: shown.to_string(),
-        detail: e.to_string(),
-    };
-    let sniffed = sniff::sniff(reader, &cfg.limits).map_err(err)?;
-    let mut wb = Workbook::open(reader, sniffed.format).map_err(err)?;
+) -> Result<(Ledger, usize), ReadError> {
+    // Our own workbook asks Excel to recalculate; its cached values are ours.
+    wb.uncalculated = false;
     let mut ledger = Ledger::default();
     let mut found = 0;
     for table in cfg.tables() {
@@ -191,8 +218,7 @@ fn read_from<R: Read + Seek>(
         wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
             rows.push((r, cells.to_vec()));
             true
-        })
-        .map_err(err)?;
+        })?;
         let detail = DetailSheet {
             cfg,
             table,
@@ -217,24 +243,10 @@ fn read_from<R: Read + Seek>(
         wb.for_each_row(&sheet, &cfg.limits, |r, cells| {
             rows.push((r, cells.to_vec()));
             true
-        })
-        .map_err(err)?;
+        })?;
         ledger.sources = source_lines(&rows, cfg);
     }
-    if found == 0 {
-        let expected = crate::audit::budget::categories(cfg)
-            .iter()
-            .map(|c| format!("„{c}“"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(DistrictError::NoDetailSheets {
-            path: shown.to_string(),
-            expected,
-        });
-    }
-    let period: BTreeSet<(i32, u8)> = ledger.entries.iter().map(|e| (e.year, e.quarter)).collect();
-    ledger.period = period.into_iter().collect();
-    Ok(ledger)
+    Ok((ledger, found))
 }
 
 /// The `Quellen` sheet read back: the files the district workbook was made

@@ -45,6 +45,7 @@ pub fn run(
     let iso = Isolation {
         enabled: !args.common.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
+        exe: None,
     };
     let shown = args.budget.display().to_string();
     let mut plan =

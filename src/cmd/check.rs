@@ -53,6 +53,7 @@ pub fn run(
     let iso = Isolation {
         enabled: !args.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
+        exe: None,
     };
     let opts = Options {
         lang,
@@ -231,7 +232,7 @@ fn finish_annotations(
                 let req = AnnotateRequest {
                     input,
                     report: &o.report,
-                    readable: false,
+                    source: None,
                     created: o.cover.created,
                     check_date: t.check_date,
                     lang,

@@ -61,6 +61,7 @@ pub fn run(
     let iso = Isolation {
         enabled: !args.common.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
+        exe: None,
     };
     let progress = !args.common.quiet && std::io::stderr().is_terminal();
     let paths = gathered.paths();

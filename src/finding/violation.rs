@@ -28,6 +28,9 @@ pub struct Violation {
     pub en: &'static str,
     pub hint_de: &'static str,
     pub hint_en: &'static str,
+    /// For infos that repeat down a column: one line for all of them
+    /// (German, English), with `{count}` and the first finding's arguments.
+    pub many: Option<[&'static str; 2]>,
 }
 
 /// The arguments every finding offers its texts besides its own: the value as
@@ -60,11 +63,14 @@ pub trait Message: Sized {
 /// ```
 #[macro_export]
 macro_rules! violation {
+    (@many) => { None };
+    (@many $de:literal, $en:literal) => { Some([$de, $en]) };
     ($(
         $(#[doc = $doc:literal])*
         $name:ident = $code:literal, $rule:ident, $sev:ident { $($field:ident : $ty:ty),* $(,)? }
             de: $de:literal, en: $en:literal,
-            hint_de: $hde:literal, hint_en: $hen:literal;
+            hint_de: $hde:literal, hint_en: $hen:literal
+            $(, many_de: $mde:literal, many_en: $men:literal)?;
     )*) => {
         $(
             $(#[doc = $doc])*
@@ -83,6 +89,7 @@ macro_rules! violation {
                         en: $en,
                         hint_de: $hde,
                         hint_en: $hen,
+                        many: $crate::violation!(@many $($mde, $men)?),
                     };
                 #[allow(unused_variables)]
                 fn args(self) -> Vec<(std::borrow::Cow<'static, str>, $crate::finding::arg::Arg)> {

@@ -2,10 +2,13 @@
 //! bound on how many run at once, and the uploads held in memory between
 //! *Prüfen* and *Einreichen*.
 //!
-//! [`run`] is the one place an upload meets the worker. Until the worker
-//! takes bytes on its stdin (`worker::check_upload`), it writes the upload
-//! to a private temporary file (folder 0700, file 0600, removed at once)
-//! and calls `worker::check_file_annotated`.
+//! [`run`] is the one place an upload meets the worker. A check alone hands
+//! the bytes to the guarded child on its stdin (`worker::check_upload`):
+//! the upload never touches the disk. A check with the annotated copy
+//! (the pages' *Prüfen*, every submission) still writes the upload to a
+//! private temporary file (folder 0700, file 0600, removed at once) for
+//! `worker::check_file_annotated`, until the worker can annotate an upload
+//! from its stdin too.
 
 use std::collections::HashMap;
 use std::fs;
@@ -93,22 +96,22 @@ pub fn run(
     scratch: &Path,
     annotate: bool,
 ) -> std::io::Result<Checked> {
-    let dir = private_dir(scratch)?;
-    let _cleanup = Scratch(dir.clone());
     let shown = safe_name(name);
-    // The file's name counts (its facts complete the cover's), so it keeps it.
-    let path = dir.join(&shown);
-    private_file(&path, bytes)?;
     let opts = Options {
         lang,
         keep_records: false,
     };
     if !annotate {
         return Ok(Checked {
-            outcome: worker::check_file(&path, &shown, cfg, opts, iso),
+            outcome: worker::check_upload(bytes, &shown, cfg, opts, iso),
             annotated: None,
         });
     }
+    let dir = private_dir(scratch)?;
+    let _cleanup = Scratch(dir.clone());
+    // The file's name counts (its facts complete the cover's), so it keeps it.
+    let path = dir.join(&shown);
+    private_file(&path, bytes)?;
     let target = AnnotateTarget {
         out: dir.join(format!("{}.annotated.xlsx", super::auth::random_hex(4))),
         check_date: chrono::Local::now().date_naive(),

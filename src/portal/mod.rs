@@ -133,6 +133,7 @@ impl App {
         let iso = Isolation {
             enabled: settings.isolate,
             config_path: settings.config_path.clone(),
+            exe: None,
         };
         let app = App {
             checks: check::Checks::new(settings.checks, settings.queue),

@@ -4,6 +4,8 @@
 //! declaring `A1:XFD1048576` costs two cells, not a dense grid.
 
 pub mod cfb;
+pub mod error;
+pub mod input;
 pub mod sniff;
 pub mod zipcheck;
 
@@ -14,9 +16,10 @@ use std::sync::mpsc;
 use calamine::{Data, DataRef, Ods, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 use chrono::NaiveDateTime;
 use compact_str::CompactString;
-use thiserror::Error;
 
 use crate::config::Limits;
+pub use error::{Damage, Emptiness, Limit, ReadError, Unreadable};
+pub use input::{Input, InputReader, Refused};
 pub use sniff::Format;
 
 /// A cell as read, before coercion to a column type.
@@ -59,21 +62,6 @@ pub struct SheetInfo {
     pub hidden: bool,
     /// A worksheet (not a chart, dialog or macro sheet).
     pub is_worksheet: bool,
-}
-
-#[derive(Debug, Error)]
-pub enum ReadError {
-    #[error("{0}")]
-    Unreadable(String),
-    #[error("encrypted")]
-    Encrypted,
-    #[error("{detail}")]
-    Limit { detail: String, limit: &'static str },
-    #[error("empty: {0}")]
-    Empty(String),
-    /// Not a spreadsheet at all (a Word document, a PDF, a CSV text).
-    #[error("{}", .0.describe(crate::i18n::Lang::De))]
-    NotSpreadsheet(sniff::NotSpreadsheet),
 }
 
 enum Inner<RS: Read + Seek> {
@@ -179,11 +167,12 @@ fn from_data(d: &Data) -> Raw {
     }
 }
 
+/// A reader's error: encrypted, or unreadable in the reader's own words.
 fn unreadable<E: PasswordError + std::fmt::Display>(e: E) -> ReadError {
     if e.is_password() {
         ReadError::Encrypted
     } else {
-        ReadError::Unreadable(e.to_string())
+        Unreadable::Reader(e.to_string()).into()
     }
 }
 
@@ -494,7 +483,7 @@ fn feed_range(
 }
 
 /// Rows per batch: enough to make the hand-over between threads rare.
-const BATCH_ROWS: usize = 2048;
+const BATCH_ROWS: usize = 256;
 /// Full batches waiting for the consumer; with the one being filled and the
 /// one being checked, at most this + 2 batches exist.
 const QUEUED_BATCHES: usize = 2;
@@ -708,32 +697,25 @@ impl<'s> RowAssembler<'s> {
             return Ok(true);
         }
         if matches!(&raw, Raw::Error(e) if e == TOO_LONG) {
-            return Err(ReadError::Unreadable(format!(
-                "die Zelle {} enthält mehr als {MAX_CELL_CHARS} Zeichen (Excel-Grenze)",
-                crate::finding::CellPos::new(row, col).a1()
-            )));
+            return Err(Unreadable::CellTooLong {
+                cell: crate::finding::CellPos::new(row, col),
+            }
+            .into());
         }
         if row >= self.max_rows || col >= self.max_columns {
-            return Err(ReadError::Limit {
-                detail: format!(
-                    "die Zelle {} liegt jenseits der Grenze von {} Zeilen × {} Spalten",
-                    crate::finding::CellPos::new(row, col).a1(),
-                    self.max_rows,
-                    self.max_columns
-                ),
-                limit: if row >= self.max_rows {
-                    "max_rows"
-                } else {
-                    "max_columns"
-                },
-            });
+            return Err(Limit::Grid {
+                cell: crate::finding::CellPos::new(row, col),
+                max_rows: self.max_rows,
+                max_columns: self.max_columns,
+            }
+            .into());
         }
         self.count += 1;
         if self.count > self.max_cells {
-            return Err(ReadError::Limit {
-                detail: format!("mehr als {} Zellen in einem Blatt", self.max_cells),
-                limit: "max_cells_per_sheet",
-            });
+            return Err(Limit::CellsPerSheet {
+                limit: self.max_cells,
+            }
+            .into());
         }
         if self.batch.starts.last().map(|&(r, _)| r) != Some(row) {
             if self.batch.starts.len() >= BATCH_ROWS && !self.ship(true) {
@@ -859,10 +841,7 @@ mod tests {
         assert!(
             matches!(
                 full,
-                Err(ReadError::Limit {
-                    limit: "max_rows",
-                    ..
-                })
+                Err(ReadError::Limit(ref l)) if l.setting() == "max_rows"
             ),
             "{full:?}"
         );

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Limits;
 use crate::i18n::{t, Lang};
-use crate::read::ReadError;
+use crate::read::cfb::OleDamage;
+use crate::read::error::{Damage, Emptiness, Limit, ReadError, Unreadable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -177,60 +178,40 @@ impl NotSpreadsheet {
 #[derive(Debug, Clone)]
 pub struct Sniffed {
     pub format: Format,
-    pub damage: Vec<String>,
+    pub damage: Vec<Damage>,
     /// The workbook asks to be recalculated on open (`fullCalcOnLoad`): it was
     /// written by a program that does not calculate, so a cached 0 of a formula
     /// is no result.
     pub uncalculated: bool,
-    /// Unpacked bytes of the zip parts `verify_parts` inflates and parses
-    /// (as declared; 0 for an OLE file).
+    /// Unpacked bytes of the zip parts `verify_parts` inflates (as declared;
+    /// 0 for an OLE file).
     pub verify_bytes: u64,
     /// Written by this tool (its document property says which kind).
     pub own: Option<OwnOutput>,
-}
-
-/// How much of a zip container to verify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Depth {
-    /// Everything, before any reader sees a part.
-    Full,
-    /// Names, sizes, ratios, encryption and format, but not every part's
-    /// bytes: those are verified by `verify_parts`, alongside the reading
-    /// (`pipeline`), or were verified already (the annotated copy).
-    Container,
 }
 
 /// The parts' bytes of a zip container: real sizes and checksums,
 /// well-formed XML without a DTD, cell references inside Excel's grid.
 /// Returns damage that does not stop reading; fails on what makes the file
 /// unsafe or ambiguous.
-pub fn verify_parts<R: Read + Seek>(reader: R, limits: &Limits) -> Result<Vec<String>, ReadError> {
-    let mut archive = zip::ZipArchive::new(reader).map_err(|e| {
-        ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})"))
-    })?;
+pub fn verify_parts(bytes: &[u8], limits: &Limits) -> Result<Vec<Damage>, ReadError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| Unreadable::ZipCorrupt(e.to_string()))?;
     crate::read::zipcheck::validate(&mut archive, limits)
 }
 
-/// Sniffs the format and, for zip containers, checks entry sizes against the limits.
-pub fn sniff<R: Read + Seek>(reader: &mut R, limits: &Limits) -> Result<Sniffed, ReadError> {
-    sniff_to(reader, limits, Depth::Full)
-}
-
-pub fn sniff_to<R: Read + Seek>(
-    reader: &mut R,
-    limits: &Limits,
-    depth: Depth,
-) -> Result<Sniffed, ReadError> {
-    let mut magic = [0u8; 8];
-    reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    let n = read_up_to(reader, &mut magic);
-    if n == 0 {
-        return Err(ReadError::Empty("0 Byte".into()));
+/// Which reader the bytes need, and the checks of their container that come
+/// before any reader: for a zip, its directory (names, declared sizes,
+/// ratios, encryption) and the parts a reader trusts at open
+/// (`sharedStrings.xml`'s count, an `.xlsb`'s sheet list); for an OLE file,
+/// its whole structure. The parts' bytes are `verify_parts`' business.
+pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Sniffed, ReadError> {
+    let head = bytes.get(..8).unwrap_or(bytes);
+    if head.is_empty() {
+        return Err(ReadError::Empty(Emptiness::ZeroBytes));
     }
-    if n == 8 && magic == CFB_MAGIC {
-        return cfb_kind(reader, limits).map(|(format, damage)| Sniffed {
+    if head == CFB_MAGIC {
+        return cfb_kind(bytes).map(|(format, damage)| Sniffed {
             verify_bytes: 0,
             format,
             damage,
@@ -238,69 +219,34 @@ pub fn sniff_to<R: Read + Seek>(
             own: None,
         });
     }
-    if magic.starts_with(b"PK\x03\x04")
-        || magic.starts_with(b"PK\x05\x06")
-        || magic.starts_with(b"PK\x07\x08")
+    if head.starts_with(b"PK\x03\x04")
+        || head.starts_with(b"PK\x05\x06")
+        || head.starts_with(b"PK\x07\x08")
     {
-        return zip_kind(reader, limits, depth);
+        return zip_kind(bytes, limits);
     }
-    match old_excel(&magic[..n]) {
-        Some(detail) => Err(ReadError::Unreadable(detail)),
-        None => Err(ReadError::NotSpreadsheet(NotSpreadsheet::of_head(
-            &magic[..n],
-        ))),
+    match old_excel(head) {
+        Some(biff) => Err(Unreadable::OldExcel { biff }.into()),
+        None => Err(ReadError::NotSpreadsheet(NotSpreadsheet::of_head(head))),
     }
 }
 
-fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> usize {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => filled += k,
-        }
-    }
-    filled
-}
-
-fn old_excel(magic: &[u8]) -> Option<String> {
+/// The BIFF version (2, 3 or 4) of an Excel 2.x–4.0 worksheet.
+fn old_excel(magic: &[u8]) -> Option<u8> {
     // BIFF2–BIFF4 worksheets start with a BOF record: 09 00 / 09 02 / 09 04, length 4–16.
-    if let [0x09, 0x00 | 0x02 | 0x04, len, 0x00, ..] = magic {
-        if (4..=16).contains(len) {
-            return Some("eine sehr alte Excel-Datei (Excel 2.x–4.0), die nicht unterstützt wird; bitte als .xlsx speichern".into());
+    match magic {
+        [0x09, version @ (0x00 | 0x02 | 0x04), len, 0x00, ..] if (4..=16).contains(len) => {
+            Some(2 + version / 2)
         }
+        _ => None,
     }
-    None
 }
 
 /// A CFB (OLE) container is an `.xls` or an encrypted OOXML file. The
 /// directory names tell; we look for them in UTF-16 without parsing the FAT,
 /// so a looping sector chain cannot trap us here. Returns the format and the
 /// damage that does not stop reading (document properties, drawing layer).
-/// The whole container is read, up to `[limits] max_file_bytes`: a cut-off
-/// copy would look damaged.
-fn cfb_kind<R: Read + Seek>(
-    reader: &mut R,
-    limits: &Limits,
-) -> Result<(Format, Vec<String>), ReadError> {
-    let io = |e: std::io::Error| ReadError::Unreadable(e.to_string());
-    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
-    if len > limits.max_file_bytes {
-        return Err(ReadError::Limit {
-            detail: format!(
-                "{} MiB (Grenze {} MiB)",
-                len >> 20,
-                limits.max_file_bytes >> 20
-            ),
-            limit: "max_file_bytes",
-        });
-    }
-    let mut buf = Vec::new();
-    reader.seek(SeekFrom::Start(0)).map_err(io)?;
-    reader
-        .take(limits.max_file_bytes)
-        .read_to_end(&mut buf)
-        .map_err(io)?;
+fn cfb_kind(buf: &[u8]) -> Result<(Format, Vec<Damage>), ReadError> {
     let utf16 = |s: &str| {
         s.encode_utf16()
             .flat_map(|u| u.to_le_bytes())
@@ -320,39 +266,33 @@ fn cfb_kind<R: Read + Seek>(
         }
     }
     // The structure first: a looping or overlapping sector chain never reaches calamine.
-    match crate::read::cfb::validate(&buf) {
-        Ok(()) => Ok((Format::Xls, crate::read::cfb::damage(&buf))),
-        Err(reason) if reason.contains("kein Workbook-Strom") => {
-            Err(ReadError::NotSpreadsheet(NotSpreadsheet::Ole))
-        }
-        Err(reason) => Err(ReadError::Unreadable(reason)),
+    match crate::read::cfb::validate(buf) {
+        Ok(()) => Ok((
+            Format::Xls,
+            crate::read::cfb::damage(buf)
+                .into_iter()
+                .map(Damage::Ole)
+                .collect(),
+        )),
+        Err(OleDamage::NoWorkbook) => Err(ReadError::NotSpreadsheet(NotSpreadsheet::Ole)),
+        Err(damage) => Err(Unreadable::Ole(damage).into()),
     }
 }
 
-fn zip_kind<R: Read + Seek>(
-    reader: &mut R,
-    limits: &Limits,
-    depth: Depth,
-) -> Result<Sniffed, ReadError> {
-    reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    let mut archive = zip::ZipArchive::new(&mut *reader).map_err(|e| {
-        ReadError::Unreadable(format!("ZIP-Container beschädigt oder abgeschnitten ({e})"))
-    })?;
+fn zip_kind(bytes: &[u8], limits: &Limits) -> Result<Sniffed, ReadError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| Unreadable::ZipCorrupt(e.to_string()))?;
     if archive.len() > 100_000 {
-        return Err(ReadError::Unreadable(format!(
-            "{} Teile im ZIP-Container (Arbeitsmappen haben höchstens einige Tausend; möglicher Angriff)",
-            archive.len()
-        )));
+        return Err(Unreadable::TooManyParts(archive.len()).into());
     }
     let mut total: u64 = 0;
     let mut verify_bytes: u64 = 0;
     let mut names = Vec::new();
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
+        let entry = archive.by_index_raw(i).map_err(|e| Unreadable::ZipEntry {
+            entry: i.to_string(),
+            detail: e.to_string(),
+        })?;
         let size = entry.size();
         let packed = entry.compressed_size().max(1);
         let name = entry.name().map(|n| n.to_string()).unwrap_or_default();
@@ -360,47 +300,36 @@ fn zip_kind<R: Read + Seek>(
             return Err(ReadError::Encrypted);
         }
         if size > limits.max_part_bytes {
-            return Err(ReadError::Limit {
-                detail: format!(
-                    "Teil {name} entpackt {} MiB (Grenze {} MiB)",
-                    size >> 20,
-                    limits.max_part_bytes >> 20
-                ),
-                limit: "max_part_bytes",
-            });
+            return Err(Limit::PartBytes {
+                part: name,
+                actual: size,
+                limit: limits.max_part_bytes,
+            }
+            .into());
         }
         if size > 1 << 20 && size / packed > limits.max_compression_ratio {
-            return Err(ReadError::Limit {
-                detail: format!(
-                    "Teil {name} ist {}-fach komprimiert (Grenze {}): vermutlich eine ZIP-Bombe",
-                    size / packed,
-                    limits.max_compression_ratio
-                ),
-                limit: "max_compression_ratio",
-            });
+            return Err(Limit::CompressionRatio {
+                part: name,
+                actual: size / packed,
+                limit: limits.max_compression_ratio,
+            }
+            .into());
         }
         total = total.saturating_add(size);
-        if size <= crate::read::zipcheck::VERIFY_MAX {
-            verify_bytes = verify_bytes.saturating_add(size);
-        }
+        verify_bytes = verify_bytes.saturating_add(size);
         names.push(name);
     }
     if total > limits.max_unpacked_bytes {
-        return Err(ReadError::Limit {
-            detail: format!(
-                "entpackt {} MiB (Grenze {} MiB)",
-                total >> 20,
-                limits.max_unpacked_bytes >> 20
-            ),
-            limit: "max_unpacked_bytes",
-        });
+        return Err(Limit::UnpackedBytes {
+            actual: Some(total),
+            limit: limits.max_unpacked_bytes,
+        }
+        .into());
     }
     // The zip reader keeps one entry per name, so a duplicate is gone from
     // `names` already; it counts the directory's records and tells.
     if archive.has_duplicate_names() {
-        return Err(ReadError::Unreadable(
-            "der ZIP-Container verzeichnet Teile mit doppeltem Namen (mehrdeutig)".into(),
-        ));
+        return Err(Unreadable::DuplicateNames.into());
     }
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
     let ends = |n: &str| {
@@ -429,15 +358,11 @@ fn zip_kind<R: Read + Seek>(
     if format == Format::Xlsb {
         crate::read::zipcheck::check_xlsb_workbook(&mut archive)?;
     }
-    let damage = match depth {
-        Depth::Full => crate::read::zipcheck::validate(&mut archive, limits)?,
-        Depth::Container => Vec::new(),
-    };
     let uncalculated = format == Format::Xlsx && full_calc_on_load(&mut archive);
     let own = own_output(&mut archive);
     Ok(Sniffed {
         format,
-        damage,
+        damage: Vec::new(),
         uncalculated,
         verify_bytes,
         own,
@@ -465,10 +390,12 @@ fn check_shared_strings<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Res
         if let Some(declared) = declared_unique_count(entry) {
             if declared > room {
                 // Not a configured limit (raising one would not help): a forged count.
-                return Err(ReadError::Unreadable(format!(
-                    "{} kündigt {declared} Texte an, hat aber nur Platz für {room}: beschädigt oder manipuliert",
-                    crate::read::zipcheck::shown(&part)
-                )));
+                return Err(Unreadable::ForgedUniqueCount {
+                    part: crate::read::zipcheck::shown(&part),
+                    declared,
+                    room,
+                }
+                .into());
             }
         }
     }
@@ -644,38 +571,5 @@ mod tests {
         ] {
             assert_eq!(declared_unique_count(xml.as_bytes()), expected, "{xml}");
         }
-    }
-
-    /// An `.xls` is read whole up to `[limits] max_file_bytes` and past it the
-    /// limit is named (a fixed cap of 64 MiB once cut a larger file short,
-    /// which then looked damaged: "Sektor … liegt hinter dem Dateiende").
-    #[test]
-    fn an_xls_is_limited_by_the_configured_file_size_only() {
-        let fixture = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/clean_T01_2026-Q3.xls"
-        );
-        let xls = std::fs::read(fixture).expect("fixture");
-        let sniff_xls = |bytes: &[u8], max_file_bytes| {
-            let limits = Limits {
-                max_file_bytes,
-                ..Limits::default()
-            };
-            sniff(&mut std::io::Cursor::new(bytes), &limits)
-        };
-        assert!(matches!(
-            sniff_xls(&xls, xls.len() as u64),
-            Ok(Sniffed {
-                format: Format::Xls,
-                ..
-            })
-        ));
-        assert!(matches!(
-            sniff_xls(&xls, xls.len() as u64 - 1),
-            Err(ReadError::Limit {
-                limit: "max_file_bytes",
-                ..
-            })
-        ));
     }
 }

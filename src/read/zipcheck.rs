@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 
 use crate::config::Limits;
-use crate::read::ReadError;
+use crate::read::error::{Damage, Limit, ReadError, ReferenceProblem, Unreadable, XlsbProblem};
 
 /// Parts larger than this are not read twice here: the sheet reader streams
 /// them and the zip reader checks their checksum at the end.
@@ -20,7 +20,7 @@ pub const VERIFY_MAX: u64 = 16 << 20;
 pub fn validate<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     limits: &Limits,
-) -> Result<Vec<String>, ReadError> {
+) -> Result<Vec<Damage>, ReadError> {
     let mut damage = Vec::new();
     let mut seen = HashSet::new();
     for i in 0..archive.len() {
@@ -30,23 +30,18 @@ pub fn validate<R: Read + Seek>(
             .map(|n| n.to_string())
             .unwrap_or_default();
         if escapes_container(&name) {
-            return Err(ReadError::Unreadable(format!(
-                "der ZIP-Container enthält einen Teil mit unzulässigem Pfad „{}“ (außerhalb des Containers, möglicher Angriff)",
-                shown(&name)
-            )));
+            return Err(Unreadable::PathEscapes { part: shown(&name) }.into());
         }
         if !seen.insert(name.to_lowercase()) {
-            return Err(ReadError::Unreadable(format!(
-                "der ZIP-Container enthält den Teil {} doppelt (mehrdeutig)",
-                shown(&name)
-            )));
+            return Err(Unreadable::DuplicatePart { part: shown(&name) }.into());
         }
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {i}: {e}")))?;
+        let mut entry = archive.by_index(i).map_err(|e| Unreadable::ZipEntry {
+            entry: i.to_string(),
+            detail: e.to_string(),
+        })?;
         if entry.is_dir() {
             continue;
         }
@@ -63,7 +58,7 @@ pub fn validate<R: Read + Seek>(
                 &mut std::io::sink(),
             );
             if let Err(e) = counted {
-                if e.to_string().contains("larger than its declared") {
+                if is_size_lie(&e) {
                     return Err(lying_size(&name, declared));
                 }
             }
@@ -78,26 +73,31 @@ pub fn validate<R: Read + Seek>(
         let read = (&mut entry).take(VERIFY_MAX + 1).read_to_end(&mut buf);
         if let Err(e) = &read {
             // The zip reader stops a part at its declared size: the directory lies.
-            if e.to_string().contains("larger than its declared") {
+            if is_size_lie(e) {
                 return Err(lying_size(&name, declared));
             }
             // A checksum error comes at the end, with every byte read: the
             // part is still checked below, as the reader will read it.
-            damage.push(format!("Teil {}: {e}", shown(&name)));
+            damage.push(Damage::PartRead {
+                part: shown(&name),
+                detail: e.to_string(),
+            });
         }
         let real = buf.len() as u64;
         if real > VERIFY_MAX {
-            return Err(ReadError::Limit {
-                detail: format!("Teil {name} ist entpackt größer als angegeben ({declared} Byte)"),
-                limit: "max_part_bytes",
-            });
+            return Err(Limit::PartBeyondDeclared {
+                part: name,
+                declared,
+            }
+            .into());
         }
         total = total.saturating_add(real);
         if total > limits.max_unpacked_bytes {
-            return Err(ReadError::Limit {
-                detail: format!("entpackt mehr als {} MiB", limits.max_unpacked_bytes >> 20),
-                limit: "max_unpacked_bytes",
-            });
+            return Err(Limit::UnpackedBytes {
+                actual: None,
+                limit: limits.max_unpacked_bytes,
+            }
+            .into());
         }
         let lower = name.to_lowercase();
         if lower.ends_with(".xml") || lower.ends_with(".rels") {
@@ -114,10 +114,19 @@ pub fn validate<R: Read + Seek>(
 
 /// A part that inflates to more than the directory says.
 fn lying_size(name: &str, declared: u64) -> ReadError {
-    ReadError::Unreadable(format!(
-        "Teil {} ist entpackt größer als im ZIP-Verzeichnis angegeben ({declared} Byte): beschädigt oder manipuliert",
-        shown(name)
-    ))
+    Unreadable::PartLargerThanDeclared {
+        part: shown(name),
+        declared,
+    }
+    .into()
+}
+
+/// The zip reader stops a part at its declared size with an `InvalidData`
+/// error that only its text tells from a broken deflate stream (zip 9 has no
+/// error variant for it).
+pub(crate) fn is_size_lie(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::InvalidData
+        && e.to_string().contains("larger than its declared")
 }
 
 /// A part name that leaves the container when unpacked (`../`, an absolute
@@ -146,7 +155,7 @@ pub(crate) fn shown(name: &str) -> String {
 
 enum XmlProblem {
     Fatal(ReadError),
-    Malformed(String),
+    Malformed(Damage),
 }
 
 /// Well-formed, without a DTD (OOXML and ODF allow none; a DTD is how entity bombs come in).
@@ -159,9 +168,12 @@ fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
         match reader.read_event() {
             Ok(Event::Eof) => break,
             Ok(Event::DocType(_)) => {
-                return Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
-                    "Teil {name} enthält eine DTD mit Entitäten (in Arbeitsmappen unzulässig, möglicher Angriff)"
-                ))))
+                return Err(XmlProblem::Fatal(
+                    Unreadable::Dtd {
+                        part: name.to_string(),
+                    }
+                    .into(),
+                ))
             }
             Ok(Event::Empty(e)) => check_refs(name, &e)?,
             Ok(Event::Start(e)) => {
@@ -169,18 +181,22 @@ fn check_xml(name: &str, bytes: &[u8]) -> Result<(), XmlProblem> {
                 depth += 1;
                 if depth > 10_000 {
                     // No configured limit: raising one would not help, so no `Limit`.
-                    return Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
-                        "Teil {name} ist mehr als 10.000 Ebenen tief verschachtelt (in Arbeitsmappen unüblich, möglicher Angriff)"
-                    ))));
+                    return Err(XmlProblem::Fatal(
+                        Unreadable::TooDeep {
+                            part: name.to_string(),
+                        }
+                        .into(),
+                    ));
                 }
             }
             Ok(Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(_) => {}
             Err(e) => {
-                return Err(XmlProblem::Malformed(format!(
-                    "Teil {name} ist kein gültiges XML (Position {}: {e})",
-                    reader.buffer_position()
-                )))
+                return Err(XmlProblem::Malformed(Damage::MalformedXml {
+                    part: name.to_string(),
+                    position: reader.buffer_position(),
+                    detail: e.to_string(),
+                }))
             }
         }
     }
@@ -228,11 +244,15 @@ fn check_refs(name: &str, e: &BytesStart<'_>) -> Result<(), XmlProblem> {
     };
     // Borrowed, not copied: this runs for every cell of every sheet.
     let value: &str = &attr.value;
-    let bad = |why: &str| {
-        Err(XmlProblem::Fatal(ReadError::Unreadable(format!(
-            "Teil {name}: der Zellbezug „{}“ {why} (beschädigt oder manipuliert)",
-            shown(value)
-        ))))
+    let bad = |problem| {
+        Err(XmlProblem::Fatal(
+            Unreadable::CellReference {
+                part: name.to_string(),
+                reference: shown(value),
+                problem,
+            }
+            .into(),
+        ))
     };
     let mut parts = value.split(':').map(|p| cell_ref(p.as_bytes()));
     let first = parts.next().flatten();
@@ -245,11 +265,11 @@ fn check_refs(name: &str, e: &BytesStart<'_>) -> Result<(), XmlProblem> {
             .flatten()
             .any(|(row, col)| row > MAX_ROW || col > MAX_COL)
     {
-        return bad("liegt außerhalb des Excel-Rasters A1:XFD1048576");
+        return bad(ReferenceProblem::OutsideGrid);
     }
     if let (true, Some((r0, c0)), Some((r1, c1))) = (is_range, first, second) {
         if r1 < r0 || c1 < c0 {
-            return bad("ist ein umgekehrter Bereich");
+            return bad(ReferenceProblem::Reversed);
         }
     }
     Ok(())
@@ -270,20 +290,14 @@ pub fn check_xlsb_workbook<R: Read + Seek>(
         Some(rels) => relationship_ids(&rels),
         None => HashSet::new(),
     };
-    let broken = |what: String| {
-        ReadError::Unreadable(format!(
-            "xl/workbook.bin: {what} (beschädigt oder manipuliert)"
-        ))
-    };
+    let broken = |problem| ReadError::from(Unreadable::XlsbWorkbook(problem));
     let mut at = 0;
     while let Some((typ, body)) = next_record(&workbook, &mut at) {
         match typ {
-            0x0099 if body.is_empty() => {
-                return Err(broken("die Arbeitsmappen-Eigenschaften sind leer".into()))
-            }
+            0x0099 if body.is_empty() => return Err(broken(XlsbProblem::EmptyProperties)),
             0x009C => {
                 let Some(len) = body.get(8..12) else {
-                    return Err(broken("ein Blatteintrag ist zu kurz".into()));
+                    return Err(broken(XlsbProblem::ShortSheetEntry));
                 };
                 let units = u32::from_le_bytes([len[0], len[1], len[2], len[3]]);
                 if units == u32::MAX {
@@ -293,7 +307,7 @@ pub fn check_xlsb_workbook<R: Read + Seek>(
                     .checked_mul(2)
                     .and_then(|n| body.get(12..12 + n))
                 else {
-                    return Err(broken("ein Blatteintrag ist zu kurz".into()));
+                    return Err(broken(XlsbProblem::ShortSheetEntry));
                 };
                 let id: Vec<u16> = id
                     .chunks_exact(2)
@@ -301,10 +315,7 @@ pub fn check_xlsb_workbook<R: Read + Seek>(
                     .collect();
                 let id = String::from_utf16_lossy(&id);
                 if !relationships.contains(&id) {
-                    return Err(broken(format!(
-                        "ein Blatt verweist auf die Beziehung „{}“, die es nicht gibt",
-                        shown(&id)
-                    )));
+                    return Err(broken(XlsbProblem::MissingRelationship(shown(&id))));
                 }
             }
             0x0090 => break, // BrtEndBundleShs: the sheet list ends
@@ -330,9 +341,10 @@ fn part_named<R: Read + Seek>(
     let Some(index) = index else {
         return Ok(None);
     };
-    let mut entry = archive
-        .by_index(index)
-        .map_err(|e| ReadError::Unreadable(format!("ZIP-Eintrag {name}: {e}")))?;
+    let mut entry = archive.by_index(index).map_err(|e| Unreadable::ZipEntry {
+        entry: name.to_string(),
+        detail: e.to_string(),
+    })?;
     let mut buf = Vec::new();
     // A read error (checksum, size) is the zip check's to report; the bytes read so far are checked.
     let _ = (&mut entry).take(VERIFY_MAX).read_to_end(&mut buf);
@@ -450,7 +462,9 @@ mod tests {
             assert!(
                 matches!(
                     check_xml("xl/worksheets/sheet1.xml", sheet(bad).as_bytes()),
-                    Err(XmlProblem::Fatal(ReadError::Unreadable(m))) if m.contains("Zellbezug")
+                    Err(XmlProblem::Fatal(ReadError::Unreadable(
+                        Unreadable::CellReference { .. }
+                    )))
                 ),
                 "{bad}"
             );

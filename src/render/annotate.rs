@@ -4,8 +4,6 @@
 //! note. Built from the check's findings; no rule is evaluated here.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -17,30 +15,32 @@ use crate::finding::severity_word;
 use crate::finding::{FileReport, Finding, Severity};
 use crate::i18n::{t, Lang};
 use crate::read::sniff::OwnOutput;
-use crate::read::{sniff, NumberFormats, Raw, Workbook as InputWorkbook};
+use crate::read::{Input, InputReader, NumberFormats, Raw, Workbook as InputWorkbook};
 use crate::xlsx::{self, SheetNames, WriteError};
 
 /// Excel allows 65,530 hyperlinks per sheet; beyond, links become HYPERLINK formulas.
 const MAX_URLS: usize = 65_000;
 
 pub struct AnnotateRequest<'a> {
+    /// The input's path: its name titles the copy, and the copy never replaces it.
     pub input: &'a Path,
     pub report: &'a FileReport,
-    /// Whether the input could be read (a broken input gets a report-only workbook).
-    pub readable: bool,
+    /// The input's bytes as the check read them; `None` for an input that
+    /// could not be read (it gets a report-only workbook).
+    pub source: Option<&'a Input<'a>>,
     pub created: Option<NaiveDate>,
     pub check_date: NaiveDate,
     pub lang: Lang,
-    /// Number formats per sheet, when parsed already (`number_formats_of`,
+    /// Number formats per sheet, when parsed already (`number_formats`,
     /// alongside the check); otherwise each sheet's are read here.
     pub formats: Option<HashMap<String, NumberFormats>>,
 }
 
-/// The number formats of every worksheet of an xlsx file (a second pass over
-/// each sheet, so worth running alongside the check). `None` for other
-/// formats or an unreadable file.
-pub fn number_formats_of(path: &Path, cfg: &Config) -> Option<HashMap<String, NumberFormats>> {
-    let mut input = open_input(path, cfg)?;
+/// The number formats of every worksheet of an xlsx input (a second pass
+/// over each sheet, so worth running alongside the check). `None` for other
+/// formats or an unreadable input.
+pub fn number_formats(input: &Input) -> Option<HashMap<String, NumberFormats>> {
+    let mut input = input.workbook().ok()?;
     let names: Vec<String> = input.sheets.iter().map(|s| s.name.clone()).collect();
     let mut out = HashMap::new();
     for name in names {
@@ -73,8 +73,8 @@ pub fn build(req: &AnnotateRequest, cfg: &Config) -> Result<Workbook, WriteError
     // Copied sheets keep their names where Excel allows them.
     let mut copies: Vec<(String, String, bool)> = Vec::new();
     let mut input = None;
-    if req.readable {
-        if let Some(mut opened) = open_input(req.input, cfg) {
+    if let Some(source) = req.source {
+        if let Ok(mut opened) = source.workbook() {
             for s in &opened.sheets {
                 copies.push((s.name.clone(), names.reserve(&s.name), s.hidden));
             }
@@ -118,15 +118,6 @@ pub fn write(
     xlsx::refuse_overwrite(out, &[req.input.to_path_buf()])?;
     let mut wb = build(req, cfg)?;
     xlsx::save_atomic(&mut wb, out, replace)
-}
-
-fn open_input(path: &Path, cfg: &Config) -> Option<InputWorkbook<BufReader<File>>> {
-    let mut reader = BufReader::new(File::open(path).ok()?);
-    // The check has just verified this file in this process.
-    let sniffed = sniff::sniff_to(&mut reader, &cfg.limits, sniff::Depth::Container).ok()?;
-    let mut wb = InputWorkbook::open(reader, sniffed.format).ok()?;
-    wb.uncalculated = sniffed.uncalculated;
-    Some(wb)
 }
 
 fn report_sheet(
@@ -356,7 +347,7 @@ fn number_width(f: f64) -> usize {
 
 #[allow(clippy::too_many_arguments)]
 fn copy_sheet(
-    input: &mut InputWorkbook<BufReader<File>>,
+    input: &mut InputWorkbook<InputReader<'_>>,
     prepared: Option<&NumberFormats>,
     cfg: &Config,
     report: &FileReport,

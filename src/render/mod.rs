@@ -2,5 +2,6 @@
 
 pub mod annotate;
 pub mod audit;
+pub mod digest;
 pub mod json;
 pub mod terminal;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::finding::{severity_word, FileReport, Finding, Severity, Skipped};
+use crate::finding::{severity_word, FileReport, Severity, Skipped};
 use crate::i18n::{t, Lang};
 
 pub struct Style {
@@ -63,22 +63,29 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
         _ => String::new(),
     };
     let _ = writeln!(out, "{}{}", style.paint("1", &safe(&r.path)), safe(&facts));
-    let mut current_sheet: Option<Option<&str>> = None;
+    // The sheets in the order the check met them (the workbook's order).
+    let mut sheets: Vec<String> = Vec::new();
+    for s in r.findings.iter().filter_map(|f| f.sheet.as_ref()) {
+        if !sheets.contains(s) {
+            sheets.push(s.clone());
+        }
+    }
+    let mut current: Option<(Severity, Option<&str>)> = None;
     let mut hidden_infos = 0;
-    for f in &r.findings {
-        if f.severity == Severity::Info && !style.show_infos {
-            hidden_infos += 1;
+    for line in super::digest::lines(&r.findings, &sheets, lang) {
+        if line.severity == Severity::Info && !style.show_infos {
+            hidden_infos += line.findings.len();
             continue;
         }
-        if current_sheet != Some(f.sheet.as_deref()) {
-            current_sheet = Some(f.sheet.as_deref());
-            let heading = f
+        if current != Some((line.severity, line.sheet)) {
+            current = Some((line.severity, line.sheet));
+            let heading = line
                 .sheet
-                .clone()
+                .map(str::to_string)
                 .unwrap_or_else(|| t(lang, "Datei", "file").to_string());
             let _ = writeln!(out, "  {}", style.paint("4", &safe(&heading)));
         }
-        render_finding(out, f, lang, style);
+        render_line(out, &line, lang, style);
     }
     let s = &r.summary;
     use crate::finding::count;
@@ -100,17 +107,13 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
     let _ = writeln!(out, "  → {verdict}: {}\n", line.trim_start());
 }
 
-fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
-    let place = match (&f.sheet, &f.a1()) {
+fn render_line(out: &mut String, f: &super::digest::Line, lang: Lang, style: &Style) {
+    let place = match (f.sheet, &f.place) {
         (Some(s), Some(c)) => format!("{}!{c}", quote_sheet(s)),
-        (Some(s), None) => s.clone(),
+        (Some(s), None) => s.to_string(),
         _ => String::new(),
     };
-    let column = f
-        .column
-        .as_deref()
-        .map(|c| format!(" ({c})"))
-        .unwrap_or_default();
+    let column = f.column.map(|c| format!(" ({c})")).unwrap_or_default();
     let head = format!(
         "{} {}",
         sev_mark(f.severity),
@@ -122,11 +125,14 @@ fn render_finding(out: &mut String, f: &Finding, lang: Lang, style: &Style) {
         style.paint(sev_color(f.severity), &head),
         style.paint("1", &safe(&place)),
         safe(&column),
-        f.rule.as_str(),
+        f.findings
+            .first()
+            .map(|x| x.rule.as_str())
+            .unwrap_or_default(),
         f.code
     );
-    let _ = writeln!(out, "      {}", safe(&crate::registry::message(f, lang)));
-    if let Some(h) = &crate::registry::hint(f, lang) {
+    let _ = writeln!(out, "      {}", safe(&f.message));
+    if let Some(h) = &f.hint {
         let _ = writeln!(
             out,
             "      {} {}",

@@ -45,7 +45,9 @@ TypeConverted = "TYPE-CONVERTED", Type, Info { reading: Reading }
     de: "„{value}“ wurde als {reading} gelesen.",
     en: "\"{value}\" was read as {reading}.",
     hint_de: "",
-    hint_en: "";
+    hint_en: "",
+    many_de: "{count} Werte aus anderer Darstellung gelesen, z. B. „{value}“ als {reading}.",
+    many_en: "{count} values read from another representation, e.g. \"{value}\" as {reading}.";
 
 /// Eine Zahl hat mehr Nachkommastellen als erlaubt.
 /// English: a number has more decimal places than allowed.
@@ -85,7 +87,9 @@ EnumMunicipality = "ENUM-MUNICIPALITY", Enum, Info { reading: String }
     de: "„{value}“ wurde als Sozialraum „{reading}“ gelesen.",
     en: "\"{value}\" was read as Sozialraum \"{reading}\".",
     hint_de: "",
-    hint_en: "";
+    hint_en: "",
+    many_de: "{count} Gemeinden als ihr Sozialraum gelesen, z. B. „{value}“ als „{reading}“.",
+    many_en: "{count} municipalities read as their Sozialraum, e.g. \"{value}\" as \"{reading}\".";
 
 /// Eine Zahl oder ein Datum liegt außerhalb der erlaubten Grenzen.
 /// English: a number or date lies outside its bounds.

@@ -8,6 +8,7 @@ pub mod file;
 pub mod form;
 pub mod privacy;
 pub mod row;
+pub mod seen;
 pub mod table;
 
 use chrono::NaiveDate;

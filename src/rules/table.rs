@@ -18,6 +18,7 @@ use crate::rules::field::{check_cell, CellValue};
 use crate::rules::field::{FormulaError, FormulaNoValue, TypeInvalid};
 use crate::rules::file::SheetEmpty;
 use crate::rules::row::{charged_sozialraum, check_row, RowView};
+use crate::rules::seen::SeenKeys;
 use crate::rules::Ctx;
 use crate::text::header_key;
 
@@ -213,10 +214,10 @@ pub struct TableChecker<'s> {
     failed: bool,
     any_row: bool,
     /// Per unique column: a 64-bit fingerprint of each key seen, and its row.
-    /// A million case keys as strings would cost ~90 MiB, as fingerprints ~26 MiB;
-    /// two distinct keys of a million-row sheet share a fingerprint with a
-    /// probability of about 3·10⁻⁸.
-    unique: HashMap<usize, HashMap<u64, u32>>,
+    /// A million case keys as strings would cost ~90 MiB, as fingerprints
+    /// 15–23 MB (`SeenKeys`); two distinct keys of a million-row sheet share
+    /// a fingerprint with a probability of about 3·10⁻⁸.
+    unique: HashMap<usize, SeenKeys>,
     sums: Vec<Decimal>,
     no_result: Vec<NoResult>,
     data_rows: usize,
@@ -552,19 +553,15 @@ impl<'s> TableChecker<'s> {
             };
             let pos = CellPos::new(row, c);
             let seen = self.unique.entry(idx).or_default();
-            let fp = fingerprint(key);
-            match seen.get(&fp).map(|r| CellPos::new(*r, c)) {
-                Some(first) => {
-                    let m = UniqueDuplicate { first: first.a1() };
-                    let f = ctx
-                        .at(m, &self.name, pos, col.title())
-                        .value(key.clone())
-                        .build();
-                    ctx.push(f);
-                }
-                None => {
-                    seen.insert(fp, row);
-                }
+            if let Some(first) = seen.first_or_insert(fingerprint(key), row) {
+                let m = UniqueDuplicate {
+                    first: CellPos::new(first, c).a1(),
+                };
+                let f = ctx
+                    .at(m, &self.name, pos, col.title())
+                    .value(key.clone())
+                    .build();
+                ctx.push(f);
             }
         }
         let view = RowView {

@@ -1,10 +1,11 @@
 //! The container walk: header, FAT through the DIFAT, directory, mini stream
 //! and sector chains, each sector claimed by one part only.
 
-use thiserror::Error;
+use serde::{Deserialize, Serialize};
 
 use super::records::Corrupt;
 use super::{le_u16, le_u32, le_u64, u16s, u32s};
+use crate::i18n::{t, Lang};
 
 pub(super) const MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const HEADER_LEN: usize = 512;
@@ -24,8 +25,9 @@ const MINI_STREAM_CUTOFF: u64 = 4096;
 const WORKBOOK_NAMES: [&str; 2] = ["Workbook", "Book"];
 
 /// The parts of a container that own sectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Part {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
     Difat,
     Fat,
     Directory,
@@ -37,89 +39,206 @@ pub(super) enum Part {
 }
 
 impl Part {
-    fn genitive(self) -> &'static str {
+    fn name(self, lang: Lang) -> &'static str {
         match self {
-            Part::Difat => "der DIFAT",
-            Part::Fat => "der FAT",
-            Part::Directory => "des Verzeichnisses",
-            Part::MiniFat => "der Mini-FAT",
-            Part::MiniStream => "des Mini-Streams",
-            Part::Workbook => "des Workbook-Stroms",
-            Part::Properties => "des Eigenschaften-Stroms",
+            Part::Difat => "DIFAT",
+            Part::Fat => "FAT",
+            Part::Directory => t(lang, "Verzeichnis", "directory"),
+            Part::MiniFat => "Mini-FAT",
+            Part::MiniStream => t(lang, "Mini-Stream", "mini stream"),
+            Part::Workbook => t(lang, "Workbook-Strom", "workbook stream"),
+            Part::Properties => t(lang, "Eigenschaften-Strom", "property stream"),
+        }
+    }
+
+    /// "der FAT" / "of the FAT".
+    fn genitive(self, lang: Lang) -> &'static str {
+        match self {
+            Part::Difat => t(lang, "der DIFAT", "of the DIFAT"),
+            Part::Fat => t(lang, "der FAT", "of the FAT"),
+            Part::Directory => t(lang, "des Verzeichnisses", "of the directory"),
+            Part::MiniFat => t(lang, "der Mini-FAT", "of the mini FAT"),
+            Part::MiniStream => t(lang, "des Mini-Streams", "of the mini stream"),
+            Part::Workbook => t(lang, "des Workbook-Stroms", "of the workbook stream"),
+            Part::Properties => t(lang, "des Eigenschaften-Stroms", "of the property stream"),
         }
     }
 }
 
-impl std::fmt::Display for Part {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Part::Difat => "DIFAT",
-            Part::Fat => "FAT",
-            Part::Directory => "Verzeichnis",
-            Part::MiniFat => "Mini-FAT",
-            Part::MiniStream => "Mini-Stream",
-            Part::Workbook => "Workbook-Strom",
-            Part::Properties => "Eigenschaften-Strom",
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub(super) enum Damage {
-    #[error("OLE-Container beschädigt: nur {0} Byte, schon der Kopf braucht 512")]
+/// Why an OLE container (or the workbook stream in it) cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OleDamage {
     TooSmall(usize),
-    #[error("OLE-Container beschädigt: falsche Signatur")]
     Signature,
-    #[error("OLE-Container beschädigt: falsche Byte-Reihenfolge")]
     ByteOrder,
-    #[error("OLE-Container beschädigt: ungültige Sektorgröße 2^{0}")]
     SectorShift(u16),
-    #[error("OLE-Container beschädigt: ungültige Mini-Sektorgröße 2^{0}")]
     MiniSectorShift(u16),
-    #[error("OLE-Container beschädigt: Sektor {0} liegt hinter dem Dateiende")]
     PastEnd(u32),
-    #[error("OLE-Container beschädigt: Sektor {0} ist abgeschnitten")]
     Truncated(u32),
-    #[error(
-        "OLE-Container beschädigt: Sektor {sector} wird doppelt verwendet ({first} und {second})"
-    )]
     Shared {
         sector: u32,
         first: Part,
         second: Part,
     },
-    #[error("OLE-Container beschädigt: Sektor {0} steht mehrfach in der DIFAT")]
     ListedTwice(u32),
-    #[error("OLE-Container beschädigt: Sektorkette {} läuft im Kreis", .0.genitive())]
     Loop(Part),
-    #[error("OLE-Container beschädigt: Sektorkette {} führt in einen freien Sektor", .0.genitive())]
     FreeInChain(Part),
-    #[error("OLE-Container beschädigt: Sektorkette {} enthält den ungültigen Verweis 0x{:08X}", .0.genitive(), .1)]
     Marker(Part, u32),
-    #[error("OLE-Container beschädigt: Sektor {0} hat keinen Eintrag in der FAT")]
     NoFatEntry(u32),
-    #[error("OLE-Container beschädigt: Mini-Sektor {0} liegt hinter dem Ende des Mini-Streams")]
     MiniPastEnd(u32),
-    #[error("OLE-Container beschädigt: Mini-Sektor {0} hat keinen Eintrag in der Mini-FAT")]
     NoMiniFatEntry(u32),
-    #[error("OLE-Container beschädigt: kein Verzeichnis")]
     NoDirectory,
-    #[error("OLE-Container beschädigt: kein Workbook-Strom")]
     NoWorkbook,
-    #[error("OLE-Container beschädigt: {0} soll {1} Byte groß sein, größer als die Datei")]
     LargerThanFile(Part, u64),
-    #[error(
-        "OLE-Container beschädigt: {part} ist kürzer als angegeben ({found} von {declared} Byte)"
-    )]
     Short {
         part: Part,
         declared: u64,
         found: u64,
     },
-    #[error("OLE-Container beschädigt: {0} liegt im Mini-Stream, aber es gibt keine Mini-FAT")]
     NoMiniFat(Part),
-    #[error(transparent)]
-    Records(#[from] Corrupt),
+    /// The container is sound, the records of its workbook stream are not.
+    Records(Corrupt),
+}
+
+impl From<Corrupt> for OleDamage {
+    fn from(c: Corrupt) -> Self {
+        OleDamage::Records(c)
+    }
+}
+
+impl OleDamage {
+    /// "OLE-Container beschädigt: …" (or the record walk's "Excel-Datei beschädigt: …").
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            OleDamage::Records(c) => c.describe(lang),
+            _ => format!(
+                "{}: {}",
+                t(lang, "OLE-Container beschädigt", "OLE container damaged"),
+                self.detail(lang)
+            ),
+        }
+    }
+
+    /// What is damaged, without the leading "OLE-Container beschädigt".
+    pub fn detail(&self, lang: Lang) -> String {
+        let de = lang == Lang::De;
+        match self {
+            OleDamage::TooSmall(n) if de => format!("nur {n} Byte, schon der Kopf braucht 512"),
+            OleDamage::TooSmall(n) => format!("only {n} bytes, the header alone needs 512"),
+            OleDamage::Signature => t(lang, "falsche Signatur", "wrong signature").into(),
+            OleDamage::ByteOrder => t(lang, "falsche Byte-Reihenfolge", "wrong byte order").into(),
+            OleDamage::SectorShift(s) if de => format!("ungültige Sektorgröße 2^{s}"),
+            OleDamage::SectorShift(s) => format!("invalid sector size 2^{s}"),
+            OleDamage::MiniSectorShift(s) if de => format!("ungültige Mini-Sektorgröße 2^{s}"),
+            OleDamage::MiniSectorShift(s) => format!("invalid mini sector size 2^{s}"),
+            OleDamage::PastEnd(n) if de => format!("Sektor {n} liegt hinter dem Dateiende"),
+            OleDamage::PastEnd(n) => format!("sector {n} lies past the end of the file"),
+            OleDamage::Truncated(n) if de => format!("Sektor {n} ist abgeschnitten"),
+            OleDamage::Truncated(n) => format!("sector {n} is cut off"),
+            OleDamage::Shared {
+                sector,
+                first,
+                second,
+            } if de => format!(
+                "Sektor {sector} wird doppelt verwendet ({} und {})",
+                first.name(lang),
+                second.name(lang)
+            ),
+            OleDamage::Shared {
+                sector,
+                first,
+                second,
+            } => format!(
+                "sector {sector} is used twice ({} and {})",
+                first.name(lang),
+                second.name(lang)
+            ),
+            OleDamage::ListedTwice(n) if de => format!("Sektor {n} steht mehrfach in der DIFAT"),
+            OleDamage::ListedTwice(n) => {
+                format!("sector {n} is listed more than once in the DIFAT")
+            }
+            OleDamage::Loop(p) if de => format!("Sektorkette {} läuft im Kreis", p.genitive(lang)),
+            OleDamage::Loop(p) => format!("the sector chain {} runs in a circle", p.genitive(lang)),
+            OleDamage::FreeInChain(p) if de => {
+                format!(
+                    "Sektorkette {} führt in einen freien Sektor",
+                    p.genitive(lang)
+                )
+            }
+            OleDamage::FreeInChain(p) => {
+                format!(
+                    "the sector chain {} leads into a free sector",
+                    p.genitive(lang)
+                )
+            }
+            OleDamage::Marker(p, m) if de => format!(
+                "Sektorkette {} enthält den ungültigen Verweis 0x{m:08X}",
+                p.genitive(lang)
+            ),
+            OleDamage::Marker(p, m) => format!(
+                "the sector chain {} holds the invalid reference 0x{m:08X}",
+                p.genitive(lang)
+            ),
+            OleDamage::NoFatEntry(n) if de => format!("Sektor {n} hat keinen Eintrag in der FAT"),
+            OleDamage::NoFatEntry(n) => format!("sector {n} has no entry in the FAT"),
+            OleDamage::MiniPastEnd(n) if de => {
+                format!("Mini-Sektor {n} liegt hinter dem Ende des Mini-Streams")
+            }
+            OleDamage::MiniPastEnd(n) => {
+                format!("mini sector {n} lies past the end of the mini stream")
+            }
+            OleDamage::NoMiniFatEntry(n) if de => {
+                format!("Mini-Sektor {n} hat keinen Eintrag in der Mini-FAT")
+            }
+            OleDamage::NoMiniFatEntry(n) => format!("mini sector {n} has no entry in the mini FAT"),
+            OleDamage::NoDirectory => t(lang, "kein Verzeichnis", "no directory").into(),
+            OleDamage::NoWorkbook => t(lang, "kein Workbook-Strom", "no workbook stream").into(),
+            OleDamage::LargerThanFile(p, n) if de => {
+                format!(
+                    "{} soll {n} Byte groß sein, größer als die Datei",
+                    p.name(lang)
+                )
+            }
+            OleDamage::LargerThanFile(p, n) => {
+                format!(
+                    "the {} is said to be {n} bytes, larger than the file",
+                    p.name(lang)
+                )
+            }
+            OleDamage::Short {
+                part,
+                declared,
+                found,
+            } if de => format!(
+                "{} ist kürzer als angegeben ({found} von {declared} Byte)",
+                part.name(lang)
+            ),
+            OleDamage::Short {
+                part,
+                declared,
+                found,
+            } => format!(
+                "the {} is shorter than declared ({found} of {declared} bytes)",
+                part.name(lang)
+            ),
+            OleDamage::NoMiniFat(p) if de => format!(
+                "{} liegt im Mini-Stream, aber es gibt keine Mini-FAT",
+                p.name(lang)
+            ),
+            OleDamage::NoMiniFat(p) => format!(
+                "the {} lies in the mini stream, but there is no mini FAT",
+                p.name(lang)
+            ),
+            OleDamage::Records(c) => c.describe(lang),
+        }
+    }
+}
+
+impl std::fmt::Display for OleDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::De))
+    }
 }
 
 /// The parts of a container that every stream needs: the FAT, the directory
@@ -134,7 +253,7 @@ pub(super) struct Container<'a> {
 }
 
 impl<'a> Container<'a> {
-    pub(super) fn open(bytes: &'a [u8]) -> Result<Self, Damage> {
+    pub(super) fn open(bytes: &'a [u8]) -> Result<Self, OleDamage> {
         let header = Header::parse(bytes)?;
         let mut sectors = Sectors::new(bytes, header.sector_len);
         let fat = read_fat(&mut sectors, &header)?;
@@ -149,11 +268,11 @@ impl<'a> Container<'a> {
     }
 
     /// Reads the mini stream once, if the header announces a mini FAT.
-    fn load_mini(&mut self) -> Result<(), Damage> {
+    fn load_mini(&mut self) -> Result<(), OleDamage> {
         if self.mini.is_some() || self.header.mini_fat_sectors == 0 {
             return Ok(());
         }
-        let root = self.entries.first().ok_or(Damage::NoDirectory)?;
+        let root = self.entries.first().ok_or(OleDamage::NoDirectory)?;
         self.mini = Some(read_mini_stream(
             &mut self.sectors,
             &self.fat,
@@ -166,14 +285,14 @@ impl<'a> Container<'a> {
     /// The bytes of the stream of directory entry `index`, cut to its
     /// declared size. Every sector is read at most once, so the result is
     /// never longer than the file.
-    pub(super) fn read(&mut self, index: usize, part: Part) -> Result<Vec<u8>, Damage> {
+    pub(super) fn read(&mut self, index: usize, part: Part) -> Result<Vec<u8>, OleDamage> {
         let (start, size) = self
             .entries
             .get(index)
             .map(|e| (e.start, e.size))
-            .ok_or(Damage::NoDirectory)?;
+            .ok_or(OleDamage::NoDirectory)?;
         if size > self.sectors.bytes.len() as u64 {
-            return Err(Damage::LargerThanFile(part, size));
+            return Err(OleDamage::LargerThanFile(part, size));
         }
         self.load_mini()?;
         // `size` is at most the file length (checked above).
@@ -191,11 +310,11 @@ impl<'a> Container<'a> {
             })?;
             found
         } else {
-            let mini = self.mini.as_ref().ok_or(Damage::NoMiniFat(part))?;
+            let mini = self.mini.as_ref().ok_or(OleDamage::NoMiniFat(part))?;
             mini.read(start, wanted, &mut stream, part)?
         };
         if found < size {
-            return Err(Damage::Short {
+            return Err(OleDamage::Short {
                 part,
                 declared: size,
                 found,
@@ -206,7 +325,7 @@ impl<'a> Container<'a> {
 }
 
 /// The bytes of the workbook stream (`Workbook`, else `Book`).
-pub(super) fn workbook_stream(container: &mut Container<'_>) -> Result<Vec<u8>, Damage> {
+pub(super) fn workbook_stream(container: &mut Container<'_>) -> Result<Vec<u8>, OleDamage> {
     let index = WORKBOOK_NAMES
         .iter()
         .find_map(|name| {
@@ -215,7 +334,7 @@ pub(super) fn workbook_stream(container: &mut Container<'_>) -> Result<Vec<u8>, 
                 .iter()
                 .position(|e| e.name.eq_ignore_ascii_case(name))
         })
-        .ok_or(Damage::NoWorkbook)?;
+        .ok_or(OleDamage::NoWorkbook)?;
     container.read(index, Part::Workbook)
 }
 
@@ -231,24 +350,24 @@ struct Header<'a> {
 }
 
 impl<'a> Header<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self, Damage> {
+    fn parse(bytes: &'a [u8]) -> Result<Self, OleDamage> {
         let head = bytes
             .get(..HEADER_LEN)
-            .ok_or(Damage::TooSmall(bytes.len()))?;
+            .ok_or(OleDamage::TooSmall(bytes.len()))?;
         if head.get(..8) != Some(&MAGIC[..]) {
-            return Err(Damage::Signature);
+            return Err(OleDamage::Signature);
         }
         if head.get(28..30) != Some(&BYTE_ORDER_MARK[..]) {
-            return Err(Damage::ByteOrder);
+            return Err(OleDamage::ByteOrder);
         }
         let sector_len = match le_u16(head, 30) {
             9 => 512,
             12 => 4096,
-            shift => return Err(Damage::SectorShift(shift)),
+            shift => return Err(OleDamage::SectorShift(shift)),
         };
         match le_u16(head, 32) {
             6 => {}
-            shift => return Err(Damage::MiniSectorShift(shift)),
+            shift => return Err(OleDamage::MiniSectorShift(shift)),
         }
         Ok(Header {
             sector_len,
@@ -285,15 +404,15 @@ impl<'a> Sectors<'a> {
     }
 
     /// Marks sector `id` as used by `part` and returns its bytes.
-    fn claim(&mut self, id: u32, part: Part) -> Result<&'a [u8], Damage> {
+    fn claim(&mut self, id: u32, part: Part) -> Result<&'a [u8], OleDamage> {
         let index = id as usize;
-        let slot = self.owner.get_mut(index).ok_or(Damage::PastEnd(id))?;
+        let slot = self.owner.get_mut(index).ok_or(OleDamage::PastEnd(id))?;
         match *slot {
             None => *slot = Some(part),
-            Some(Part::Fat) if part == Part::Fat => return Err(Damage::ListedTwice(id)),
-            Some(first) if first == part => return Err(Damage::Loop(part)),
+            Some(Part::Fat) if part == Part::Fat => return Err(OleDamage::ListedTwice(id)),
+            Some(first) if first == part => return Err(OleDamage::Loop(part)),
             Some(first) => {
-                return Err(Damage::Shared {
+                return Err(OleDamage::Shared {
                     sector: id,
                     first,
                     second: part,
@@ -306,10 +425,10 @@ impl<'a> Sectors<'a> {
     }
 
     /// Like `claim`, for tables (DIFAT, FAT, directory) that must be whole.
-    fn claim_whole(&mut self, id: u32, part: Part) -> Result<&'a [u8], Damage> {
+    fn claim_whole(&mut self, id: u32, part: Part) -> Result<&'a [u8], OleDamage> {
         let data = self.claim(id, part)?;
         if data.len() < self.len {
-            return Err(Damage::Truncated(id));
+            return Err(OleDamage::Truncated(id));
         }
         Ok(data)
     }
@@ -317,17 +436,17 @@ impl<'a> Sectors<'a> {
 
 /// Reads the FAT sectors the DIFAT lists: 109 entries in the header, then a
 /// chain of DIFAT sectors whose last entry points to the next one.
-fn read_fat(sectors: &mut Sectors<'_>, header: &Header<'_>) -> Result<Vec<u32>, Damage> {
+fn read_fat(sectors: &mut Sectors<'_>, header: &Header<'_>) -> Result<Vec<u32>, OleDamage> {
     let mut difat: Vec<u32> = u32s(header.difat).collect();
     let mut next = header.difat_start;
     let mut steps = 0usize;
     while next != END_OF_CHAIN && next != FREE_SECTOR {
         steps += 1;
         if steps > sectors.count() + 1 {
-            return Err(Damage::Loop(Part::Difat));
+            return Err(OleDamage::Loop(Part::Difat));
         }
         if next >= MAX_REGULAR_SECTOR {
-            return Err(Damage::Marker(Part::Difat, next));
+            return Err(OleDamage::Marker(Part::Difat, next));
         }
         let data = sectors.claim_whole(next, Part::Difat)?;
         let (entries, link) = data.split_at(data.len().saturating_sub(4));
@@ -352,20 +471,20 @@ fn follow(
     start: u32,
     limit: usize,
     part: Part,
-    mut visit: impl FnMut(u32) -> Result<(), Damage>,
-) -> Result<(), Damage> {
+    mut visit: impl FnMut(u32) -> Result<(), OleDamage>,
+) -> Result<(), OleDamage> {
     let mut id = start;
     for _ in 0..=limit {
         match id {
             END_OF_CHAIN => return Ok(()),
-            FREE_SECTOR => return Err(Damage::FreeInChain(part)),
-            marker if marker >= MAX_REGULAR_SECTOR => return Err(Damage::Marker(part, marker)),
+            FREE_SECTOR => return Err(OleDamage::FreeInChain(part)),
+            marker if marker >= MAX_REGULAR_SECTOR => return Err(OleDamage::Marker(part, marker)),
             _ => {}
         }
         visit(id)?;
-        id = *table.get(id as usize).ok_or(Damage::NoFatEntry(id))?;
+        id = *table.get(id as usize).ok_or(OleDamage::NoFatEntry(id))?;
     }
-    Err(Damage::Loop(part))
+    Err(OleDamage::Loop(part))
 }
 
 /// A directory entry, as far as the walk needs it.
@@ -381,9 +500,9 @@ fn read_directory(
     sectors: &mut Sectors<'_>,
     fat: &[u32],
     start: u32,
-) -> Result<Vec<Entry>, Damage> {
+) -> Result<Vec<Entry>, OleDamage> {
     if start == END_OF_CHAIN || start == FREE_SECTOR {
-        return Err(Damage::NoDirectory);
+        return Err(OleDamage::NoDirectory);
     }
     let small_sectors = sectors.len == 512;
     let mut entries = Vec::new();
@@ -396,7 +515,7 @@ fn read_directory(
         Ok(())
     })?;
     if entries.is_empty() {
-        return Err(Damage::NoDirectory);
+        return Err(OleDamage::NoDirectory);
     }
     Ok(entries)
 }
@@ -433,9 +552,9 @@ fn read_mini_stream(
     fat: &[u32],
     header: &Header<'_>,
     root: &Entry,
-) -> Result<MiniStream, Damage> {
+) -> Result<MiniStream, OleDamage> {
     if root.size > sectors.bytes.len() as u64 {
-        return Err(Damage::LargerThanFile(Part::MiniStream, root.size));
+        return Err(OleDamage::LargerThanFile(Part::MiniStream, root.size));
     }
     // At most the file length (checked above).
     let wanted = usize::try_from(root.size).unwrap_or(usize::MAX);
@@ -472,7 +591,7 @@ impl MiniStream {
         wanted: usize,
         out: &mut Vec<u8>,
         part: Part,
-    ) -> Result<u64, Damage> {
+    ) -> Result<u64, OleDamage> {
         let count = self.data.len().div_ceil(MINI_SECTOR_LEN);
         let mut seen = vec![false; count];
         let mut found = 0u64;
@@ -480,14 +599,16 @@ impl MiniStream {
         for _ in 0..=count {
             match id {
                 END_OF_CHAIN => return Ok(found),
-                FREE_SECTOR => return Err(Damage::FreeInChain(part)),
-                marker if marker >= MAX_REGULAR_SECTOR => return Err(Damage::Marker(part, marker)),
+                FREE_SECTOR => return Err(OleDamage::FreeInChain(part)),
+                marker if marker >= MAX_REGULAR_SECTOR => {
+                    return Err(OleDamage::Marker(part, marker))
+                }
                 _ => {}
             }
             let index = id as usize;
-            let slot = seen.get_mut(index).ok_or(Damage::MiniPastEnd(id))?;
+            let slot = seen.get_mut(index).ok_or(OleDamage::MiniPastEnd(id))?;
             if *slot {
-                return Err(Damage::Loop(part));
+                return Err(OleDamage::Loop(part));
             }
             *slot = true;
             let offset = index.saturating_mul(MINI_SECTOR_LEN);
@@ -496,9 +617,9 @@ impl MiniStream {
             found = found.saturating_add(sector.len() as u64);
             let room = wanted.saturating_sub(out.len());
             out.extend_from_slice(sector.get(..room.min(sector.len())).unwrap_or_default());
-            id = *self.fat.get(index).ok_or(Damage::NoMiniFatEntry(id))?;
+            id = *self.fat.get(index).ok_or(OleDamage::NoMiniFatEntry(id))?;
         }
-        Err(Damage::Loop(part))
+        Err(OleDamage::Loop(part))
     }
 }
 
@@ -508,8 +629,8 @@ pub(super) const STREAM_OBJECT: u8 = 2;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::cfb::check;
     use crate::read::cfb::testkit::*;
+    use crate::read::cfb::validate as check;
 
     #[test]
     fn a_sound_container_passes() {
@@ -527,38 +648,42 @@ mod tests {
     #[test]
     fn a_damaged_container_is_named_by_its_damage() {
         type Edit = fn(&mut Vec<u8>);
-        let cases: [(&str, Edit, Damage); 15] = [
+        let cases: [(&str, Edit, OleDamage); 15] = [
             (
                 "truncated header",
                 |b| b.truncate(300),
-                Damage::TooSmall(300),
+                OleDamage::TooSmall(300),
             ),
-            ("bad magic", |b| b[0] = 0xD1, Damage::Signature),
+            ("bad magic", |b| b[0] = 0xD1, OleDamage::Signature),
             (
                 "big-endian mark",
                 |b| b[28..30].copy_from_slice(&[0xFF, 0xFE]),
-                Damage::ByteOrder,
+                OleDamage::ByteOrder,
             ),
-            ("sector shift 10", |b| b[30] = 10, Damage::SectorShift(10)),
+            (
+                "sector shift 10",
+                |b| b[30] = 10,
+                OleDamage::SectorShift(10),
+            ),
             (
                 "mini sector shift 7",
                 |b| b[32] = 7,
-                Damage::MiniSectorShift(7),
+                OleDamage::MiniSectorShift(7),
             ),
             (
                 "directory chain loops",
                 |b| put_u32(b, fat(1), 1),
-                Damage::Loop(Part::Directory),
+                OleDamage::Loop(Part::Directory),
             ),
             (
                 "workbook chain loops",
                 |b| put_u32(b, fat(9), 2),
-                Damage::Loop(Part::Workbook),
+                OleDamage::Loop(Part::Workbook),
             ),
             (
                 "workbook chain runs into the directory",
                 |b| put_u32(b, fat(5), 1),
-                Damage::Shared {
+                OleDamage::Shared {
                     sector: 1,
                     first: Part::Directory,
                     second: Part::Workbook,
@@ -567,12 +692,12 @@ mod tests {
             (
                 "workbook chain leaves the file",
                 |b| put_u32(b, fat(5), 4_000_000),
-                Damage::PastEnd(4_000_000),
+                OleDamage::PastEnd(4_000_000),
             ),
             (
                 "workbook chain ends early",
                 |b| put_u32(b, fat(5), END_OF_CHAIN),
-                Damage::Short {
+                OleDamage::Short {
                     part: Part::Workbook,
                     declared: 4096,
                     found: 2048,
@@ -581,22 +706,22 @@ mod tests {
             (
                 "workbook chain hits a free sector",
                 |b| put_u32(b, fat(5), FREE_SECTOR),
-                Damage::FreeInChain(Part::Workbook),
+                OleDamage::FreeInChain(Part::Workbook),
             ),
             (
                 "DIFAT lists the FAT sector twice",
                 |b| put_u32(b, 80, 0),
-                Damage::ListedTwice(0),
+                OleDamage::ListedTwice(0),
             ),
             (
                 "no directory",
                 |b| put_u32(b, 48, END_OF_CHAIN),
-                Damage::NoDirectory,
+                OleDamage::NoDirectory,
             ),
             (
                 "no workbook stream",
                 |b| put_entry(b, sector(1) + 128, "Sheet", 2, 2, 4096),
-                Damage::NoWorkbook,
+                OleDamage::NoWorkbook,
             ),
             (
                 "DIFAT chain loops",
@@ -606,7 +731,7 @@ mod tests {
                     put_u32(b, fat(8), END_OF_CHAIN);
                     put_u32(b, sector(9) + SECTOR - 4, 9);
                 },
-                Damage::Loop(Part::Difat),
+                OleDamage::Loop(Part::Difat),
             ),
         ];
         for (name, edit, expected) in cases {
@@ -620,9 +745,9 @@ mod tests {
     fn a_loop_in_the_mini_stream_is_found() {
         let mut buf = mini_container();
         put_u32(&mut buf, sector(2) + 4, 0);
-        assert_eq!(check(&buf), Err(Damage::Loop(Part::Workbook)));
+        assert_eq!(check(&buf), Err(OleDamage::Loop(Part::Workbook)));
         let mut buf = mini_container();
         put_u32(&mut buf, sector(2) + 4, 40);
-        assert_eq!(check(&buf), Err(Damage::MiniPastEnd(40)));
+        assert_eq!(check(&buf), Err(OleDamage::MiniPastEnd(40)));
     }
 }

@@ -1,10 +1,12 @@
 //! The drawing layer of the sheets ([MS-XLS] 2.4.168 MsoDrawing, [MS-ODRAW]
 //! 2.1): calamine never reads it, so its damage is noted, not rejected.
 
-use thiserror::Error;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{t, Lang};
 
 use super::records::{
-    check_globals, record_at, walk_sheet, Record, BIFF8_VERSION, RECORD_HEADER_LEN, RT_BOF,
+    check_globals, record_at, walk_sheet, Place, Record, BIFF8_VERSION, RECORD_HEADER_LEN, RT_BOF,
     RT_CONTINUE,
 };
 use super::{le_u16, le_u32};
@@ -24,8 +26,9 @@ const ART_TYPES: std::ops::RangeInclusive<u16> = 0xF000..=0xF11F;
 const ART_TYPE_EXTRA: u16 = 0xF122;
 
 /// Which record carried a piece of the drawing data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Carrier {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carrier {
     MsoDrawing,
     Continue,
     /// A CONTINUE directly after an OBJ record, or after a TXO and its
@@ -37,12 +40,20 @@ enum Carrier {
 }
 
 impl Carrier {
-    fn dative(self) -> &'static str {
+    fn dative(self, lang: Lang) -> &'static str {
         match self {
-            Carrier::MsoDrawing => "im MSODRAWING-Satz",
-            Carrier::Continue => "im CONTINUE-Satz",
-            Carrier::ContinueAfterObj => "im CONTINUE-Satz nach OBJ",
-            Carrier::ContinueAfterTxo => "im CONTINUE-Satz nach TXO",
+            Carrier::MsoDrawing => t(lang, "im MSODRAWING-Satz", "in the MSODRAWING record"),
+            Carrier::Continue => t(lang, "im CONTINUE-Satz", "in the CONTINUE record"),
+            Carrier::ContinueAfterObj => t(
+                lang,
+                "im CONTINUE-Satz nach OBJ",
+                "in the CONTINUE record after OBJ",
+            ),
+            Carrier::ContinueAfterTxo => t(
+                lang,
+                "im CONTINUE-Satz nach TXO",
+                "in the CONTINUE record after TXO",
+            ),
         }
     }
 }
@@ -118,15 +129,15 @@ impl Chain {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-enum DrawingDamage {
-    #[error("Eintrag vom Typ 0x{typ:04X} {} bei Byte {at}", .carrier.dative())]
+/// What is broken in the OfficeArt records of a sheet's drawing layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawingDamage {
     Type {
         typ: u16,
         carrier: Carrier,
         at: usize,
     },
-    #[error("Eintrag vom Typ 0x{typ:04X} {} bei Byte {at} soll {len} Byte lang sein, es bleiben nur {room}", .carrier.dative())]
     Length {
         typ: u16,
         carrier: Carrier,
@@ -134,12 +145,66 @@ enum DrawingDamage {
         len: u32,
         room: usize,
     },
-    #[error("Eintragskopf {} bei Byte {at} ist abgeschnitten ({room} von 8 Byte)", .carrier.dative())]
     Header {
         carrier: Carrier,
         at: usize,
         room: usize,
     },
+}
+
+impl DrawingDamage {
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (DrawingDamage::Type { typ, carrier, at }, Lang::De) => format!(
+                "Eintrag vom Typ 0x{typ:04X} {} bei Byte {at}",
+                carrier.dative(lang)
+            ),
+            (DrawingDamage::Type { typ, carrier, at }, Lang::En) => format!(
+                "entry of type 0x{typ:04X} {} at byte {at}",
+                carrier.dative(lang)
+            ),
+            (
+                DrawingDamage::Length {
+                    typ,
+                    carrier,
+                    at,
+                    len,
+                    room,
+                },
+                Lang::De,
+            ) => format!(
+                "Eintrag vom Typ 0x{typ:04X} {} bei Byte {at} soll {len} Byte lang sein, es bleiben nur {room}",
+                carrier.dative(lang)
+            ),
+            (
+                DrawingDamage::Length {
+                    typ,
+                    carrier,
+                    at,
+                    len,
+                    room,
+                },
+                Lang::En,
+            ) => format!(
+                "entry of type 0x{typ:04X} {} at byte {at} is said to be {len} bytes long, only {room} remain",
+                carrier.dative(lang)
+            ),
+            (DrawingDamage::Header { carrier, at, room }, Lang::De) => format!(
+                "Eintragskopf {} bei Byte {at} ist abgeschnitten ({room} von 8 Byte)",
+                carrier.dative(lang)
+            ),
+            (DrawingDamage::Header { carrier, at, room }, Lang::En) => format!(
+                "entry header {} at byte {at} is cut off ({room} of 8 bytes)",
+                carrier.dative(lang)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for DrawingDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::De))
+    }
 }
 
 impl Drawing {
@@ -213,7 +278,7 @@ impl Drawing {
 
 /// Damage notes for the drawing layers of the sheets of a BIFF8 stream that
 /// [`check_records`] accepted.
-pub(super) fn drawing_damage(stream: &[u8]) -> Vec<String> {
+pub(super) fn drawing_damage(stream: &[u8]) -> Vec<(Place, DrawingDamage)> {
     let Ok(Some(first)) = record_at(stream, 0) else {
         return Vec::new();
     };
@@ -260,10 +325,7 @@ pub(super) fn drawing_damage(stream: &[u8]) -> Vec<String> {
             break;
         }
         if let Err(damage) = drawing.check() {
-            notes.push(format!(
-                "Zeichnungsebene {} beschädigt: {damage}",
-                sheet.dative()
-            ));
+            notes.push((sheet, damage));
             if notes.len() >= MAX_DRAWING_NOTES {
                 break;
             }
@@ -347,16 +409,16 @@ mod tests {
     fn a_sound_drawing_has_no_notes() {
         let book = workbook(&[], &[sound_sheet(), drawing_sheet(&drawing_pieces())]);
         assert_eq!(check_records(&book), Ok(()));
-        assert_eq!(drawing_damage(&book), Vec::<String>::new());
+        assert_eq!(drawing_damage(&book), vec![]);
         // The whole drawing in one MSODRAWING.
         let whole = record(RT_MSODRAWING, &drawing_pieces().concat());
         let book = workbook(&[], &[vec![whole, record(RT_OBJ, &[0; 26])]]);
-        assert_eq!(drawing_damage(&book), Vec::<String>::new());
+        assert_eq!(drawing_damage(&book), vec![]);
         // BIFF5 has no OfficeArt drawings.
         let mut book = workbook(&[], &[vec![record(RT_MSODRAWING, &[0xFF; 12])]]);
         book[4] = 0x00;
         book[5] = 0x05;
-        assert_eq!(drawing_damage(&book), Vec::<String>::new());
+        assert_eq!(drawing_damage(&book), vec![]);
     }
 
     #[test]
@@ -368,6 +430,11 @@ mod tests {
             let notes = drawing_damage(book);
             assert_eq!(check_records(book), Ok(()), "{notes:?}");
             notes
+                .into_iter()
+                .map(|(place, problem)| {
+                    crate::read::cfb::OleNote::Drawing { place, problem }.describe(Lang::De)
+                })
+                .collect::<Vec<_>>()
         };
         let prefix = "Zeichnungsebene in Blatt 1 („Tabelle1“) beschädigt: ";
         // The Sp of the fourth shape (after OBJ) gets type 0x0000.
@@ -415,10 +482,7 @@ mod tests {
         // a CONTINUE after the last run is.
         let mut sheet = drawing_sheet(&pieces);
         sheet[5] = record(RT_CONTINUE, &[0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
-        assert_eq!(
-            drawing_damage(&workbook(&[], &[sheet])),
-            Vec::<String>::new()
-        );
+        assert_eq!(drawing_damage(&workbook(&[], &[sheet])), vec![]);
     }
 
     #[test]

@@ -26,18 +26,23 @@ mod records;
 #[cfg(test)]
 mod testkit;
 
-use container::{workbook_stream, Container, Damage, Part, STREAM_OBJECT};
+use container::{workbook_stream, Container, STREAM_OBJECT};
 use drawing::drawing_damage;
 use properties::check_property_set;
 use records::check_records;
 
+pub use container::{OleDamage, Part};
+pub use drawing::{Carrier, DrawingDamage};
+pub use properties::PropertyDamage;
+pub use records::{Corrupt, Place, RecordName};
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{t, Lang};
+
 /// Checks the structure of a CFB container: header, FAT (via the DIFAT, with loop
 /// detection), the directory chain, and the sector chain of the workbook stream.
-pub fn validate(bytes: &[u8]) -> Result<(), String> {
-    check(bytes).map_err(|damage| damage.to_string())
-}
-
-fn check(bytes: &[u8]) -> Result<(), Damage> {
+pub fn validate(bytes: &[u8]) -> Result<(), OleDamage> {
     let stream = workbook_stream(&mut Container::open(bytes)?)?;
     check_records(&stream)?;
     Ok(())
@@ -48,24 +53,93 @@ fn check(bytes: &[u8]) -> Result<(), Damage> {
 // reads, but whose corruption says the file was damaged (fuzzed, cut, badly
 // repaired). Reported as notes, not as errors.
 
-/// The property-set streams and how the notes name them.
-const PROPERTY_STREAMS: [(&str, &str); 2] = [
-    (
-        "\u{5}SummaryInformation",
-        "Dokumenteigenschaften (SummaryInformation)",
-    ),
-    (
-        "\u{5}DocumentSummaryInformation",
-        "Dokumenteigenschaften (DocumentSummaryInformation)",
-    ),
-];
+/// The property-set streams calamine never reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyStream {
+    SummaryInformation,
+    DocumentSummaryInformation,
+}
 
-/// Damage notes (German, short) for a container that [`validate`] accepted:
-/// broken property-set streams (`\x05SummaryInformation`,
+impl PropertyStream {
+    const ALL: [PropertyStream; 2] = [
+        PropertyStream::SummaryInformation,
+        PropertyStream::DocumentSummaryInformation,
+    ];
+
+    /// The stream's name in the container.
+    fn entry(self) -> &'static str {
+        match self {
+            PropertyStream::SummaryInformation => "\u{5}SummaryInformation",
+            PropertyStream::DocumentSummaryInformation => "\u{5}DocumentSummaryInformation",
+        }
+    }
+
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PropertyStream::SummaryInformation => t(
+                lang,
+                "Dokumenteigenschaften (SummaryInformation)",
+                "document properties (SummaryInformation)",
+            ),
+            PropertyStream::DocumentSummaryInformation => t(
+                lang,
+                "Dokumenteigenschaften (DocumentSummaryInformation)",
+                "document properties (DocumentSummaryInformation)",
+            ),
+        }
+    }
+}
+
+/// What is broken in a property-set stream: its frame, or its sector chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyProblem {
+    Frame(PropertyDamage),
+    Container(OleDamage),
+}
+
+/// A damaged part of an `.xls` that calamine never reads: noted, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OleNote {
+    Properties {
+        stream: PropertyStream,
+        problem: PropertyProblem,
+    },
+    Drawing {
+        place: Place,
+        problem: DrawingDamage,
+    },
+}
+
+impl OleNote {
+    pub fn describe(&self, lang: Lang) -> String {
+        let damaged = t(lang, "beschädigt", "damaged");
+        match self {
+            OleNote::Properties { stream, problem } => {
+                let problem = match problem {
+                    PropertyProblem::Frame(d) => d.describe(lang),
+                    PropertyProblem::Container(d) => d.detail(lang),
+                };
+                format!("{} {damaged}: {problem}", stream.label(lang))
+            }
+            OleNote::Drawing { place, problem } => format!(
+                "{} {} {damaged}: {}",
+                t(lang, "Zeichnungsebene", "drawing layer"),
+                place.dative(lang),
+                problem.describe(lang)
+            ),
+        }
+    }
+}
+
+/// Damage notes for a container that [`validate`] accepted: broken
+/// property-set streams (`\x05SummaryInformation`,
 /// `\x05DocumentSummaryInformation`) and broken drawing records in the
 /// sheets. Empty for a container that `validate` rejects (that error says
 /// more) and for a sound one.
-pub fn damage(bytes: &[u8]) -> Vec<String> {
+pub fn damage(bytes: &[u8]) -> Vec<OleNote> {
     let Ok(mut container) = Container::open(bytes) else {
         return Vec::new();
     };
@@ -76,26 +150,28 @@ pub fn damage(bytes: &[u8]) -> Vec<String> {
         return Vec::new();
     }
     let mut notes = Vec::new();
-    for (name, label) in PROPERTY_STREAMS {
+    for stream_kind in PropertyStream::ALL {
         let index = container
             .entries
             .iter()
-            .position(|e| e.kind == STREAM_OBJECT && e.name == name);
+            .position(|e| e.kind == STREAM_OBJECT && e.name == stream_kind.entry());
         let Some(index) = index else { continue };
         let problem = match container.read(index, Part::Properties) {
-            Ok(data) => check_property_set(&data).err().map(|e| e.to_string()),
-            Err(damage) => Some(
-                damage
-                    .to_string()
-                    .trim_start_matches("OLE-Container beschädigt: ")
-                    .to_string(),
-            ),
+            Ok(data) => check_property_set(&data).err().map(PropertyProblem::Frame),
+            Err(damage) => Some(PropertyProblem::Container(damage)),
         };
         if let Some(problem) = problem {
-            notes.push(format!("{label} beschädigt: {problem}"));
+            notes.push(OleNote::Properties {
+                stream: stream_kind,
+                problem,
+            });
         }
     }
-    notes.extend(drawing_damage(&stream));
+    notes.extend(
+        drawing_damage(&stream)
+            .into_iter()
+            .map(|(place, problem)| OleNote::Drawing { place, problem }),
+    );
     notes
 }
 
@@ -140,6 +216,38 @@ mod tests {
     use crate::read::cfb::testkit::*;
     use container::{END_OF_CHAIN, FREE_SECTOR, MAGIC, MINI_SECTOR_LEN};
     use std::path::Path;
+
+    /// The German reason, as the report shows it.
+    fn validate(bytes: &[u8]) -> Result<(), String> {
+        super::validate(bytes).map_err(|d| d.to_string())
+    }
+
+    /// The German notes, as the report shows them.
+    fn damage(bytes: &[u8]) -> Vec<String> {
+        super::damage(bytes)
+            .iter()
+            .map(|n| n.describe(Lang::De))
+            .collect()
+    }
+
+    #[test]
+    fn reasons_and_notes_are_english_with_lang_en() {
+        let mut buf = container();
+        put_u32(&mut buf, fat(1), 1);
+        let damage = super::validate(&buf).expect_err("a loop");
+        assert_eq!(
+            damage.describe(Lang::En),
+            "OLE container damaged: the sector chain of the directory runs in a circle"
+        );
+        let mut stream = sound_properties();
+        let at = property_value(&stream, 2);
+        put_u32(&mut stream, at + 4, 0x8000_0022);
+        let notes = super::damage(&container_with_properties(&stream));
+        assert_eq!(
+            notes.iter().map(|n| n.describe(Lang::En)).collect::<Vec<_>>(),
+            vec!["document properties (DocumentSummaryInformation) damaged: text length 2147483682 larger than the section (property 2)"]
+        );
+    }
 
     #[test]
     fn the_reason_is_german_and_short() {

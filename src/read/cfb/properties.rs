@@ -2,7 +2,9 @@
 //! 2.20, 2.21): calamine never reads them, so their damage is noted, not
 //! rejected.
 
-use thiserror::Error;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
 
 use super::{le_u16, le_u32};
 
@@ -26,40 +28,146 @@ const VT_BLOB: u16 = 0x0041;
 const VT_CF: u16 = 0x0047;
 const VT_VECTOR: u16 = 0x1000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub(super) enum PropertyDamage {
-    #[error("nur {0} Byte, schon der Kopf braucht 28")]
+/// Why the frame of a property-set stream is broken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyDamage {
     TooShort(usize),
-    #[error("falsche Byte-Reihenfolge 0x{0:04X}")]
     ByteOrder(u16),
-    #[error("unbekannte Version {0}")]
     Version(u16),
-    #[error("{0} Abschnitte angegeben, erlaubt sind höchstens 2")]
     Sections(u32),
-    #[error("die Abschnittstabelle reicht über das Ende des Stroms ({0} Byte) hinaus")]
     SectionTable(usize),
-    #[error("Abschnitt {number} soll bei Byte {offset} beginnen, der Strom hat nur {len} Byte")]
     SectionPastEnd {
         number: usize,
         offset: u32,
         len: usize,
     },
-    #[error("Abschnitt {number} soll {size} Byte groß sein, es bleiben nur {room}")]
-    SectionSize { number: usize, size: u32, room: u64 },
-    #[error("{count} Eigenschaften passen nicht in einen Abschnitt von {size} Byte")]
-    Properties { count: u32, size: usize },
-    #[error(
-        "Eigenschaft {id} soll bei Byte {offset} des Abschnitts stehen, der nur {size} Byte hat"
-    )]
-    PropertyOffset { id: u32, offset: u32, size: usize },
-    #[error("Textlänge {len} größer als der Abschnitt (Eigenschaft {id})")]
-    StringLength { id: u32, len: u32 },
-    #[error("Datenlänge {len} größer als der Abschnitt (Eigenschaft {id})")]
-    DataLength { id: u32, len: u32 },
-    #[error("Liste mit {count} Elementen größer als der Abschnitt (Eigenschaft {id})")]
-    VectorCount { id: u32, count: u32 },
-    #[error("Wörterbuch mit {0} Einträgen größer als der Abschnitt")]
+    SectionSize {
+        number: usize,
+        size: u32,
+        room: u64,
+    },
+    Properties {
+        count: u32,
+        size: usize,
+    },
+    PropertyOffset {
+        id: u32,
+        offset: u32,
+        size: usize,
+    },
+    StringLength {
+        id: u32,
+        len: u32,
+    },
+    DataLength {
+        id: u32,
+        len: u32,
+    },
+    VectorCount {
+        id: u32,
+        count: u32,
+    },
     Dictionary(u32),
+}
+
+impl PropertyDamage {
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (PropertyDamage::TooShort(n), Lang::De) => {
+                format!("nur {n} Byte, schon der Kopf braucht 28")
+            }
+            (PropertyDamage::TooShort(n), Lang::En) => {
+                format!("only {n} bytes, the header alone needs 28")
+            }
+            (PropertyDamage::ByteOrder(b), Lang::De) => {
+                format!("falsche Byte-Reihenfolge 0x{b:04X}")
+            }
+            (PropertyDamage::ByteOrder(b), Lang::En) => format!("wrong byte order 0x{b:04X}"),
+            (PropertyDamage::Version(v), Lang::De) => format!("unbekannte Version {v}"),
+            (PropertyDamage::Version(v), Lang::En) => format!("unknown version {v}"),
+            (PropertyDamage::Sections(n), Lang::De) => {
+                format!("{n} Abschnitte angegeben, erlaubt sind höchstens 2")
+            }
+            (PropertyDamage::Sections(n), Lang::En) => {
+                format!("{n} sections declared, at most 2 are allowed")
+            }
+            (PropertyDamage::SectionTable(n), Lang::De) => format!(
+                "die Abschnittstabelle reicht über das Ende des Stroms ({n} Byte) hinaus"
+            ),
+            (PropertyDamage::SectionTable(n), Lang::En) => format!(
+                "the section table reaches past the end of the stream ({n} bytes)"
+            ),
+            (
+                PropertyDamage::SectionPastEnd {
+                    number,
+                    offset,
+                    len,
+                },
+                Lang::De,
+            ) => format!(
+                "Abschnitt {number} soll bei Byte {offset} beginnen, der Strom hat nur {len} Byte"
+            ),
+            (
+                PropertyDamage::SectionPastEnd {
+                    number,
+                    offset,
+                    len,
+                },
+                Lang::En,
+            ) => format!(
+                "section {number} is said to begin at byte {offset}, the stream has only {len} bytes"
+            ),
+            (PropertyDamage::SectionSize { number, size, room }, Lang::De) => {
+                format!("Abschnitt {number} soll {size} Byte groß sein, es bleiben nur {room}")
+            }
+            (PropertyDamage::SectionSize { number, size, room }, Lang::En) => {
+                format!("section {number} is said to be {size} bytes, only {room} remain")
+            }
+            (PropertyDamage::Properties { count, size }, Lang::De) => {
+                format!("{count} Eigenschaften passen nicht in einen Abschnitt von {size} Byte")
+            }
+            (PropertyDamage::Properties { count, size }, Lang::En) => {
+                format!("{count} properties do not fit into a section of {size} bytes")
+            }
+            (PropertyDamage::PropertyOffset { id, offset, size }, Lang::De) => format!(
+                "Eigenschaft {id} soll bei Byte {offset} des Abschnitts stehen, der nur {size} Byte hat"
+            ),
+            (PropertyDamage::PropertyOffset { id, offset, size }, Lang::En) => format!(
+                "property {id} is said to stand at byte {offset} of the section, which has only {size} bytes"
+            ),
+            (PropertyDamage::StringLength { id, len }, Lang::De) => {
+                format!("Textlänge {len} größer als der Abschnitt (Eigenschaft {id})")
+            }
+            (PropertyDamage::StringLength { id, len }, Lang::En) => {
+                format!("text length {len} larger than the section (property {id})")
+            }
+            (PropertyDamage::DataLength { id, len }, Lang::De) => {
+                format!("Datenlänge {len} größer als der Abschnitt (Eigenschaft {id})")
+            }
+            (PropertyDamage::DataLength { id, len }, Lang::En) => {
+                format!("data length {len} larger than the section (property {id})")
+            }
+            (PropertyDamage::VectorCount { id, count }, Lang::De) => {
+                format!("Liste mit {count} Elementen größer als der Abschnitt (Eigenschaft {id})")
+            }
+            (PropertyDamage::VectorCount { id, count }, Lang::En) => {
+                format!("list of {count} elements larger than the section (property {id})")
+            }
+            (PropertyDamage::Dictionary(n), Lang::De) => {
+                format!("Wörterbuch mit {n} Einträgen größer als der Abschnitt")
+            }
+            (PropertyDamage::Dictionary(n), Lang::En) => {
+                format!("dictionary of {n} entries larger than the section")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PropertyDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::De))
+    }
 }
 
 /// Checks the frame of a property-set stream: header, section table, each

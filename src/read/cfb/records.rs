@@ -8,7 +8,9 @@
 //! in MULRK), so a fuzzed value becomes a panic or a huge allocation there.
 //! After a FILEPASS record the bodies are encrypted and nothing more is checked.
 
-use thiserror::Error;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{t, Lang};
 
 use super::{le_u16, le_u32, u16s};
 
@@ -42,79 +44,111 @@ pub(super) const BIFF8_VERSION: u16 = 0x0600;
 const OLD_BOFS: [u16; 3] = [0x0009, 0x0209, 0x0409];
 
 /// Where in the workbook stream a damage was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Place {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
     Globals,
     /// 1-based number of the sheet (in BOUNDSHEET order) and its name.
     Sheet(usize, String),
 }
 
 impl Place {
+    /// "der globale Teil" / "Blatt 2 („Tabelle2“)".
+    pub(super) fn nominative(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Place::Globals, Lang::De) => "der globale Teil".into(),
+            (Place::Globals, Lang::En) => "the globals".into(),
+            (Place::Sheet(number, name), Lang::De) if name.is_empty() => format!("Blatt {number}"),
+            (Place::Sheet(number, name), Lang::De) => format!("Blatt {number} („{name}“)"),
+            (Place::Sheet(number, name), Lang::En) if name.is_empty() => format!("sheet {number}"),
+            (Place::Sheet(number, name), Lang::En) => format!("sheet {number} (\"{name}\")"),
+        }
+    }
+
     /// "im globalen Teil" / "in Blatt 2 („Tabelle2“)".
-    pub(super) fn dative(&self) -> String {
-        match self {
-            Place::Globals => "im globalen Teil".into(),
-            Place::Sheet(..) => format!("in {self}"),
+    pub(super) fn dative(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Place::Globals, Lang::De) => "im globalen Teil".into(),
+            (Place::Globals, Lang::En) => "in the globals".into(),
+            (Place::Sheet(..), _) => format!("in {}", self.nominative(lang)),
         }
     }
 }
 
-impl std::fmt::Display for Place {
+/// The BIFF records whose damage is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordName {
+    Boundsheet,
+    Sst,
+    Mulrk,
+    Mulblank,
+    Labelsst,
+    Formula,
+    String,
+}
+
+impl std::fmt::Display for RecordName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Place::Globals => f.write_str("der globale Teil"),
-            Place::Sheet(number, name) if name.is_empty() => write!(f, "Blatt {number}"),
-            Place::Sheet(number, name) => write!(f, "Blatt {number} („{name}“)"),
-        }
+        f.write_str(match self {
+            RecordName::Boundsheet => "BOUNDSHEET",
+            RecordName::Sst => "SST",
+            RecordName::Mulrk => "MULRK",
+            RecordName::Mulblank => "MULBLANK",
+            RecordName::Labelsst => "LABELSST",
+            RecordName::Formula => "FORMULA",
+            RecordName::String => "STRING",
+        })
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub(super) enum Corrupt {
-    #[error("Excel-Datei beschädigt: der Workbook-Strom enthält keinen einzigen Satz")]
+/// Why the record structure of a workbook stream cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Corrupt {
     Empty,
-    #[error("Excel-Datei beschädigt: der Workbook-Strom beginnt nicht mit einem BOF-Satz (sondern mit Satztyp 0x{0:04X})")]
     NoBof(u16),
-    #[error(
-        "Excel-Datei beschädigt: bei Byte {at} steht ein Satz vom unbekannten Typ 0x{typ:04X}"
-    )]
-    UnknownType { at: usize, typ: u16 },
-    #[error("Excel-Datei beschädigt: Satz 0x{typ:04X} bei Byte {at} ist {len} Byte lang, erlaubt sind höchstens 8224")]
-    RecordTooLong { at: usize, typ: u16, len: usize },
-    #[error("Excel-Datei beschädigt: Satz 0x{typ:04X} bei Byte {at} ({len} Byte) reicht über das Ende des Workbook-Stroms ({stream} Byte) hinaus")]
+    UnknownType {
+        at: usize,
+        typ: u16,
+    },
+    RecordTooLong {
+        at: usize,
+        typ: u16,
+        len: usize,
+    },
     RecordPastEnd {
         at: usize,
         typ: u16,
         len: usize,
         stream: usize,
     },
-    #[error("Excel-Datei beschädigt: {0} endet nicht mit einem EOF-Satz")]
     NoEof(Place),
-    #[error("Excel-Datei beschädigt: {name}-Satz bei Byte {at} {} ist mit {len} Byte zu kurz (mindestens {min})", .place.dative())]
     TooShort {
         place: Place,
-        name: &'static str,
+        name: RecordName,
         at: usize,
         len: usize,
         min: usize,
     },
-    #[error("Excel-Datei beschädigt: {sheet} soll bei Byte {pos} beginnen, der Workbook-Strom hat aber nur {len} Byte")]
     SheetPastEnd {
         sheet: Place,
         pos: usize,
         len: usize,
     },
-    #[error("Excel-Datei beschädigt: {sheet} soll bei Byte {pos} beginnen, dort steht aber kein BOF-Satz")]
-    SheetNoBof { sheet: Place, pos: usize },
-    #[error("Excel-Datei beschädigt: {sheet} soll bei Byte {pos} beginnen, mitten {}", .inside.dative())]
+    SheetNoBof {
+        sheet: Place,
+        pos: usize,
+    },
     SheetOverlap {
         sheet: Place,
         pos: usize,
         inside: Place,
     },
-    #[error("Excel-Datei beschädigt: die Texttabelle (SST) soll {unique} verschiedene Texte enthalten, hat aber nur Platz für höchstens {room}")]
-    SstTooMany { unique: u32, room: u64 },
-    #[error("Excel-Datei beschädigt: unmögliche Blattgröße (DIMENSIONS) {}: Zeilen {row_first} bis {row_end}, Spalten {col_first} bis {col_end}", .place.dative())]
+    SstTooMany {
+        unique: u32,
+        room: u64,
+    },
     Dimensions {
         place: Place,
         row_first: u32,
@@ -122,32 +156,240 @@ pub(super) enum Corrupt {
         col_first: u16,
         col_end: u16,
     },
-    #[error("Excel-Datei beschädigt: DIMENSIONS-Satz {} hat {len} Byte (erwartet 10 oder 14)", .place.dative())]
-    DimensionsLen { place: Place, len: usize },
-    #[error("Excel-Datei beschädigt: {name}-Satz bei Byte {at} {}: die Spalten {first} bis {last} passen nicht zu seinen {len} Byte", .place.dative())]
+    DimensionsLen {
+        place: Place,
+        len: usize,
+    },
     CellRange {
         place: Place,
-        name: &'static str,
+        name: RecordName,
         at: usize,
         first: u16,
         last: u16,
         len: usize,
     },
-    #[error("Excel-Datei beschädigt: LABELSST-Satz bei Byte {at} {} verweist auf Text Nr. {index}, die Texttabelle hat nur {unique}", .place.dative())]
     SstIndex {
         place: Place,
         at: usize,
         index: u32,
         unique: u32,
     },
-    #[error("Excel-Datei beschädigt: {name}-Satz bei Byte {at} {}: {need} Byte Inhalt passen nicht in {len} Byte", .place.dative())]
     Overrun {
         place: Place,
-        name: &'static str,
+        name: RecordName,
         at: usize,
         need: usize,
         len: usize,
     },
+}
+
+impl Corrupt {
+    /// "Excel-Datei beschädigt: …".
+    pub fn describe(&self, lang: Lang) -> String {
+        format!(
+            "{}: {}",
+            t(lang, "Excel-Datei beschädigt", "Excel file damaged"),
+            self.detail(lang)
+        )
+    }
+
+    fn detail(&self, lang: Lang) -> String {
+        let de = lang == Lang::De;
+        match self {
+            Corrupt::Empty => t(
+                lang,
+                "der Workbook-Strom enthält keinen einzigen Satz",
+                "the workbook stream holds not a single record",
+            )
+            .into(),
+            Corrupt::NoBof(typ) if de => format!(
+                "der Workbook-Strom beginnt nicht mit einem BOF-Satz (sondern mit Satztyp 0x{typ:04X})"
+            ),
+            Corrupt::NoBof(typ) => format!(
+                "the workbook stream does not begin with a BOF record (but with record type 0x{typ:04X})"
+            ),
+            Corrupt::UnknownType { at, typ } if de => {
+                format!("bei Byte {at} steht ein Satz vom unbekannten Typ 0x{typ:04X}")
+            }
+            Corrupt::UnknownType { at, typ } => {
+                format!("at byte {at} stands a record of the unknown type 0x{typ:04X}")
+            }
+            Corrupt::RecordTooLong { at, typ, len } if de => format!(
+                "Satz 0x{typ:04X} bei Byte {at} ist {len} Byte lang, erlaubt sind höchstens 8224"
+            ),
+            Corrupt::RecordTooLong { at, typ, len } => format!(
+                "record 0x{typ:04X} at byte {at} is {len} bytes long, at most 8224 are allowed"
+            ),
+            Corrupt::RecordPastEnd {
+                at,
+                typ,
+                len,
+                stream,
+            } if de => format!(
+                "Satz 0x{typ:04X} bei Byte {at} ({len} Byte) reicht über das Ende des Workbook-Stroms ({stream} Byte) hinaus"
+            ),
+            Corrupt::RecordPastEnd {
+                at,
+                typ,
+                len,
+                stream,
+            } => format!(
+                "record 0x{typ:04X} at byte {at} ({len} bytes) reaches past the end of the workbook stream ({stream} bytes)"
+            ),
+            Corrupt::NoEof(place) if de => {
+                format!("{} endet nicht mit einem EOF-Satz", place.nominative(lang))
+            }
+            Corrupt::NoEof(place) => {
+                format!("{} does not end with an EOF record", place.nominative(lang))
+            }
+            Corrupt::TooShort {
+                place,
+                name,
+                at,
+                len,
+                min,
+            } if de => format!(
+                "{name}-Satz bei Byte {at} {} ist mit {len} Byte zu kurz (mindestens {min})",
+                place.dative(lang)
+            ),
+            Corrupt::TooShort {
+                place,
+                name,
+                at,
+                len,
+                min,
+            } => format!(
+                "{name} record at byte {at} {} is too short with {len} bytes (at least {min})",
+                place.dative(lang)
+            ),
+            Corrupt::SheetPastEnd { sheet, pos, len } if de => format!(
+                "{} soll bei Byte {pos} beginnen, der Workbook-Strom hat aber nur {len} Byte",
+                sheet.nominative(lang)
+            ),
+            Corrupt::SheetPastEnd { sheet, pos, len } => format!(
+                "{} is said to begin at byte {pos}, but the workbook stream has only {len} bytes",
+                sheet.nominative(lang)
+            ),
+            Corrupt::SheetNoBof { sheet, pos } if de => format!(
+                "{} soll bei Byte {pos} beginnen, dort steht aber kein BOF-Satz",
+                sheet.nominative(lang)
+            ),
+            Corrupt::SheetNoBof { sheet, pos } => format!(
+                "{} is said to begin at byte {pos}, but there is no BOF record there",
+                sheet.nominative(lang)
+            ),
+            Corrupt::SheetOverlap { sheet, pos, inside } if de => format!(
+                "{} soll bei Byte {pos} beginnen, mitten {}",
+                sheet.nominative(lang),
+                inside.dative(lang)
+            ),
+            Corrupt::SheetOverlap { sheet, pos, inside } => format!(
+                "{} is said to begin at byte {pos}, in the middle of {}",
+                sheet.nominative(lang),
+                inside.nominative(lang)
+            ),
+            Corrupt::SstTooMany { unique, room } if de => format!(
+                "die Texttabelle (SST) soll {unique} verschiedene Texte enthalten, hat aber nur Platz für höchstens {room}"
+            ),
+            Corrupt::SstTooMany { unique, room } => format!(
+                "the string table (SST) is said to hold {unique} different strings but has room for at most {room}"
+            ),
+            Corrupt::Dimensions {
+                place,
+                row_first,
+                row_end,
+                col_first,
+                col_end,
+            } if de => format!(
+                "unmögliche Blattgröße (DIMENSIONS) {}: Zeilen {row_first} bis {row_end}, Spalten {col_first} bis {col_end}",
+                place.dative(lang)
+            ),
+            Corrupt::Dimensions {
+                place,
+                row_first,
+                row_end,
+                col_first,
+                col_end,
+            } => format!(
+                "impossible sheet size (DIMENSIONS) {}: rows {row_first} to {row_end}, columns {col_first} to {col_end}",
+                place.dative(lang)
+            ),
+            Corrupt::DimensionsLen { place, len } if de => format!(
+                "DIMENSIONS-Satz {} hat {len} Byte (erwartet 10 oder 14)",
+                place.dative(lang)
+            ),
+            Corrupt::DimensionsLen { place, len } => format!(
+                "DIMENSIONS record {} has {len} bytes (expected 10 or 14)",
+                place.dative(lang)
+            ),
+            Corrupt::CellRange {
+                place,
+                name,
+                at,
+                first,
+                last,
+                len,
+            } if de => format!(
+                "{name}-Satz bei Byte {at} {}: die Spalten {first} bis {last} passen nicht zu seinen {len} Byte",
+                place.dative(lang)
+            ),
+            Corrupt::CellRange {
+                place,
+                name,
+                at,
+                first,
+                last,
+                len,
+            } => format!(
+                "{name} record at byte {at} {}: the columns {first} to {last} do not match its {len} bytes",
+                place.dative(lang)
+            ),
+            Corrupt::SstIndex {
+                place,
+                at,
+                index,
+                unique,
+            } if de => format!(
+                "LABELSST-Satz bei Byte {at} {} verweist auf Text Nr. {index}, die Texttabelle hat nur {unique}",
+                place.dative(lang)
+            ),
+            Corrupt::SstIndex {
+                place,
+                at,
+                index,
+                unique,
+            } => format!(
+                "LABELSST record at byte {at} {} refers to string no. {index}, the string table has only {unique}",
+                place.dative(lang)
+            ),
+            Corrupt::Overrun {
+                place,
+                name,
+                at,
+                need,
+                len,
+            } if de => format!(
+                "{name}-Satz bei Byte {at} {}: {need} Byte Inhalt passen nicht in {len} Byte",
+                place.dative(lang)
+            ),
+            Corrupt::Overrun {
+                place,
+                name,
+                at,
+                need,
+                len,
+            } => format!(
+                "{name} record at byte {at} {}: {need} bytes of content do not fit into {len} bytes",
+                place.dative(lang)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::De))
+    }
 }
 
 /// One record: its offset in the stream, its type and its body.
@@ -284,13 +526,13 @@ pub(super) fn check_globals(stream: &[u8], biff8: bool) -> Result<Option<Globals
                 }))
             }
             RT_BOUNDSHEET => {
-                let body = min_len(&record, Place::Globals, "BOUNDSHEET", 6)?;
+                let body = min_len(&record, Place::Globals, RecordName::Boundsheet, 6)?;
                 let pos = le_u32(body, 0) as usize;
                 let name = sheet_name(body, biff8);
                 sheets.push((pos, Place::Sheet(sheets.len() + 1, name)));
             }
             RT_SST => {
-                let body = min_len(&record, Place::Globals, "SST", 8)?;
+                let body = min_len(&record, Place::Globals, RecordName::Sst, 8)?;
                 let unique = le_u32(body, 4);
                 let own = body.len().saturating_sub(8) as u64;
                 let bytes = own.saturating_add(continued_len(stream, &record));
@@ -331,7 +573,7 @@ fn sheet_name(body: &[u8], biff8: bool) -> String {
 fn min_len<'a>(
     record: &Record<'a>,
     place: Place,
-    name: &'static str,
+    name: RecordName,
     min: usize,
 ) -> Result<&'a [u8], Corrupt> {
     if record.body.len() < min {
@@ -444,9 +686,9 @@ fn check_cell_record(
         }
         RT_MULRK | RT_MULBLANK => {
             let (name, cell) = if record.typ == RT_MULRK {
-                ("MULRK", 6)
+                (RecordName::Mulrk, 6)
             } else {
-                ("MULBLANK", 2)
+                (RecordName::Mulblank, 2)
             };
             let body = min_len(record, place(), name, 6 + cell)?;
             let first = le_u16(body, 2);
@@ -469,7 +711,7 @@ fn check_cell_record(
             }
         }
         RT_LABELSST => {
-            let body = min_len(record, place(), "LABELSST", 10)?;
+            let body = min_len(record, place(), RecordName::Labelsst, 10)?;
             let index = le_u32(body, 6);
             if let Some(unique) = globals.sst_unique.filter(|&unique| index >= unique) {
                 return Err(Corrupt::SstIndex {
@@ -481,12 +723,12 @@ fn check_cell_record(
             }
         }
         RT_FORMULA => {
-            let body = min_len(record, place(), "FORMULA", 22)?;
+            let body = min_len(record, place(), RecordName::Formula, 22)?;
             let need = 22 + usize::from(le_u16(body, 20));
             if need > body.len() {
                 return Err(Corrupt::Overrun {
                     place: place(),
-                    name: "FORMULA",
+                    name: RecordName::Formula,
                     at: record.at,
                     need,
                     len: body.len(),
@@ -496,7 +738,7 @@ fn check_cell_record(
         // A long string continues in CONTINUE records; only a string that
         // does not continue must fit into its own record.
         RT_STRING if globals.biff8 && continued_len(stream, record) == 0 => {
-            let body = min_len(record, place(), "STRING", 3)?;
+            let body = min_len(record, place(), RecordName::String, 3)?;
             let width = if body.get(2).is_some_and(|flags| flags & 1 != 0) {
                 2
             } else {
@@ -506,7 +748,7 @@ fn check_cell_record(
             if need > body.len() {
                 return Err(Corrupt::Overrun {
                     place: place(),
-                    name: "STRING",
+                    name: RecordName::String,
                     at: record.at,
                     need,
                     len: body.len(),
@@ -690,7 +932,7 @@ mod tests {
             check_records(&workbook(&[short], &[])),
             Err(Corrupt::TooShort {
                 place: Place::Globals,
-                name: "SST",
+                name: RecordName::Sst,
                 at: 20,
                 len: 6,
                 min: 8
@@ -735,7 +977,7 @@ mod tests {
                     matches!(
                         c,
                         Corrupt::CellRange {
-                            name: "MULRK",
+                            name: RecordName::Mulrk,
                             first: 1,
                             last: 4,
                             ..
@@ -746,7 +988,15 @@ mod tests {
             (
                 "MULRK with a broken cell",
                 record(RT_MULRK, &[0; 15]),
-                |c| matches!(c, Corrupt::CellRange { name: "MULRK", .. }),
+                |c| {
+                    matches!(
+                        c,
+                        Corrupt::CellRange {
+                            name: RecordName::Mulrk,
+                            ..
+                        }
+                    )
+                },
             ),
             (
                 "MULBLANK ending before it starts",
@@ -755,7 +1005,7 @@ mod tests {
                     matches!(
                         c,
                         Corrupt::CellRange {
-                            name: "MULBLANK",
+                            name: RecordName::Mulblank,
                             ..
                         }
                     )
@@ -768,7 +1018,7 @@ mod tests {
                     matches!(
                         c,
                         Corrupt::TooShort {
-                            name: "MULBLANK",
+                            name: RecordName::Mulblank,
                             min: 8,
                             ..
                         }
@@ -779,7 +1029,7 @@ mod tests {
                 matches!(
                     c,
                     Corrupt::TooShort {
-                        name: "FORMULA",
+                        name: RecordName::Formula,
                         ..
                     }
                 )
@@ -791,7 +1041,7 @@ mod tests {
                     matches!(
                         c,
                         Corrupt::Overrun {
-                            name: "FORMULA",
+                            name: RecordName::Formula,
                             need: 60_022,
                             len: 25,
                             ..
@@ -803,7 +1053,7 @@ mod tests {
                 matches!(
                     c,
                     Corrupt::Overrun {
-                        name: "STRING",
+                        name: RecordName::String,
                         need: 12,
                         len: 7,
                         ..
@@ -814,7 +1064,7 @@ mod tests {
                 matches!(
                     c,
                     Corrupt::TooShort {
-                        name: "LABELSST",
+                        name: RecordName::Labelsst,
                         ..
                     }
                 )
