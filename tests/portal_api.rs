@@ -1197,3 +1197,21 @@ fn hostile_uploads_get_their_finding_and_others_go_on() {
         }
     }
 }
+
+#[test]
+fn serve_on_a_taken_address_ends_with_exit_2_and_says_why() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--bind", &addr, "--data"])
+        .arg(dir.path().join("daten"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Kann nicht lauschen auf") && err.contains("--bind"),
+        "{err}"
+    );
+}

@@ -87,14 +87,15 @@ pub fn run(
 
 fn report(e: PortalError, lang: Lang) -> miette::Report {
     match &e {
-        PortalError::Bind { addr, .. } => miette::miette!(
+        PortalError::Bind { addr, source } => miette::miette!(
             help = t(
                 lang,
                 "Läuft dort schon ein Server? Eine andere Adresse mit --bind, z. B. --bind 127.0.0.1:8081",
                 "Is a server running there already? Another address with --bind, e.g. --bind 127.0.0.1:8081"
             ),
-            "{} {addr}: {e}",
-            t(lang, "Kann nicht lauschen auf", "Cannot listen on")
+            "{} {addr}: {}",
+            t(lang, "Kann nicht lauschen auf", "Cannot listen on"),
+            crate::i18n::io_error(lang, source)
         ),
         PortalError::Db { .. } => miette::miette!(
             help = t(
