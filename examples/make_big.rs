@@ -24,7 +24,8 @@
 //!
 //! Deterministic (fixed seed, fixed document dates): two runs give the same
 //! files. `--only big|year160` restricts the output; `--rows N` writes only
-//! `fall_custom.xlsx` with N rows instead of the fixed sizes.
+//! `fall_custom.xlsx` with N rows instead of the fixed sizes; `--clean`
+//! plants no problem (the portal's load benchmark submits such a file).
 
 use std::collections::BTreeSet;
 use std::error::Error;
@@ -771,11 +772,13 @@ fn case_id(idx: u64) -> String {
     format!("JA-{year}-{n:05}")
 }
 
+#[allow(clippy::too_many_arguments)]
 fn big(
     out: &Path,
     file: &str,
     rows: u64,
     corner: bool,
+    clean: bool,
     p: &Provider,
     areas: &[String],
     f: &Formats,
@@ -798,7 +801,7 @@ fn big(
     let mut remark = String::new();
     for _ in 0..rows {
         // 0 unknown Sozialraum, 1 cost mismatch, 2 duplicate Fall-ID, 3 hours > 520.
-        let plant = if rng.chance(1) {
+        let plant = if rng.chance(1) && !clean {
             Some(rng.range(0, 3))
         } else {
             None
@@ -1061,13 +1064,15 @@ fn main() -> Res<()> {
     let mut out = None;
     let mut only = None;
     let mut custom = None;
+    let mut clean = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--only" => only = args.next(),
             "--rows" => custom = Some(args.next().ok_or("--rows N")?.parse::<u64>()?),
+            "--clean" => clean = true,
             "-h" | "--help" => {
-                println!("make_big OUTDIR [--only big|year160] [--rows N]");
+                println!("make_big OUTDIR [--only big|year160] [--rows N] [--clean]");
                 return Ok(());
             }
             _ => out = Some(a),
@@ -1102,7 +1107,7 @@ fn main() -> Res<()> {
         writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
         for (file, rows, corner) in sizes {
             let t = std::time::Instant::now();
-            let p = big(out, &file, rows, corner, t01, &areas, &f)?;
+            let p = big(out, &file, rows, corner, clean, t01, &areas, &f)?;
             println!(
                 "{file}: {rows} rows, planted {} unknown Sozialraum, {} cost, {} duplicate, {} hours ({:.1} s)",
                 p.unknown_area,

@@ -36,6 +36,10 @@ pub enum Command {
     Template(TemplateArgs),
     /// Erklärt einen Befund-Code / explain a finding code
     Explain(ExplainArgs),
+    /// Startet das Meldeportal (Seiten und JSON-API) / run the reporting portal
+    Serve(ServeArgs),
+    /// Konten des Meldeportals verwalten / manage the portal's accounts
+    Users(UsersArgs),
     #[command(name = "__check-file", hide = true)]
     CheckFile(CheckFileArgs),
     #[command(name = "__read-file", hide = true)]
@@ -170,6 +174,90 @@ pub struct ExplainArgs {
     /// Die Code-Tabelle als Markdown (für die README)
     #[arg(long)]
     pub markdown: bool,
+}
+
+/// Where the portal keeps its state (`serve`, `users`).
+pub const DEFAULT_DATA_DIR: &str = "sozialraum-daten";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Adresse und Port (hinter dem Reverse-Proxy des Kreises) / address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Datenordner: Datenbank und eingereichte Dateien / data folder
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+    /// Vorführung: temporärer Datenordner, Demo-Konten (werden angezeigt), die Beispiele schon eingereicht
+    #[arg(long)]
+    pub demo: bool,
+    /// Größte angenommene Datei in MiB (darüber: 413) / upload size limit
+    #[arg(long, value_name = "MIB", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_upload_mib: u64,
+    /// Gleichzeitige Prüfungen (Standard: Anzahl der Kerne) / concurrent checks
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub checks: Option<u64>,
+    /// Wartende Prüfungen; darüber 503 mit Retry-After / checks waiting for a turn
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: usize,
+    /// Sperrzeit in Sekunden nach zu vielen fehlgeschlagenen Anmeldungen
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub lock_seconds: u64,
+    /// Hinter dem Reverse-Proxy: die Client-Adresse (für die Anmeldesperre) aus X-Forwarded-For
+    #[arg(long)]
+    pub behind_proxy: bool,
+    #[arg(long, hide = true)]
+    pub no_isolate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    pub action: UsersAction,
+    /// Datenordner des Portals / the portal's data folder
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR, global = true)]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Legt ein Konto an; das Anfangspasswort steht allein in der letzten Zeile
+    Add(UserAddArgs),
+    /// Listet die Konten
+    List,
+    /// Sperrt ein Konto (seine Sitzungen und Tokens enden)
+    Disable(UserLoginArg),
+    /// Gibt ein gesperrtes Konto wieder frei
+    Enable(UserLoginArg),
+    /// Erzeugt ein neues Passwort (letzte Zeile); Sitzungen und Tokens enden
+    Reset(UserLoginArg),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Kennung, z. B. t03 oder amt
+    pub login: String,
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Träger-Nr. (nur und immer für --role provider), z. B. T03
+    #[arg(long, value_name = "TRÄGER")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserLoginArg {
+    /// Kennung
+    pub login: String,
+}
+
+/// The portal's roles (`domain/portal.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Ein Träger: prüft und reicht für seine Nummer ein
+    Provider,
+    /// Die Wirtschaftliche Jugendhilfe: sieht alle Meldungen
+    Office,
+    /// Jugendhilfeplanung/Controlling: sieht Befunde und Zahlen
+    Controlling,
 }
 
 #[derive(Debug, Args)]
@@ -369,7 +457,8 @@ pub fn error_text(e: &clap::Error, lang: Lang) -> String {
         }
         ErrorKind::MissingRequiredArgument => format!("Es fehlt: {arg}"),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "Es fehlt der Befehl (check, consolidate, audit, template, explain)".to_string()
+            "Es fehlt der Befehl (check, consolidate, audit, template, explain, serve, users)"
+                .to_string()
         }
         ErrorKind::ArgumentConflict => format!(
             "„{arg}“ kann nicht zusammen mit „{}“ angegeben werden",

@@ -6,7 +6,8 @@
 //! [`locate`] (header rows, form fields) → [`coerce`] (typed values) →
 //! [`rules`] (findings) → [`render`]. [`pipeline`] runs one file through
 //! them, [`worker`] runs the pipeline on one untrusted file in a guarded child
-//! process; the commands in [`cmd`] are thin.
+//! process; [`portal`] is the web portal on top of it; the commands in [`cmd`]
+//! are thin.
 //!
 //! Layers, bottom to top; a module imports only from layers below it (no
 //! cycles; `python3 ../shared/tools/layers.py src` checks it):
@@ -32,7 +33,11 @@
 //! 11. [`render`]: terminal, JSON and the annotated copy of checks,
 //!     consolidations and audits;
 //! 12. [`worker`]: the pipeline and the annotated copy in a child process under limits;
-//! 13. [`cli`], then [`cmd`]: the command line and one file per command.
+//! 13. [`portal`]: the Meldeportal (`serve`): accounts, submissions and the
+//!     audit trail in SQLite, pages and the JSON API; every upload through the
+//!     [`worker`], texts of findings from the [`registry`], JSON from [`render`];
+//! 14. [`cli`], then [`cmd`]: the command line and one file per command
+//!     (`serve` and `users` are thin over [`portal`]).
 
 pub mod audit;
 pub mod cli;
@@ -45,6 +50,7 @@ pub mod i18n;
 pub mod interrupt;
 pub mod locate;
 pub mod pipeline;
+pub mod portal;
 pub mod read;
 pub mod registry;
 pub mod render;

@@ -45,10 +45,13 @@ fn main() -> ExitCode {
         )
     }));
     // SIGINT, and with ctrlc's `termination` feature SIGTERM and SIGHUP too.
-    let _ = ctrlc::set_handler(|| {
-        sozialraum::interrupt::cleanup();
-        std::process::exit(130);
-    });
+    // The portal stops on its own: it finishes the running requests first.
+    if !matches!(cli.command, Command::Serve(_)) {
+        let _ = ctrlc::set_handler(|| {
+            sozialraum::interrupt::cleanup();
+            std::process::exit(130);
+        });
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code as u8),
         Err(report) => {
@@ -70,6 +73,8 @@ fn run(cli: Cli) -> miette::Result<i32> {
         }
         Command::Audit(args) => cmd::audit::run(args, &cfg, cli.lang, cli.config.as_deref()),
         Command::Template(args) => cmd::template::run(args, &cfg, cli.lang),
+        Command::Serve(args) => cmd::serve::run(args, cfg.clone(), cli.lang, cli.config.as_deref()),
+        Command::Users(args) => cmd::users::run(args, &cfg, cli.lang),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
             let annotate = args.annotate_out.clone().map(|out| worker::AnnotateTarget {

@@ -23,11 +23,22 @@ fn the_readme_starts_with_the_two_commands() {
         .nth(1)
         .and_then(|b| b.split("```").next())
         .expect("first code block");
-    assert_eq!(block, "cargo run --release -- check samples/\ncargo test\n");
+    assert_eq!(block, "cargo run --release -- check samples/\n./test.sh\n");
     let ci =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect(".ci/run");
     assert!(
-        ci.contains("\ncargo test\n"),
+        ci.contains("\n./test.sh\n"),
         ".ci/run must call the README's test command"
     );
+    for step in [
+        "\ncargo fmt --check\n",
+        "\ncargo clippy --all-targets -- -D warnings\n",
+    ] {
+        assert!(ci.contains(step), ".ci/run: {step}");
+    }
+    // The test command is cargo test, after installing the browser tests' needs.
+    let script =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/test.sh")).expect("test.sh");
+    assert!(script.contains("apt-get install -y -qq chromium chromium-driver"));
+    assert!(script.trim_end().ends_with("exec cargo test \"$@\""));
 }

@@ -6,7 +6,9 @@ pub mod consolidate;
 pub mod explain;
 pub mod inputs;
 pub mod period;
+pub mod serve;
 pub mod template;
+pub mod users;
 
 use std::path::PathBuf;
 

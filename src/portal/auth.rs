@@ -1,0 +1,385 @@
+//! Who is asking: passwords (Argon2id), random secrets, browser sessions
+//! (cookie + CSRF token), API bearer tokens, and the throttle on failed
+//! logins. Sessions and tokens are stored as their SHA-256 only; the secret
+//! itself exists in the client alone.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::db::{self, Account, SessionKind};
+use super::http::{api_error, LogSlot};
+use super::App;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "sr_session";
+pub const LOGIN_COOKIE: &str = "sr_login";
+pub const LANG_COOKIE: &str = "sr_lang";
+
+/// How long a browser session or an API token lives.
+pub const SESSION_HOURS: i64 = 12;
+
+/// `n` random bytes from the operating system, as hex.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    // The OS generator failing is no state to go on from: an empty secret
+    // would be guessable, so stop here (never reached on Linux).
+    if let Err(e) = getrandom::fill(&mut buf) {
+        eprintln!("getrandom: {e}");
+        std::process::abort();
+    }
+    super::store::hex(&buf)
+}
+
+/// A session, token or CSRF secret: 256 bits.
+pub fn random_token() -> String {
+    random_hex(32)
+}
+
+/// How a secret is stored: its SHA-256.
+pub fn token_hash(token: &str) -> String {
+    super::store::sha256_hex(token.as_bytes())
+}
+
+/// A generated password: 16 characters in groups of four from an alphabet
+/// without look-alikes (80 bits), e.g. `k7mq-2xvd-9haw-tr4p`.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut buf = [0u8; 16];
+    if let Err(e) = getrandom::fill(&mut buf) {
+        eprintln!("getrandom: {e}");
+        std::process::abort();
+    }
+    let mut out = String::with_capacity(19);
+    for (i, b) in buf.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[usize::from(b & 31)]));
+    }
+    out
+}
+
+/// The Argon2id hash (PHC string, with its salt and parameters).
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|_| argon2::password_hash::Error::Crypto)?;
+    let salt = SaltString::encode_b64(&salt)?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the login does not exist, so that an
+/// unknown login takes as long as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Whether the request reached the district's reverse proxy over HTTPS.
+pub fn came_over_https(headers: &HeaderMap) -> bool {
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let forwarded = headers
+        .get("forwarded")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("proto=https"));
+    proto || forwarded
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure behind HTTPS;
+/// `max_age` 0 removes the cookie, `None` keeps it for the browser session.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// The reader's language: the `sr_lang` cookie, else German.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    match cookie(headers, LANG_COOKIE) {
+        Some("en") => Lang::En,
+        _ => Lang::De,
+    }
+}
+
+/// Failed logins, per login and per address; past the free attempts a
+/// login is refused until `lock` has passed since the last failure.
+pub struct Throttle {
+    state: Mutex<ThrottleState>,
+    lock: Duration,
+}
+
+#[derive(Default)]
+struct ThrottleState {
+    logins: HashMap<String, Failures>,
+    addrs: HashMap<IpAddr, Failures>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+/// Failed attempts allowed per login before it is locked.
+pub const FREE_PER_LOGIN: u32 = 5;
+/// Failed attempts allowed per address (many logins) before it is locked.
+pub const FREE_PER_ADDRESS: u32 = 30;
+
+impl Throttle {
+    pub fn new(lock: Duration) -> Throttle {
+        Throttle {
+            state: Mutex::new(ThrottleState::default()),
+            lock,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How long the login is still locked for, if it is.
+    pub fn locked(&self, login: &str, addr: IpAddr) -> Option<Duration> {
+        let st = self.state();
+        let remaining = |f: Option<&Failures>, free: u32| {
+            f.filter(|f| f.count >= free)
+                .and_then(|f| self.lock.checked_sub(f.last.elapsed()))
+        };
+        let a = remaining(st.logins.get(&login.to_lowercase()), FREE_PER_LOGIN);
+        let b = remaining(st.addrs.get(&addr), FREE_PER_ADDRESS);
+        a.max(b).filter(|d| !d.is_zero())
+    }
+
+    pub fn failed(&self, login: &str, addr: IpAddr) {
+        let mut st = self.state();
+        let now = Instant::now();
+        if st.logins.len() > 10_000 {
+            let lock = self.lock;
+            st.logins.retain(|_, f| f.last.elapsed() < lock);
+            st.addrs.retain(|_, f| f.last.elapsed() < lock);
+        }
+        let fresh = Failures {
+            count: 0,
+            last: now,
+        };
+        let by_login = st.logins.entry(login.to_lowercase()).or_insert(fresh);
+        by_login.count += 1;
+        by_login.last = now;
+        let by_addr = st.addrs.entry(addr).or_insert(fresh);
+        by_addr.count += 1;
+        by_addr.last = now;
+    }
+
+    pub fn succeeded(&self, login: &str, addr: IpAddr) {
+        let mut st = self.state();
+        st.logins.remove(&login.to_lowercase());
+        st.addrs.remove(&addr);
+    }
+}
+
+/// The account behind a browser session. Without one, a page redirects to
+/// the login.
+pub struct WebUser {
+    pub account: Account,
+    pub csrf: String,
+    pub token_hash: String,
+    pub lang: Lang,
+    pub secure: bool,
+}
+
+impl WebUser {
+    /// Whether a form carried this session's CSRF token.
+    pub fn csrf_ok(&self, given: &str) -> bool {
+        same_secret(&self.csrf, given)
+    }
+}
+
+impl FromRequestParts<Arc<App>> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let lang = lang_of(&parts.headers);
+        let secure = came_over_https(&parts.headers);
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(Redirect::to("/anmelden").into_response());
+        };
+        let hash = token_hash(token);
+        let found = db::session(&app.db.conn(), &hash, SessionKind::Web);
+        match found {
+            Ok(Some((account, csrf))) => {
+                LogSlot::set(parts, &account.login);
+                Ok(WebUser {
+                    account,
+                    csrf,
+                    token_hash: hash,
+                    lang,
+                    secure,
+                })
+            }
+            Ok(None) => Err(Redirect::to("/anmelden").into_response()),
+            Err(e) => Err(super::http::internal(lang, &e)),
+        }
+    }
+}
+
+/// The account behind an API bearer token (`Authorization: Bearer …`).
+/// Cookies are never taken here, so the API cannot be driven cross-site.
+pub struct ApiUser {
+    pub account: Account,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<Arc<App>> for ApiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let lang = api_lang(parts);
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim);
+        let unauthorized = || {
+            let mut r = api_error(
+                axum::http::StatusCode::UNAUTHORIZED,
+                super::text::words(lang).api_unauthorized,
+            );
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            r
+        };
+        let Some(token) = token else {
+            return Err(unauthorized());
+        };
+        match db::session(&app.db.conn(), &token_hash(token), SessionKind::Api) {
+            Ok(Some((account, _))) => {
+                LogSlot::set(parts, &account.login);
+                Ok(ApiUser { account, lang })
+            }
+            Ok(None) => Err(unauthorized()),
+            Err(e) => Err(super::http::api_internal(&e)),
+        }
+    }
+}
+
+/// The API's language: `?lang=en`, else German (as `--lang` on the command line).
+pub fn api_lang(parts: &Parts) -> Lang {
+    lang_of_uri(&parts.uri)
+}
+
+/// `?lang=en` in a URI: English; else German.
+pub fn lang_of_uri(uri: &axum::http::Uri) -> Lang {
+    let en = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "lang=en"));
+    if en {
+        Lang::En
+    } else {
+        Lang::De
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_hash_only() {
+        let h = hash_password("geheim").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "geheim"));
+        assert!(!verify_password(&h, "Geheim"));
+        assert!(!verify_password("kein hash", "geheim"));
+    }
+
+    #[test]
+    fn generated_passwords_differ_and_read_well() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19);
+        assert!(a
+            .chars()
+            .all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"lo01".contains(c))));
+    }
+
+    #[test]
+    fn the_throttle_locks_after_the_free_attempts_and_forgets_on_success() {
+        let t = Throttle::new(Duration::from_secs(60));
+        let addr: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..FREE_PER_LOGIN {
+            assert!(t.locked("t03", addr).is_none());
+            t.failed("T03", addr);
+        }
+        assert!(t.locked("t03", addr).is_some());
+        assert!(t.locked("t04", addr).is_none());
+        t.succeeded("t03", addr);
+        assert!(t.locked("t03", addr).is_none());
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, "a=1; sr_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+    }
+}

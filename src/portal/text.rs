@@ -1,0 +1,248 @@
+//! Every word the portal shows, German with its English twin on the same
+//! line (finding texts come from the registry, as everywhere).
+
+use crate::i18n::Lang;
+
+macro_rules! words {
+    ($($name:ident: $de:expr, $en:expr;)*) => {
+        /// The portal's fixed texts in one language.
+        pub struct Words { $(pub $name: &'static str,)* }
+        static DE: Words = Words { $($name: $de,)* };
+        static EN: Words = Words { $($name: $en,)* };
+    };
+}
+
+words! {
+    portal_name: "Meldeportal Sozialraumbudget", "Sozialraumbudget reporting portal";
+    skip_to_content: "Zum Inhalt springen", "Skip to content";
+    other_language: "English", "Deutsch";
+    provider_label: "Träger", "Provider";
+    logout: "Abmelden", "Log out";
+    password_link: "Passwort ändern", "Change password";
+    password_title: "Passwort ändern", "Change password";
+    current_password: "Bisheriges Passwort", "Current password";
+    new_password: "Neues Passwort (mindestens 12 Zeichen)", "New password (at least 12 characters)";
+    repeat_password: "Neues Passwort wiederholen", "Repeat the new password";
+    password_button: "Passwort ändern", "Change password";
+    password_changed: "Ihr Passwort ist geändert; Ihre anderen Sitzungen und API-Tokens sind beendet.", "Your password has been changed; your other sessions and API tokens have ended.";
+    password_wrong: "Das bisherige Passwort stimmt nicht.", "The current password is wrong.";
+    password_short: "Das neue Passwort ist zu kurz: mindestens 12 Zeichen.", "The new password is too short: at least 12 characters.";
+    password_mismatch: "Die beiden neuen Passwörter stimmen nicht überein.", "The two new passwords differ.";
+    nav_label: "Hauptnavigation", "Main navigation";
+    nav_check: "Prüfen", "Check";
+    nav_submit: "Einreichen", "Submit";
+    nav_mine: "Meine Meldungen", "My submissions";
+    nav_all: "Meldungen", "Submissions";
+    footer: "Prüfungen laufen isoliert; nur eingereichte Meldungen werden gespeichert.", "Checks run isolated; only submitted workbooks are stored.";
+    login_title: "Anmelden", "Log in";
+    login_intro: "Melden Sie sich mit der Kennung an, die Sie vom Landkreis erhalten haben.", "Log in with the account the district gave you.";
+    login_name: "Kennung", "Login";
+    password: "Passwort", "Password";
+    login_button: "Anmelden", "Log in";
+    login_failed: "Die Anmeldung ist fehlgeschlagen: Kennung oder Passwort stimmen nicht.", "Login failed: wrong login or password.";
+    login_expired: "Das Anmeldeformular war abgelaufen. Bitte noch einmal anmelden.", "The login form had expired. Please log in again.";
+    check_title: "Prüfen", "Check";
+    check_intro: "Laden Sie Ihre Quartalsmeldung hoch: Sie sehen jedes Problem an seiner Zelle und erhalten eine kommentierte Kopie. Beim Prüfen wird nichts gespeichert.", "Upload your quarterly workbook: you see every problem at its cell and get an annotated copy. Checking stores nothing.";
+    check_button: "Prüfen", "Check";
+    upload_label: "Arbeitsmappe", "Workbook";
+    drop_hint: "– oder die Datei auf dieses Feld ziehen", "– or drag the file onto this box";
+    acknowledge_in_advance: "Warnungen, falls vorhanden, habe ich zur Kenntnis genommen.", "I acknowledge any warnings.";
+    no_findings: "Keine Befunde.", "No findings.";
+    col_severity: "Art", "Severity";
+    col_cell: "Zelle", "Cell";
+    col_column: "Spalte", "Column";
+    col_message: "Befund", "Finding";
+    col_hint: "Hinweis zur Korrektur", "How to fix";
+    sha256: "SHA-256", "SHA-256";
+    download_annotated: "Kommentierte Kopie herunterladen", "Download the annotated copy";
+    findings_title: "Befunde", "Findings";
+    check_another: "Eine weitere Datei prüfen", "Check another file";
+    submit_another: "Eine andere Datei einreichen", "Submit another file";
+    check_result_title: "Prüfergebnis", "Check result";
+    file_level: "Datei", "File";
+    submit_title: "Einreichen", "Submit";
+    submit_intro: "Reichen Sie Ihre Quartalsmeldung beim Landkreis ein. Sie wird zuerst geprüft; den Zeitraum entnehmen wir dem Deckblatt.", "Submit your quarterly workbook to the district. It is checked first; the period is taken from the cover sheet.";
+    submit_rule_errors: "Eine Meldung mit Fehlern oder mit personenbezogenen Daten wird nicht angenommen.", "A workbook with errors or with personal data is refused.";
+    submit_rule_warnings: "Warnungen müssen Sie einmal bestätigen.", "Warnings must be acknowledged once.";
+    submit_rule_replace: "Reichen Sie für denselben Zeitraum erneut ein, ersetzt die neue Meldung die bisherige.", "Submitting again for the same period replaces the earlier submission.";
+    submit_button: "Prüfen und einreichen", "Check and submit";
+    refused_title: "Nicht eingereicht", "Not submitted";
+    receipt_title: "Eingangsbestätigung", "Receipt";
+    receipt_label: "Quittung", "Receipt";
+    submitted_ok: "Ihre Meldung ist eingegangen. Diese Bestätigung können Sie ausdrucken; sie bleibt unter „Meine Meldungen“ abrufbar.", "Your submission has been received. You can print this receipt; it stays available under “My submissions”.";
+    period_label: "Zeitraum", "Period";
+    received_label: "Eingegangen", "Received";
+    file_label: "Datei", "File";
+    submitted_by: "Eingereicht von", "Submitted by";
+    counts_label: "Befunde", "Findings";
+    status_label: "Status", "Status";
+    print_hint: "Zum Ausdrucken: Strg+P (Mac: ⌘+P).", "To print: Ctrl+P (Mac: ⌘+P).";
+    download_file: "Eingereichte Datei", "Submitted file";
+    withdraw_button: "Meldung zurückziehen", "Withdraw this submission";
+    withdraw_question: "Diese Meldung wirklich zurückziehen? Für den Zeitraum liegt dann keine Meldung mehr vor.", "Really withdraw this submission? The period will then have none.";
+    withdraw_confirm: "Ja, zurückziehen", "Yes, withdraw";
+    withdraw_cancel: "Abbrechen", "Cancel";
+    withdrawn_ok: "Die Meldung wurde zurückgezogen.", "The submission has been withdrawn.";
+    not_current: "Nur die aktuelle Meldung eines Zeitraums kann zurückgezogen werden.", "Only the current submission of a period can be withdrawn.";
+    back_to_list: "Zur Übersicht", "Back to the list";
+    list_title_mine: "Meine Meldungen", "My submissions";
+    list_title_all: "Meldungen aller Träger", "Submissions of all providers";
+    list_empty: "Noch keine Meldungen.", "No submissions yet.";
+    downloads_label: "Dateien", "Files";
+    file_short: "Datei", "File";
+    annotated_short: "kommentiert", "annotated";
+    status_submitted: "eingereicht", "submitted";
+    status_replaced: "ersetzt", "replaced";
+    status_withdrawn: "zurückgezogen", "withdrawn";
+    verdict_ok: "Annehmbar: keine Fehler, keine Warnungen.", "Acceptable: no errors, no warnings.";
+    verdict_warn: "Annehmbar nach Bestätigung der Warnungen.", "Acceptable once the warnings are acknowledged.";
+    verdict_error: "Nicht annehmbar: Die Datei hat Fehler.", "Not acceptable: the file has errors.";
+    verdict_privacy: "Nicht annehmbar: Die Datei enthält personenbezogene Daten.", "Not acceptable: the file contains personal data.";
+    refuse_errors: "Die Meldung wurde nicht eingereicht: Sie hat Fehler. Korrigieren Sie die markierten Zellen (die kommentierte Kopie zeigt sie) und reichen Sie erneut ein.", "Not submitted: the workbook has errors. Correct the marked cells (the annotated copy shows them) and submit again.";
+    refuse_privacy: "Die Meldung wurde nicht eingereicht: Sie enthält personenbezogene Daten. Entfernen Sie diese und reichen Sie erneut ein.", "Not submitted: the workbook contains personal data. Remove it and submit again.";
+    refuse_period: "Die Meldung wurde nicht eingereicht: Das Deckblatt nennt keinen vollständigen Zeitraum (Jahr und Quartal).", "Not submitted: the cover sheet does not name a complete period (year and quarter).";
+    refuse_warnings: "Die Datei hat Warnungen. Lesen Sie sie und bestätigen Sie dann mit einem Klick.", "The workbook has warnings. Read them, then acknowledge them with one click.";
+    refuse_not_provider: "Nur Träger-Kennungen können Meldungen einreichen.", "Only provider accounts can submit.";
+    held_expired: "Die geprüfte Datei liegt nicht mehr vor (nach 15 Minuten verworfen). Bitte laden Sie sie erneut hoch.", "The checked file is no longer held (discarded after 15 minutes). Please upload it again.";
+    no_file: "Bitte wählen Sie eine Datei aus.", "Please choose a file.";
+    bad_form: "Das Formular war unvollständig oder abgelaufen. Bitte laden Sie die Seite neu.", "The form was incomplete or had expired. Please reload the page.";
+    not_found_title: "Nicht gefunden", "Not found";
+    not_found: "Diese Seite oder Meldung gibt es nicht (oder nicht für Ihre Kennung).", "This page or submission does not exist (or not for your account).";
+    forbidden_title: "Nicht erlaubt", "Not allowed";
+    forbidden: "Ihre Kennung hat dafür keine Berechtigung.", "Your account is not allowed to do this.";
+    busy_title: "Gerade ausgelastet", "Busy right now";
+    busy: "Gerade werden sehr viele Dateien geprüft. Bitte versuchen Sie es in einer Minute noch einmal.", "Very many files are being checked right now. Please try again in a minute.";
+    error_title: "Fehler", "Error";
+    internal: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.", "An internal error occurred. Please try again later.";
+    back_home: "Zur Startseite", "To the start page";
+    api_unauthorized: "Anmeldung erforderlich: Authorization: Bearer TOKEN (von POST /api/v1/token)", "authentication required: Authorization: Bearer TOKEN (from POST /api/v1/token)";
+    api_bad_credentials: "Kennung oder Passwort falsch", "wrong login or password";
+    api_no_file: "es fehlt das Multipart-Feld „file“", "the multipart field 'file' is missing";
+}
+
+/// The fixed texts in `lang`.
+pub fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::De => &DE,
+        Lang::En => &EN,
+    }
+}
+
+/// Help under the upload field: formats and the size limit.
+pub fn upload_help(lang: Lang, max_mib: u64) -> String {
+    match lang {
+        Lang::De => format!(".xlsx, .xlsm, .xlsb, .xls oder .ods, höchstens {max_mib} MiB"),
+        Lang::En => format!(".xlsx, .xlsm, .xlsb, .xls or .ods, at most {max_mib} MiB"),
+    }
+}
+
+/// The upload was larger than allowed.
+pub fn too_large(lang: Lang, max_mib: u64) -> String {
+    match lang {
+        Lang::De => format!("Die Datei ist größer als {max_mib} MiB und wurde nicht angenommen."),
+        Lang::En => format!("The file is larger than {max_mib} MiB and was not accepted."),
+    }
+}
+
+pub fn too_large_title(lang: Lang) -> &'static str {
+    crate::i18n::t(lang, "Datei zu groß", "File too large")
+}
+
+/// Too many failed logins.
+pub fn locked(lang: Lang, seconds: u64) -> String {
+    let minutes = seconds.div_ceil(60).max(1);
+    match lang {
+        Lang::De => format!(
+            "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie {} und versuchen Sie es dann erneut.",
+            if minutes == 1 {
+                "eine Minute".to_string()
+            } else {
+                format!("{minutes} Minuten")
+            }
+        ),
+        Lang::En => format!(
+            "Too many failed logins. Please wait {} and try again.",
+            if minutes == 1 {
+                "a minute".to_string()
+            } else {
+                format!("{minutes} minutes")
+            }
+        ),
+    }
+}
+
+/// The period as a reader says it: `2026, 3. Quartal` / `2026, 3rd quarter`.
+pub fn period(lang: Lang, year: i32, quarter: u8) -> String {
+    match lang {
+        Lang::De => format!("{year}, {quarter}. Quartal"),
+        Lang::En => {
+            let nth = match quarter {
+                1 => "1st",
+                2 => "2nd",
+                3 => "3rd",
+                _ => "4th",
+            };
+            format!("{year}, {nth} quarter")
+        }
+    }
+}
+
+/// The button that submits a checked file.
+pub fn submit_for(lang: Lang, period: &str, warnings: usize) -> String {
+    match (lang, warnings) {
+        (Lang::De, 0) => format!("Für {period} einreichen"),
+        (Lang::En, 0) => format!("Submit for {period}"),
+        (Lang::De, 1) => format!("Warnung gelesen – für {period} einreichen"),
+        (Lang::De, _) => format!("{warnings} Warnungen gelesen – für {period} einreichen"),
+        (Lang::En, 1) => format!("Warning read – submit for {period}"),
+        (Lang::En, _) => format!("{warnings} warnings read – submit for {period}"),
+    }
+}
+
+/// A provider account checking another provider's workbook.
+pub fn other_provider(lang: Lang, named: Option<&str>, own: &str) -> String {
+    match (lang, named) {
+        (Lang::De, Some(n)) => format!(
+            "Das Deckblatt nennt Träger {n}; Ihre Kennung kann nur für Träger {own} einreichen."
+        ),
+        (Lang::De, None) => format!(
+            "Das Deckblatt nennt keine Träger-Nr.; Ihre Kennung kann nur für Träger {own} einreichen."
+        ),
+        (Lang::En, Some(n)) => format!(
+            "The cover names provider {n}; your account can only submit for provider {own}."
+        ),
+        (Lang::En, None) => format!(
+            "The cover names no provider number; your account can only submit for provider {own}."
+        ),
+    }
+}
+
+/// Counts in words: `2 Fehler, 1 Warnung, 3 Hinweise`.
+pub fn counts(lang: Lang, s: &crate::finding::Summary) -> String {
+    use crate::finding::{count, Severity};
+    format!(
+        "{}, {}, {}",
+        count(lang, s.errors, Severity::Error),
+        count(lang, s.warnings, Severity::Warning),
+        count(lang, s.infos, Severity::Info)
+    )
+}
+
+/// A size in bytes as people read it.
+pub fn size(lang: Lang, bytes: i64) -> String {
+    let kib = bytes as f64 / 1024.0;
+    let s = if kib < 1024.0 {
+        format!("{kib:.1} KiB")
+    } else {
+        format!("{:.1} MiB", kib / 1024.0)
+    };
+    match lang {
+        Lang::De => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// The page title when a check of `name` was asked for.
+pub fn infos_label(lang: Lang, n: usize) -> String {
+    crate::finding::count(lang, n, crate::finding::Severity::Info)
+}
