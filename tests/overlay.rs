@@ -594,6 +594,40 @@ fn a_corrected_copy_is_consolidated_as_the_submission() {
         .find(|t| t["category"] == "Fallarbeit")
         .expect("Fallarbeit total");
     assert_eq!(fall["amount"], "32435.85");
+
+    // Sent back by e-mail, it lands in the office's folder: alone there, the
+    // corrected copy is the submission a folder scan counts.
+    let scan = |folder: &Path| -> Value {
+        let o = sozialraum()
+            .args(["consolidate", "--format", "json", "-q"])
+            .arg(folder)
+            .output()
+            .expect("run");
+        serde_json::from_slice(&o.stdout).expect("json")
+    };
+    let office = dir.path().join("amt");
+    std::fs::create_dir(&office).expect("mkdir");
+    std::fs::copy(&fixed, office.join("T04_2026-Q3.xlsx")).expect("copy");
+    let doc = scan(&office);
+    assert_eq!(doc["files"].as_array().map(Vec::len), Some(1), "{doc}");
+    assert_eq!(doc["files"][0]["status"], "included", "{doc}");
+    assert_eq!(doc["skipped"].as_array().map(Vec::len), Some(0), "{doc}");
+    // Beside the submission it was made from (the provider's own folder),
+    // the copy is left out and named, so nothing counts twice.
+    let own = dir.path().join("traeger");
+    std::fs::create_dir(&own).expect("mkdir");
+    std::fs::copy(FIXTURE, own.join("T04_2026-Q3.xlsx")).expect("copy");
+    std::fs::copy(&copy, own.join("T04_2026-Q3_geprüft.xlsx")).expect("copy");
+    let doc = scan(&own);
+    assert_eq!(doc["files"].as_array().map(Vec::len), Some(1), "{doc}");
+    let skipped = doc["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 1, "{doc}");
+    assert!(
+        skipped[0]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("T04_2026-Q3_geprüft.xlsx")),
+        "{doc}"
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! `Thumbs.db`, `desktop.ini`) and our own temporary files. Named once: every
 //! other file of a folder that is no spreadsheet by its bytes, and, after the
 //! check, the workbooks this tool wrote (district and controlling workbooks,
-//! annotated copies), recognised by their document property, not their name.
+//! annotated copies whose submission is in the same scan), recognised by
+//! their document property, not their name. An annotated copy alone (the
+//! provider corrected it and sent it back) counts as the submission.
 //! A file named on the command line is always checked.
 
 use std::io::Read;
@@ -155,11 +157,27 @@ fn head(p: &Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The provider and quarter a submission counts for.
+type Period = (String, i32, u8);
+
+fn period_of(outcome: &FileOutcome) -> Option<Period> {
+    let c = &outcome.cover;
+    Some((c.provider_id.clone()?, c.year?, c.quarter?))
+}
+
 /// Why a checked file is no submission to count, if it is none: the
 /// district and controlling workbooks this tool wrote (wherever they come
-/// from), and in a folder scan also annotated copies and files that are no
-/// spreadsheet by their bytes (unless named like one: those are broken submissions).
-pub fn set_aside_reason(input: &Input, outcome: &FileOutcome, lang: Lang) -> Option<String> {
+/// from), and in a folder scan also files that are no spreadsheet by their
+/// bytes (unless named like one: those are broken submissions) and annotated
+/// copies whose submission is in the scan too (`originals`: the provider and
+/// quarter of every other spreadsheet). An annotated copy alone is the
+/// provider's corrected submission and counts.
+fn set_aside_reason(
+    input: &Input,
+    outcome: &FileOutcome,
+    originals: &std::collections::HashSet<Period>,
+    lang: Lang,
+) -> Option<String> {
     let ours = |kind: OwnOutput| {
         format!(
             "{}, {}",
@@ -171,7 +189,11 @@ pub fn set_aside_reason(input: &Input, outcome: &FileOutcome, lang: Lang) -> Opt
         Nature::Own(kind @ (OwnOutput::DistrictWorkbook | OwnOutput::ControllingWorkbook)) => {
             Some(ours(kind))
         }
-        Nature::Own(kind @ OwnOutput::AnnotatedCopy) if input.scanned => Some(ours(kind)),
+        Nature::Own(kind @ OwnOutput::AnnotatedCopy)
+            if input.scanned && period_of(outcome).is_none_or(|p| originals.contains(&p)) =>
+        {
+            Some(ours(kind))
+        }
         // A file named like a workbook that is none stays a broken submission (an error).
         Nature::NotSpreadsheet(what)
             if input.scanned && !has_spreadsheet_extension(&input.path) =>
@@ -191,10 +213,15 @@ pub fn set_aside<T>(
     skipped: &mut Vec<Skipped>,
     lang: Lang,
 ) -> (Vec<(Input, T)>, Vec<FileOutcome>) {
+    let originals = outcomes
+        .iter()
+        .filter(|o| o.nature == Nature::Spreadsheet && o.readable)
+        .filter_map(period_of)
+        .collect();
     let mut kept_files = Vec::new();
     let mut kept = Vec::new();
     for (input, outcome) in files.into_iter().zip(outcomes) {
-        match set_aside_reason(&input.0, &outcome, lang) {
+        match set_aside_reason(&input.0, &outcome, &originals, lang) {
             Some(reason) => skipped.push(Skipped {
                 path: outcome.report.path.clone(),
                 reason,
