@@ -18,11 +18,20 @@ use crate::read::sniff::{self, Format, Sniffed};
 use crate::read::Workbook;
 
 /// A workbook's bytes in memory, their SHA-256 and what sniffing found.
-#[derive(Debug)]
 pub struct Input<'a> {
     bytes: Cow<'a, [u8]>,
     sha256: String,
     sniffed: Sniffed,
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("len", &self.bytes.len())
+            .field("sha256", &self.sha256)
+            .field("sniffed", &self.sniffed)
+            .finish()
+    }
 }
 
 /// Why bytes did not become an [`Input`], and their SHA-256 when they were read.
@@ -125,10 +134,9 @@ impl<'a> Input<'a> {
     /// Verifies the parts' bytes of a zip container (see `sniff::verify_parts`);
     /// the damage it found, which did not stop reading.
     pub fn verify(&self, limits: &Limits) -> Result<Vec<Damage>, ReadError> {
-        if self.is_zipped() {
-            sniff::verify_parts(&self.bytes, limits)
-        } else {
-            Ok(Vec::new())
+        match &self.sniffed.directory {
+            Some(directory) => sniff::verify_parts(&self.bytes, directory.clone(), limits),
+            None => Ok(Vec::new()),
         }
     }
 
