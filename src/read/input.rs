@@ -82,6 +82,20 @@ impl Input<'static> {
 
 impl<'a> Input<'a> {
     /// Takes bytes already in memory (an upload, a fuzzer's input).
+    ///
+    /// ```
+    /// use sozialraum::config::Limits;
+    /// use sozialraum::read::{Format, Input};
+    ///
+    /// let mut book = rust_xlsxwriter::Workbook::new();
+    /// book.add_worksheet().write(0, 0, "Fall-ID").unwrap();
+    /// let bytes = book.save_to_buffer().unwrap();
+    ///
+    /// let input = Input::from_bytes(&bytes, &Limits::default()).unwrap();
+    /// assert_eq!(input.format(), Format::Xlsx);
+    /// assert_eq!(input.sha256().len(), 64);
+    /// assert!(input.verify(&Limits::default()).unwrap().is_empty());
+    /// ```
     pub fn from_bytes(bytes: &'a [u8], limits: &Limits) -> Result<Self, Refused> {
         let len = bytes.len() as u64;
         if len > limits.max_file_bytes {
