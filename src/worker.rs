@@ -102,6 +102,18 @@ pub fn check_file_annotated(
 /// enabled: the bytes reach the child on its stdin, never the disk, and the
 /// child has the memory and time limits of a file's check. `shown` names the
 /// upload (its last component counts as the file name).
+///
+/// ```no_run
+/// use sozialraum::config::Config;
+/// use sozialraum::pipeline::Options;
+/// use sozialraum::worker::{check_upload, Isolation};
+///
+/// let cfg = Config::verden().unwrap();
+/// let iso = Isolation { enabled: true, config_path: None, exe: None };
+/// let bytes = std::fs::read("T01_2026-Q3.xlsx").unwrap();
+/// let outcome = check_upload(&bytes, "T01_2026-Q3.xlsx", &cfg, Options::default(), &iso);
+/// println!("{} findings", outcome.report.findings.len());
+/// ```
 pub fn check_upload(
     bytes: &[u8],
     shown: &str,

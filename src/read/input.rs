@@ -18,11 +18,20 @@ use crate::read::sniff::{self, Format, Sniffed};
 use crate::read::Workbook;
 
 /// A workbook's bytes in memory, their SHA-256 and what sniffing found.
-#[derive(Debug)]
 pub struct Input<'a> {
     bytes: Cow<'a, [u8]>,
     sha256: String,
     sniffed: Sniffed,
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("len", &self.bytes.len())
+            .field("sha256", &self.sha256)
+            .field("sniffed", &self.sniffed)
+            .finish()
+    }
 }
 
 /// Why bytes did not become an [`Input`], and their SHA-256 when they were read.
@@ -73,6 +82,20 @@ impl Input<'static> {
 
 impl<'a> Input<'a> {
     /// Takes bytes already in memory (an upload, a fuzzer's input).
+    ///
+    /// ```
+    /// use sozialraum::config::Limits;
+    /// use sozialraum::read::{Format, Input};
+    ///
+    /// let mut book = rust_xlsxwriter::Workbook::new();
+    /// book.add_worksheet().write(0, 0, "Fall-ID").unwrap();
+    /// let bytes = book.save_to_buffer().unwrap();
+    ///
+    /// let input = Input::from_bytes(&bytes, &Limits::default()).unwrap();
+    /// assert_eq!(input.format(), Format::Xlsx);
+    /// assert_eq!(input.sha256().len(), 64);
+    /// assert!(input.verify(&Limits::default()).unwrap().is_empty());
+    /// ```
     pub fn from_bytes(bytes: &'a [u8], limits: &Limits) -> Result<Self, Refused> {
         let len = bytes.len() as u64;
         if len > limits.max_file_bytes {
@@ -125,10 +148,9 @@ impl<'a> Input<'a> {
     /// Verifies the parts' bytes of a zip container (see `sniff::verify_parts`);
     /// the damage it found, which did not stop reading.
     pub fn verify(&self, limits: &Limits) -> Result<Vec<Damage>, ReadError> {
-        if self.is_zipped() {
-            sniff::verify_parts(&self.bytes, limits)
-        } else {
-            Ok(Vec::new())
+        match &self.sniffed.directory {
+            Some(directory) => sniff::verify_parts(&self.bytes, directory.clone(), limits),
+            None => Ok(Vec::new()),
         }
     }
 

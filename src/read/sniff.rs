@@ -3,8 +3,10 @@
 //! it, its parts' bytes (`verify_parts`) alongside the reading.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use zip::read::ZipArchiveMetadata;
 
 use crate::config::Limits;
 use crate::i18n::{t, Lang};
@@ -188,15 +190,26 @@ pub struct Sniffed {
     pub verify_bytes: u64,
     /// Written by this tool (its document property says which kind).
     pub own: Option<OwnOutput>,
+    /// The zip directory as the sniff read it (`None` for an OLE file): the
+    /// verification works from it instead of reading it again.
+    pub directory: Option<Arc<ZipArchiveMetadata>>,
 }
 
 /// The parts' bytes of a zip container: real sizes and checksums,
 /// well-formed XML without a DTD, cell references inside Excel's grid.
+/// `directory` is the zip directory the sniff read from these `bytes`.
 /// Returns damage that does not stop reading; fails on what makes the file
 /// unsafe or ambiguous.
-pub fn verify_parts(bytes: &[u8], limits: &Limits) -> Result<Vec<Damage>, ReadError> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| Unreadable::ZipCorrupt(e.to_string()))?;
+pub fn verify_parts(
+    bytes: &[u8],
+    directory: Arc<ZipArchiveMetadata>,
+    limits: &Limits,
+) -> Result<Vec<Damage>, ReadError> {
+    // SAFETY: the directory was read from these very bytes (`sniff`), which
+    // nothing changes: every offset in it lies where the sniff found it.
+    let mut archive = unsafe {
+        zip::ZipArchive::unsafe_new_with_metadata(std::io::Cursor::new(bytes), directory)
+    };
     crate::read::zipcheck::validate(&mut archive, limits)
 }
 
@@ -217,6 +230,7 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Sniffed, ReadError> {
             damage,
             uncalculated: false,
             own: None,
+            directory: None,
         });
     }
     if head.starts_with(b"PK\x03\x04")
@@ -366,6 +380,7 @@ fn zip_kind(bytes: &[u8], limits: &Limits) -> Result<Sniffed, ReadError> {
         uncalculated,
         verify_bytes,
         own,
+        directory: Some(archive.metadata()),
     })
 }
 

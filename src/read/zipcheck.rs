@@ -11,8 +11,8 @@ use quick_xml::events::{BytesStart, Event};
 use crate::config::Limits;
 use crate::read::error::{Damage, Limit, ReadError, ReferenceProblem, Unreadable, XlsbProblem};
 
-/// Parts larger than this are not read twice here: the sheet reader streams
-/// them and the zip reader checks their checksum at the end.
+/// Parts larger than this are inflated into a sink here, neither kept nor
+/// parsed: only their real size counts (the sheet reader parses them).
 pub const VERIFY_MAX: u64 = 16 << 20;
 
 /// Returns damage that does not stop reading (a checksum or size mismatch, a
