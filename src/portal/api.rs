@@ -356,21 +356,8 @@ async fn download(app: Arc<App>, user: ApiUser, id: String, which: StoredFile) -
     if !super::views::may_download(&user.account) {
         return api_error(StatusCode::FORBIDDEN, words(user.lang).forbidden);
     }
-    match pages::stored_file(&app, &s, which, user.lang) {
-        Ok(Some((bytes, name))) => {
-            let action = match which {
-                StoredFile::Original => "download",
-                StoredFile::Annotated => "download_annotated",
-            };
-            let _ = db::audit(
-                &app.db.conn(),
-                Some(&user.account.login),
-                action,
-                Some(&s.id),
-                "ok",
-            );
-            http::download(bytes, &name)
-        }
+    match pages::stored_file(&app, &s, which, &user.account.login, user.lang) {
+        Ok(Some((bytes, name))) => http::download(bytes, &name),
         Ok(None) => api_error(StatusCode::NOT_FOUND, "no annotated copy"),
         Err(e) => api_internal(&e),
     }

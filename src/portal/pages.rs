@@ -923,10 +923,13 @@ pub enum StoredFile {
 }
 
 /// The stored file (or its annotated copy) of a submission, as `(bytes, name)`.
+/// A stored file for download, by `login`; the download goes into the audit
+/// trail (pages and API alike).
 pub fn stored_file(
     app: &App,
     s: &Submission,
     which: StoredFile,
+    login: &str,
     lang: Lang,
 ) -> Result<Option<(Vec<u8>, String)>, std::io::Error> {
     let (sha, name) = match which {
@@ -936,10 +939,16 @@ pub fn stored_file(
             http::annotated_name(&s.file_name, lang),
         ),
     };
-    match sha {
-        Some(sha) => Ok(Some((app.store.get(sha)?, name))),
-        None => Ok(None),
-    }
+    let Some(sha) = sha else {
+        return Ok(None);
+    };
+    let bytes = app.store.get(sha)?;
+    let action = match which {
+        StoredFile::Original => "download",
+        StoredFile::Annotated => "download_annotated",
+    };
+    let _ = db::audit(&app.db.conn(), Some(login), action, Some(&s.id), "ok");
+    Ok(Some((bytes, name)))
 }
 
 async fn download(app: Arc<App>, user: WebUser, id: String, which: StoredFile) -> Response {
@@ -950,21 +959,8 @@ async fn download(app: Arc<App>, user: WebUser, id: String, which: StoredFile) -
     if !views::may_download(&user.account) {
         return forbidden_for(&app, &user);
     }
-    match stored_file(&app, &s, which, user.lang) {
-        Ok(Some((bytes, name))) => {
-            let action = match which {
-                StoredFile::Original => "download",
-                StoredFile::Annotated => "download_annotated",
-            };
-            let _ = db::audit(
-                &app.db.conn(),
-                Some(&user.account.login),
-                action,
-                Some(&s.id),
-                "ok",
-            );
-            http::download(bytes, &name)
-        }
+    match stored_file(&app, &s, which, &user.account.login, user.lang) {
+        Ok(Some((bytes, name))) => http::download(bytes, &name),
         Ok(None) => not_found_for(&app, &user),
         Err(e) => http::internal(user.lang, &e),
     }
