@@ -104,11 +104,10 @@ pub fn check_file_annotated(
 /// upload (its last component counts as the file name).
 ///
 /// ```no_run
-/// use sozialraum::config::Config;
 /// use sozialraum::pipeline::Options;
 /// use sozialraum::worker::{check_upload, Isolation};
 ///
-/// let cfg = Config::verden().unwrap();
+/// let cfg = sozialraum::registry::verden().unwrap();
 /// let iso = Isolation { enabled: true, config_path: None, exe: None };
 /// let bytes = std::fs::read("T01_2026-Q3.xlsx").unwrap();
 /// let outcome = check_upload(&bytes, "T01_2026-Q3.xlsx", &cfg, Options::default(), &iso);
