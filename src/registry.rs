@@ -143,18 +143,21 @@ fn templates(v: &Violation, lang: Lang) -> (&'static str, &'static str) {
     }
 }
 
+/// A placeholder's text: the finding's own argument, else where it is.
+fn arg_text(f: &Finding, name: &str, lang: Lang) -> Option<String> {
+    if let Some(a) = f.arg(name) {
+        return Some(a.show(lang));
+    }
+    match name {
+        "value" => f.value.clone(),
+        "column" => f.column.clone(),
+        "sheet" => f.sheet.clone(),
+        _ => None,
+    }
+}
+
 fn fill_for(template: &str, f: &Finding, lang: Lang) -> String {
-    fill(template, |name| {
-        if let Some(a) = f.arg(name) {
-            return Some(a.show(lang));
-        }
-        match name {
-            "value" => f.value.clone(),
-            "column" => f.column.clone(),
-            "sheet" => f.sheet.clone(),
-            _ => None,
-        }
-    })
+    fill(template, |name| arg_text(f, name, lang))
 }
 
 /// The finding's message in the reader's language.
@@ -181,19 +184,9 @@ pub fn many(f: &Finding, count: usize, lang: Lang) -> Option<String> {
         Lang::En => en,
     };
     let n = count.to_string();
-    Some(fill(template, |name| {
-        if name == "count" {
-            return Some(n.clone());
-        }
-        if let Some(a) = f.arg(name) {
-            return Some(a.show(lang));
-        }
-        match name {
-            "value" => f.value.clone(),
-            "column" => f.column.clone(),
-            "sheet" => f.sheet.clone(),
-            _ => None,
-        }
+    Some(fill(template, |name| match name {
+        "count" => Some(n.clone()),
+        _ => arg_text(f, name, lang),
     }))
 }
 
