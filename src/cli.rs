@@ -207,6 +207,9 @@ pub struct ServeArgs {
     pub behind_proxy: bool,
     #[arg(long, hide = true)]
     pub no_isolate: bool,
+    /// Tests only: read the current time (RFC 3339) from this file on every request
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub clock_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

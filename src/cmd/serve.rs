@@ -41,7 +41,11 @@ pub fn run(
         behind_proxy: args.behind_proxy,
         isolate: !args.no_isolate,
         config_path: config_path.map(|p| p.to_path_buf()),
+        clock_file: args.clock_file.clone(),
     };
+    if let Some(file) = &args.clock_file {
+        portal::clock::use_file(file.clone());
+    }
     let (app, swept) = App::open(cfg, settings).map_err(|e| report(e, lang))?;
     if swept > 0 {
         eprintln!(

@@ -173,7 +173,7 @@ impl Account {
 }
 
 pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    super::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {

@@ -15,10 +15,12 @@
 pub mod api;
 pub mod auth;
 pub mod check;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod http;
 pub mod pages;
+pub mod period;
 pub mod store;
 pub mod submit;
 pub mod text;
@@ -57,6 +59,8 @@ pub struct Settings {
     pub isolate: bool,
     /// `--config FILE`, handed to the worker's child.
     pub config_path: Option<PathBuf>,
+    /// Tests only: the time is read from this file (see [`clock`]).
+    pub clock_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -333,7 +333,7 @@ pub fn open_session(
     kind: SessionKind,
 ) -> rusqlite::Result<(String, chrono::DateTime<chrono::Utc>)> {
     let token = auth::random_token();
-    let expires = chrono::Utc::now() + chrono::Duration::hours(auth::SESSION_HOURS);
+    let expires = super::clock::now() + chrono::Duration::hours(auth::SESSION_HOURS);
     let conn = app.db.conn();
     let _ = db::delete_expired_sessions(&conn);
     db::insert_session(
