@@ -79,7 +79,7 @@ fn grouped(n: i64, lang: Lang) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -110,11 +110,26 @@ pub fn axis_money(euros: i64, lang: Lang) -> String {
 }
 
 /// A money figure to the cent, as the table shows it: `1.234.567,89 €`.
+/// (English: `€1,234,567.89`, `-€12.50`).
 pub fn money(d: Decimal, lang: Lang) -> String {
-    let shown = crate::coerce::show_money(d, lang);
+    let de = crate::coerce::show_money(d, Lang::De);
     match lang {
-        Lang::De => format!("{shown} €"),
-        Lang::En => format!("€{shown}"),
+        Lang::De => format!("{de} €"),
+        Lang::En => {
+            let (sign, body) = match de.strip_prefix('-') {
+                Some(b) => ("-", b),
+                None => ("", de.as_str()),
+            };
+            let en: String = body
+                .chars()
+                .map(|c| match c {
+                    '.' => ',',
+                    ',' => '.',
+                    c => c,
+                })
+                .collect();
+            format!("{sign}€{en}")
+        }
     }
 }
 
@@ -251,7 +266,7 @@ fn horizontal(c: &BarChart, lang: Lang) -> String {
     let right = WIDTH - 48.0;
     let mut legend_s = String::new();
     let legend_h = legend(&mut legend_s, &c.series, 44.0, 16.0);
-    let plot_top = 44.0 + legend_h + 12.0;
+    let plot_top = 44.0 + legend_h + 30.0;
     let bar_h = 11.0;
     let band = bar_h * c.series.len() as f64 + 14.0;
     let plot_bottom = plot_top + band * c.groups.len().max(1) as f64;
@@ -437,7 +452,7 @@ mod tests {
             ],
             values: vec![
                 vec![Decimal::new(125_000_000, 2), Decimal::new(99_999, 2)],
-                vec![Decimal::ZERO, Decimal::new(2_400_000_00, 2)],
+                vec![Decimal::ZERO, Decimal::new(240_000_000, 2)],
             ],
             horizontal,
         }
@@ -455,6 +470,11 @@ mod tests {
             money(Decimal::new(123_456_789, 2), Lang::De),
             "1.234.567,89 €"
         );
+        assert_eq!(
+            money(Decimal::new(-123_456_789, 2), Lang::En),
+            "-€1,234,567.89"
+        );
+        assert_eq!(money(Decimal::new(-1250, 2), Lang::De), "-12,50 €");
     }
 
     #[test]

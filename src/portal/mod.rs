@@ -240,7 +240,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/controlling/budgetplan",
             get(controlling::plans)
                 .post(controlling::upload)
-                .layer(upload.clone()),
+                .layer(upload),
         )
         .route("/controlling/diagramm/{file}", get(controlling::diagram))
         .route(
@@ -251,7 +251,7 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/budget",
             get(controlling::api_plans)
                 .post(controlling::api_upload)
-                .layer(upload.clone()),
+                .layer(upload),
         )
         .route("/api/v1/audit.xlsx", get(controlling::api_workbook))
         .route("/static/portal.css", get(pages::stylesheet))

@@ -678,6 +678,8 @@ struct ControllingPage {
     inputs: String,
     thresholds: String,
     blocks: Vec<view::Block>,
+    /// Whether any row has a remark (else the column is left out).
+    remarks: bool,
     budget_alt: String,
     quarters_alt: String,
     findings_label: String,
@@ -721,6 +723,7 @@ pub async fn page(State(app): AppState, user: WebUser, Query(q): Query<PageQuery
         inputs: String::new(),
         thresholds: String::new(),
         blocks: Vec::new(),
+        remarks: false,
         budget_alt: String::new(),
         quarters_alt: String::new(),
         findings_label: String::new(),
@@ -786,6 +789,10 @@ pub async fn page(State(app): AppState, user: WebUser, Query(q): Query<PageQuery
         &view::pct_plain(a.settings.warning_pct, lang),
     );
     page.blocks = view::blocks(a, lang);
+    page.remarks = page
+        .blocks
+        .iter()
+        .any(|b| b.rows.iter().any(|r| !r.remark.is_empty()));
     let budget = view::budget_chart(a, lang);
     page.budget_alt = format!("{}. {}", budget.title, budget.desc);
     let quarters = view::quarters_chart(a, lang);

@@ -125,15 +125,25 @@ pub fn blocks(a: &Audit, lang: Lang) -> Vec<Block> {
     out
 }
 
-/// Light (pro rata) and strong (actual) colour of a chart category.
-fn colours(i: usize) -> (&'static str, &'static str) {
+/// Light (pro rata) and strong (actual) colour of a chart category: the
+/// same in both charts (by the category's place in the configuration; the
+/// pair has its own).
+fn colours(a: &Audit, category: &str) -> (&'static str, &'static str) {
     const PAIRS: [(&str, &str); 5] = [
         ("#a9c8ec", "#1f5fa8"),
-        ("#f3c48e", "#b8620b"),
         ("#a8dcb8", "#217a45"),
-        ("#d7b8e8", "#6a3d9a"),
+        ("#f3c48e", "#b8620b"),
         ("#cfcfcf", "#4d4d4d"),
+        ("#f2b8c6", "#a3244a"),
     ];
+    if category == PAIR_CATEGORY {
+        return ("#d7b8e8", "#6a3d9a");
+    }
+    let i = a
+        .categories
+        .iter()
+        .position(|c| c == category)
+        .unwrap_or(a.categories.len());
     PAIRS[i % PAIRS.len()]
 }
 
@@ -173,8 +183,8 @@ pub fn budget_chart(a: &Audit, lang: Lang) -> BarChart {
     let cats = chart_categories(a);
     let areas = areas(a);
     let mut series = Vec::new();
-    for (i, c) in cats.iter().enumerate() {
-        let (light, strong) = colours(i);
+    for c in &cats {
+        let (light, strong) = colours(a, c);
         series.push(Series {
             label: format!("{}: {}", short(c, lang), w.series_pro_rata),
             fill: light,
@@ -225,10 +235,9 @@ pub fn quarters_chart(a: &Audit, lang: Lang) -> BarChart {
     let series: Vec<Series> = a
         .categories
         .iter()
-        .enumerate()
-        .map(|(i, c)| Series {
+        .map(|c| Series {
             label: c.clone(),
-            fill: colours(i + 1).1,
+            fill: colours(a, c).1,
         })
         .collect();
     let county = |c: &str| {
@@ -276,6 +285,15 @@ pub fn quarters_chart(a: &Audit, lang: Lang) -> BarChart {
     }
 }
 
+/// A threshold of `[audit]` as the reader writes it: `5`, `7,5`.
+pub fn pct_plain(p: Decimal, lang: Lang) -> String {
+    let s = p.normalize().to_string();
+    match lang {
+        Lang::De => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,14 +316,5 @@ mod tests {
             .map(|(s, d)| status_class(*s, *d))
             .collect();
         assert_eq!(classes.len(), 5);
-    }
-}
-
-/// A threshold of `[audit]` as the reader writes it: `5`, `7,5`.
-pub fn pct_plain(p: Decimal, lang: Lang) -> String {
-    let s = p.normalize().to_string();
-    match lang {
-        Lang::De => s.replace('.', ","),
-        Lang::En => s,
     }
 }

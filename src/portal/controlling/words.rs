@@ -16,7 +16,7 @@ macro_rules! words {
 words! {
     title: "Controlling", "Controlling";
     plans_title: "Budgetplan", "Budget plan";
-    plans_intro: "Der Budgetplan eines Jahres wird einmal hochgeladen und geprüft wie bei `sozialraum audit --budget`. Ein Plan mit Fehlern wird nicht übernommen; ein neuer Plan für dasselbe Jahr ersetzt den bisherigen.", "The budget plan of a year is uploaded once and checked as `sozialraum audit --budget` checks it. A plan with errors is refused; a new plan for the same year replaces the earlier one.";
+    plans_intro: "Der Budgetplan eines Jahres wird einmal hochgeladen und sofort geprüft: jedes Problem steht an seiner Zelle. Ein Plan mit Fehlern wird nicht übernommen; ein neuer Plan für dasselbe Jahr ersetzt den bisherigen, der im Verlauf bleibt.", "The budget plan of a year is uploaded once and checked at once: every problem at its cell. A plan with errors is refused; a new plan for the same year replaces the earlier one, which stays in the history.";
     plans_read_only: "Budgetpläne lädt das Controlling hoch; Sie sehen hier, welcher Plan gilt.", "Budget plans are uploaded by the controlling team; here you see which plan applies.";
     plan_label: "Budgetplan (Blatt „Budgetplan“ mit Jahr, Sozialraum, Kategorie, Budget)", "Budget plan (sheet \"Budgetplan\" with Jahr, Sozialraum, Kategorie, Budget)";
     plan_year_label: "Jahr (nur nötig, wenn der Plan mehrere Jahre enthält)", "Year (only needed when the plan holds several years)";
