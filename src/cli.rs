@@ -287,7 +287,11 @@ pub struct CheckFileArgs {
 /// The audit's other untrusted inputs, read in the guarded child.
 #[derive(Debug, Args)]
 pub struct ReadFileArgs {
-    pub path: PathBuf,
+    /// The file to read; with `--stdin` (budget plans only), its bytes come on stdin.
+    #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+    pub path: Option<PathBuf>,
+    #[arg(long)]
+    pub stdin: bool,
     #[arg(long, value_enum)]
     pub kind: ReadKind,
     #[arg(long)]

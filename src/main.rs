@@ -100,9 +100,13 @@ fn run(cli: Cli) -> miette::Result<i32> {
         }
         Command::ReadFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
+            let input = match &args.path {
+                Some(path) if !args.stdin => worker::ChildInput::File(path.clone()),
+                _ => worker::ChildInput::Stdin,
+            };
             Ok(worker::read_child_main(
                 args.kind,
-                &args.path,
+                &input,
                 &args.shown,
                 &cfg,
                 cli.lang,

@@ -643,13 +643,55 @@ pub fn read_budget(
     if !iso.enabled {
         return budget::read(path, shown, cfg, lang);
     }
-    read_in_child::<BudgetPlan, BudgetError>(ReadKind::Budget, path, shown, &cfg.limits, lang, iso)
-        .unwrap_or_else(|f| {
-            Err(BudgetError::Read {
-                path: shown.to_string(),
-                error: f.into_read_error(Job::Read),
-            })
+    read_in_child::<BudgetPlan, BudgetError>(
+        ReadKind::Budget,
+        ReadSource::File(path),
+        shown,
+        &cfg.limits,
+        lang,
+        iso,
+    )
+    .unwrap_or_else(|f| {
+        Err(BudgetError::Read {
+            path: shown.to_string(),
+            error: f.into_read_error(Job::Read),
         })
+    })
+}
+
+/// Reads a budget plan held in memory (an upload to the portal) as
+/// [`read_budget`] reads a file: in a guarded child when isolation is
+/// enabled, the bytes on its stdin, never on the disk.
+pub fn read_budget_upload(
+    bytes: &[u8],
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+    iso: &Isolation,
+) -> Result<BudgetPlan, BudgetError> {
+    if !iso.enabled {
+        return budget::read_bytes(bytes, shown, cfg, lang);
+    }
+    read_in_child::<BudgetPlan, BudgetError>(
+        ReadKind::Budget,
+        ReadSource::Memory(bytes),
+        shown,
+        &cfg.limits,
+        lang,
+        iso,
+    )
+    .unwrap_or_else(|f| {
+        Err(BudgetError::Read {
+            path: shown.to_string(),
+            error: f.into_read_error(Job::Read),
+        })
+    })
+}
+
+/// What `__read-file` reads: a path, or bytes the parent writes to its stdin.
+enum ReadSource<'a> {
+    File(&'a Path),
+    Memory(&'a [u8]),
 }
 
 /// Reads a district workbook, in a guarded child when isolation is enabled:
@@ -664,19 +706,26 @@ pub fn read_district(
     if !iso.enabled {
         return district::read(path, shown, cfg, lang);
     }
-    read_in_child::<Ledger, DistrictError>(ReadKind::District, path, shown, &cfg.limits, lang, iso)
-        .unwrap_or_else(|f| {
-            Err(DistrictError::Read {
-                path: shown.to_string(),
-                error: f.into_read_error(Job::Read),
-            })
+    read_in_child::<Ledger, DistrictError>(
+        ReadKind::District,
+        ReadSource::File(path),
+        shown,
+        &cfg.limits,
+        lang,
+        iso,
+    )
+    .unwrap_or_else(|f| {
+        Err(DistrictError::Read {
+            path: shown.to_string(),
+            error: f.into_read_error(Job::Read),
         })
+    })
 }
 
 /// Runs `__read-file --kind KIND` in a guarded child; its answer is the reader's result.
 fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>(
     kind: ReadKind,
-    path: &Path,
+    source: ReadSource,
     shown: &str,
     limits: &Limits,
     lang: Lang,
@@ -694,19 +743,49 @@ fn read_in_child<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>
     if let Some(c) = &iso.config_path {
         cmd.arg("--config").arg(c);
     }
-    cmd.arg(path);
-    let out = run_guarded(cmd, limits, None, |_| None)?;
+    let stdin = match source {
+        ReadSource::File(path) => {
+            cmd.arg(path);
+            None
+        }
+        ReadSource::Memory(bytes) => {
+            cmd.arg("--stdin");
+            Some(bytes)
+        }
+    };
+    let out = run_guarded(cmd, limits, stdin, |_| None)?;
     serde_json::from_slice::<Result<T, E>>(&out).map_err(|e| ChildFailure::Answer(e.to_string()))
 }
 
 /// The child's side of `__read-file`: read the file in-process and print
 /// the result (the value or the reader's error) as JSON.
-pub fn read_child_main(kind: ReadKind, path: &Path, shown: &str, cfg: &Config, lang: Lang) -> i32 {
+pub fn read_child_main(
+    kind: ReadKind,
+    input: &ChildInput,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+) -> i32 {
     return_big_buffers();
     let out = std::io::stdout().lock();
-    let written = match kind {
-        ReadKind::Budget => serde_json::to_writer(out, &budget::read(path, shown, cfg, lang)),
-        ReadKind::District => serde_json::to_writer(out, &district::read(path, shown, cfg, lang)),
+    let written = match (kind, input) {
+        (ReadKind::Budget, ChildInput::File(path)) => {
+            serde_json::to_writer(out, &budget::read(path, shown, cfg, lang))
+        }
+        (ReadKind::Budget, ChildInput::Stdin) => {
+            let plan = Input::read_from(std::io::stdin().lock(), 0, &cfg.limits)
+                .map_err(|r| BudgetError::Read {
+                    path: shown.to_string(),
+                    error: r.error,
+                })
+                .and_then(|input| budget::read_input(&input, shown, cfg, lang));
+            serde_json::to_writer(out, &plan)
+        }
+        (ReadKind::District, ChildInput::File(path)) => {
+            serde_json::to_writer(out, &district::read(path, shown, cfg, lang))
+        }
+        // Only budget plans arrive on stdin (portal uploads).
+        (ReadKind::District, ChildInput::Stdin) => return 2,
     };
     match written {
         Ok(()) => 0,

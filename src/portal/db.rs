@@ -65,6 +65,20 @@ const MIGRATIONS: &[&str] = &[
         object  TEXT,
         outcome TEXT NOT NULL
     );",
+    // 3 (controlling; a second helper adds 2 for contacts: renumber on merge):
+    // the budget plans with their history, one current per year.
+    "CREATE TABLE budget_plans (
+        id          TEXT PRIMARY KEY,
+        year        INTEGER NOT NULL,
+        uploaded_at TEXT NOT NULL,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id),
+        file_name   TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('current', 'replaced')),
+        report      TEXT NOT NULL
+    );
+    CREATE INDEX budget_plans_year ON budget_plans (year, status);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -541,10 +555,116 @@ pub fn withdraw(conn: &mut Connection, id: &str, login: &str) -> rusqlite::Resul
 /// Every SHA-256 the store must keep (submitted files and annotated copies).
 pub fn referenced_files(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
     let mut st = conn.prepare(
-        "SELECT sha256 FROM submissions UNION SELECT annotated_sha256 FROM submissions WHERE annotated_sha256 IS NOT NULL",
+        "SELECT sha256 FROM submissions UNION SELECT annotated_sha256 FROM submissions WHERE annotated_sha256 IS NOT NULL
+         UNION SELECT sha256 FROM budget_plans",
     )?;
     let rows = st.query_map([], |r| r.get::<_, String>(0))?;
     rows.collect()
+}
+
+// ------------------------------------------------ budget plans (controlling)
+
+/// One uploaded budget plan of a year.
+#[derive(Debug, Clone)]
+pub struct StoredPlan {
+    pub id: String,
+    pub year: i32,
+    pub uploaded_at: String,
+    pub account: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    /// The current plan of its year (else replaced by a later upload).
+    pub current: bool,
+    /// The checked plan as the worker returned it (`BudgetPlan` as JSON).
+    pub report: String,
+}
+
+impl StoredPlan {
+    fn from_row(r: &Row) -> rusqlite::Result<StoredPlan> {
+        let status: String = r.get("status")?;
+        Ok(StoredPlan {
+            id: r.get("id")?,
+            year: r.get("year")?,
+            uploaded_at: r.get("uploaded_at")?,
+            account: r.get("login")?,
+            file_name: r.get("file_name")?,
+            sha256: r.get("sha256")?,
+            size: r.get("size")?,
+            current: status == "current",
+            report: r.get("report")?,
+        })
+    }
+
+    /// The checked plan as stored.
+    pub fn plan(&self) -> Option<crate::audit::budget::BudgetPlan> {
+        serde_json::from_str(&self.report).ok()
+    }
+}
+
+const PLAN_SELECT: &str =
+    "SELECT p.*, a.login FROM budget_plans p JOIN accounts a ON a.id = p.account_id";
+
+/// What is stored for a new budget plan (the file is already in the store).
+pub struct NewPlan<'a> {
+    pub id: &'a str,
+    pub year: i32,
+    pub account_id: i64,
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub size: u64,
+    pub report: &'a str,
+}
+
+/// Stores a budget plan as the current one of its year, the earlier current
+/// one becoming `replaced`, in one transaction with its audit entry.
+pub fn insert_plan(conn: &mut Connection, new: &NewPlan, login: &str) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE budget_plans SET status = 'replaced' WHERE year = ?1 AND status = 'current'",
+        [new.year],
+    )?;
+    tx.execute(
+        "INSERT INTO budget_plans (id, year, uploaded_at, account_id, file_name, sha256, size, status, report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'current', ?8)",
+        params![
+            new.id,
+            new.year,
+            now(),
+            new.account_id,
+            new.file_name,
+            new.sha256,
+            new.size as i64,
+            new.report
+        ],
+    )?;
+    audit_in(
+        &tx,
+        Some(login),
+        "budget_upload",
+        Some(new.id),
+        &format!("year={}", new.year),
+    )?;
+    tx.commit()
+}
+
+/// The budget plans of `year` (every year: `None`), newest first.
+pub fn plans(conn: &Connection, year: Option<i32>) -> rusqlite::Result<Vec<StoredPlan>> {
+    let mut st = conn.prepare(&format!(
+        "{PLAN_SELECT} WHERE ?1 IS NULL OR p.year = ?1 ORDER BY p.year DESC, p.uploaded_at DESC, p.rowid DESC"
+    ))?;
+    let rows = st.query_map([year], StoredPlan::from_row)?;
+    rows.collect()
+}
+
+/// The current budget plan of `year`.
+pub fn current_plan(conn: &Connection, year: i32) -> rusqlite::Result<Option<StoredPlan>> {
+    conn.query_row(
+        &format!("{PLAN_SELECT} WHERE p.year = ?1 AND p.status = 'current'"),
+        [year],
+        StoredPlan::from_row,
+    )
+    .optional()
 }
 
 /// One line of the audit trail: who did what to which object, and how it
@@ -649,6 +769,38 @@ mod tests {
         assert!(insert_account(&conn, "x", Role::Provider, None, "h").is_err());
         assert!(insert_account(&conn, "y", Role::Office, Some("T03"), "h").is_err());
         assert!(insert_account(&conn, "z", Role::Office, None, "h").is_ok());
+    }
+
+    #[test]
+    fn a_second_budget_plan_of_a_year_replaces_the_first_and_others_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let mut conn = db.conn();
+        let acc = insert_account(&conn, "c", Role::Controlling, None, "h").unwrap();
+        let plan = |id: &'static str, year| NewPlan {
+            id,
+            year,
+            account_id: acc,
+            file_name: "Budgetplan.xlsx",
+            sha256: "cd",
+            size: 1,
+            report: "{}",
+        };
+        insert_plan(&mut conn, &plan("p1", 2026), "c").unwrap();
+        insert_plan(&mut conn, &plan("p0", 2025), "c").unwrap();
+        insert_plan(&mut conn, &plan("p2", 2026), "c").unwrap();
+        let of_2026: Vec<(String, bool)> = plans(&conn, Some(2026))
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.id, p.current))
+            .collect();
+        assert_eq!(
+            of_2026,
+            [("p2".to_string(), true), ("p1".to_string(), false)]
+        );
+        assert_eq!(current_plan(&conn, 2025).unwrap().unwrap().id, "p0");
+        assert!(current_plan(&conn, 2024).unwrap().is_none());
+        assert!(referenced_files(&conn).unwrap().contains("cd"));
     }
 
     #[test]

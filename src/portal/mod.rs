@@ -14,8 +14,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod chart;
 pub mod check;
 pub mod clock;
+pub mod controlling;
 pub mod db;
 pub mod demo;
 pub mod http;
@@ -90,6 +92,8 @@ pub struct App {
     pub checks: check::Checks,
     pub held: check::Held,
     pub throttle: auth::Throttle,
+    /// The controlling's last computations (page, charts, workbook).
+    pub controlling: controlling::Cache,
     iso: Isolation,
     /// The private folder for the checks' temporary files, removed at the end.
     scratch: tempfile::TempDir,
@@ -144,6 +148,7 @@ impl App {
             // Held uploads: at most what 16 full-size uploads with copies need.
             held: check::Held::new((settings.max_upload_bytes as usize).saturating_mul(32)),
             throttle: auth::Throttle::new(settings.lock),
+            controlling: controlling::Cache::default(),
             cfg,
             settings,
             db,
@@ -229,6 +234,26 @@ pub fn router(app: Arc<App>) -> Router {
             "/meldungen/{id}/zurueckziehen",
             get(pages::withdraw_question).post(pages::withdraw),
         )
+        // The controlling: budget plans, plan/actual, charts, workbook.
+        .route("/controlling", get(controlling::page))
+        .route(
+            "/controlling/budgetplan",
+            get(controlling::plans)
+                .post(controlling::upload)
+                .layer(upload),
+        )
+        .route("/controlling/diagramm/{file}", get(controlling::diagram))
+        .route(
+            "/controlling/auswertung.xlsx",
+            get(controlling::page_workbook),
+        )
+        .route(
+            "/api/v1/budget",
+            get(controlling::api_plans)
+                .post(controlling::api_upload)
+                .layer(upload),
+        )
+        .route("/api/v1/audit.xlsx", get(controlling::api_workbook))
         .route("/static/portal.css", get(pages::stylesheet))
         .route("/static/portal.js", get(pages::script))
         .route("/favicon.ico", get(pages::favicon))
