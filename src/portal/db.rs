@@ -65,6 +65,9 @@ const MIGRATIONS: &[&str] = &[
         object  TEXT,
         outcome TEXT NOT NULL
     );",
+    // 2: whom to remind: the cover's contact person and e-mail of each submission
+    "ALTER TABLE submissions ADD COLUMN contact TEXT;
+    ALTER TABLE submissions ADD COLUMN email TEXT;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -372,6 +375,9 @@ pub struct Submission {
     pub summary: Summary,
     /// The `FileReport` as JSON (findings are typed; texts are made when shown).
     pub report: String,
+    /// The cover's Ansprechperson and E-Mail (none before schema version 2).
+    pub contact: Option<String>,
+    pub email: Option<String>,
 }
 
 impl Submission {
@@ -398,6 +404,8 @@ impl Submission {
                 infos: r.get::<_, i64>("infos")? as usize,
             },
             report: r.get("report")?,
+            contact: r.get("contact")?,
+            email: r.get("email")?,
         })
     }
 
@@ -422,6 +430,8 @@ pub struct NewSubmission<'a> {
     pub size: u64,
     pub annotated_sha256: Option<&'a str>,
     pub report: &'a FileReport,
+    pub contact: Option<&'a str>,
+    pub email: Option<&'a str>,
 }
 
 /// Stores a submission as the current one of its period, the earlier current
@@ -461,8 +471,8 @@ pub fn insert_submission(
     let report = serde_json::to_string(new.report).unwrap_or_else(|_| "null".into());
     tx.execute(
         "INSERT INTO submissions (id, receipt, provider, year, quarter, seq, account_id, submitted_at, status,
-            file_name, sha256, size, annotated_sha256, errors, warnings, infos, report)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            file_name, sha256, size, annotated_sha256, errors, warnings, infos, report, contact, email)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             new.id,
             receipt,
@@ -480,6 +490,8 @@ pub fn insert_submission(
             new.report.summary.warnings as i64,
             new.report.summary.infos as i64,
             report,
+            new.contact,
+            new.email,
         ],
     )?;
     audit_in(&tx, Some(login), "submit", Some(new.id), &receipt)?;
@@ -627,6 +639,8 @@ mod tests {
             size: 10,
             annotated_sha256: None,
             report: &r,
+            contact: Some("Frau Beispiel"),
+            email: Some("meldung@traeger.de"),
         };
         insert_submission(conn, &new, "t03", "VER").unwrap()
     }

@@ -28,6 +28,8 @@ pub struct NavUser {
     pub provider: Option<String>,
     pub csrf: String,
     pub may_submit: bool,
+    /// Office and controlling: the status board and what hangs off it.
+    pub oversees: bool,
 }
 
 impl Frame {
@@ -52,6 +54,7 @@ impl Frame {
             provider: account.provider.clone(),
             csrf: csrf.to_string(),
             may_submit: account.role == Role::Provider,
+            oversees: matches!(account.role, Role::Office | Role::Controlling),
         });
         self
     }
