@@ -331,12 +331,24 @@ fn message(
 /// The `403` page of a provider on these pages.
 fn forbidden(app: &App, user: &WebUser) -> Response {
     let w = words(user.lang);
-    message(app, user, StatusCode::FORBIDDEN, w.forbidden_title, w.forbidden)
+    message(
+        app,
+        user,
+        StatusCode::FORBIDDEN,
+        w.forbidden_title,
+        w.forbidden,
+    )
 }
 
 fn bad_period(app: &App, user: &WebUser) -> Response {
     let w = words(user.lang);
-    message(app, user, StatusCode::BAD_REQUEST, w.error_title, w.bad_period)
+    message(
+        app,
+        user,
+        StatusCode::BAD_REQUEST,
+        w.error_title,
+        w.bad_period,
+    )
 }
 
 /// Where an account starts after logging in and at `/`: office and
@@ -420,7 +432,13 @@ fn counts_short(lang: Lang, s: &Submission) -> String {
     )
 }
 
-fn cell_view(lang: Lang, p: &ProviderStatus, s: &QuarterStatus, year: i32, current: bool) -> CellView {
+fn cell_view(
+    lang: Lang,
+    p: &ProviderStatus,
+    s: &QuarterStatus,
+    year: i32,
+    current: bool,
+) -> CellView {
     let class = match (s.standing, s.late) {
         (Standing::Submitted, true) => "late",
         (st, _) => st.as_str(),
@@ -471,7 +489,10 @@ pub async fn board_page(
         .map(|(q, d)| {
             let outstanding = status
                 .iter()
-                .filter(|p| p.quarter(q).is_some_and(|s| s.standing != Standing::Submitted))
+                .filter(|p| {
+                    p.quarter(q)
+                        .is_some_and(|s| s.standing != Standing::Submitted)
+                })
                 .count();
             ColumnView {
                 label: text::quarter(lang, q),
@@ -579,7 +600,12 @@ fn list_period(
 }
 
 /// The providers without a current submission for `(year, quarter)`.
-fn outstanding(app: &App, year: i32, quarter: u8, now: DateTime<Utc>) -> rusqlite::Result<(Vec<ProviderStatus>, Option<Deadline>)> {
+fn outstanding(
+    app: &App,
+    year: i32,
+    quarter: u8,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(Vec<ProviderStatus>, Option<Deadline>)> {
     let subs = db::submissions(&app.db.conn(), None)?;
     let missing = board(&app.cfg, &subs, year, now)
         .into_iter()
@@ -588,7 +614,10 @@ fn outstanding(app: &App, year: i32, quarter: u8, now: DateTime<Utc>) -> rusqlit
                 .is_some_and(|s| s.standing != Standing::Submitted)
         })
         .collect();
-    Ok((missing, Deadline::of(year, quarter, app.cfg.deadlines.days_after_quarter)))
+    Ok((
+        missing,
+        Deadline::of(year, quarter, app.cfg.deadlines.days_after_quarter),
+    ))
 }
 
 /// `GET /uebersicht/ausstehend?jahr=2026&quartal=3`: who is still missing,
@@ -867,7 +896,11 @@ mod tests {
 
     #[test]
     fn a_mailto_link_encodes_subject_body_and_line_breaks() {
-        let m = mailto("a.b@traeger.de", "Frist 15.10.2026 – Q3", "Zeile 1\nZeile 2 & mehr");
+        let m = mailto(
+            "a.b@traeger.de",
+            "Frist 15.10.2026 – Q3",
+            "Zeile 1\nZeile 2 & mehr",
+        );
         assert_eq!(
             m,
             "mailto:a.b@traeger.de?subject=Frist%2015.10.2026%20%E2%80%93%20Q3&body=Zeile%201%0D%0AZeile%202%20%26%20mehr"

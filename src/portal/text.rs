@@ -286,7 +286,11 @@ pub fn board_as_of(lang: Lang, time: &str, days: u32) -> String {
 /// The deadline of the period shown on the list of who is missing.
 pub fn deadline_line(lang: Lang, day: &str, passed: bool) -> String {
     let w = words(lang);
-    let state = if passed { w.deadline_passed } else { w.deadline_open };
+    let state = if passed {
+        w.deadline_passed
+    } else {
+        w.deadline_open
+    };
     format!("{}: {day} ({state})", w.board_deadline)
 }
 
@@ -317,7 +321,8 @@ pub fn reminder(r: &Reminder) -> (String, String) {
         portal,
         district,
     } = *r;
-    let subject = format!("Erinnerung: Quartalsmeldung {quarter}. Quartal {year} (Frist {deadline})");
+    let subject =
+        format!("Erinnerung: Quartalsmeldung {quarter}. Quartal {year} (Frist {deadline})");
     let who = match name {
         Some(n) => format!("{n} (Träger-Nr. {provider})"),
         None => format!("Träger-Nr. {provider}"),
