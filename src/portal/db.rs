@@ -656,6 +656,26 @@ mod tests {
     }
 
     #[test]
+    fn submissions_stored_before_the_contact_columns_read_without_contact() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO accounts (id, login, role, provider, password_hash, created)
+                   VALUES (1, 't03', 'provider', 'T03', 'h', '2026-10-01T00:00:00.000Z');
+                 INSERT INTO submissions VALUES ('old', 'VER-2026-Q3-T03-01', 'T03', 2026, 3, 1, 1,
+                   '2026-10-01T00:00:00.000Z', 'submitted', NULL, 'a.xlsx', 'ab', 1, NULL, 0, 0, 0, 'null');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(dir.path()).unwrap();
+        let old = submission(&db.conn(), "old").unwrap().unwrap();
+        assert_eq!((old.contact, old.email), (None, None));
+    }
+
+    #[test]
     fn a_provider_account_needs_its_number_and_others_have_none() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
@@ -673,6 +693,8 @@ mod tests {
         let acc = insert_account(&conn, "t03", Role::Provider, Some("T03"), "h").unwrap();
         let first = submit(&mut conn, "a1", acc);
         assert_eq!(first.receipt, "VER-2026-Q3-T03-01");
+        assert_eq!(first.contact.as_deref(), Some("Frau Beispiel"));
+        assert_eq!(first.email.as_deref(), Some("meldung@traeger.de"));
         let second = submit(&mut conn, "a2", acc);
         assert_eq!(second.receipt, "VER-2026-Q3-T03-02");
         assert_eq!(

@@ -884,6 +884,122 @@ pub async fn api_status(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Summary;
+
+    /// The shipped configuration with `days` after the quarter, or without `[deadlines]`.
+    fn cfg(days: Option<u32>) -> Config {
+        let shipped = crate::config::VERDEN_TOML;
+        let text = match days {
+            Some(n) => shipped.replace(
+                "days_after_quarter = 15",
+                &format!("days_after_quarter = {n}"),
+            ),
+            None => shipped
+                .replace("[deadlines]\n", "")
+                .replace("days_after_quarter = 15\n", ""),
+        };
+        crate::registry::config_from_toml("test.toml", &text).unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        db::parse_time(s).unwrap()
+    }
+
+    fn sub(provider: &str, q: u8, status: Status, at: &str, contact: Option<&str>) -> Submission {
+        Submission {
+            id: format!("{provider}-{q}-{at}"),
+            receipt: String::new(),
+            provider: provider.into(),
+            year: 2026,
+            quarter: q,
+            seq: 1,
+            account: String::new(),
+            submitted_at: at.into(),
+            status,
+            status_at: None,
+            file_name: String::new(),
+            sha256: String::new(),
+            size: 0,
+            annotated_sha256: None,
+            summary: Summary::default(),
+            report: String::new(),
+            contact: contact.map(str::to_string),
+            email: None,
+        }
+    }
+
+    #[test]
+    fn the_deadline_days_come_from_the_configuration_with_15_by_default() {
+        assert_eq!(cfg(None).deadlines.days_after_quarter, 15);
+        let c = cfg(Some(30));
+        assert_eq!(c.deadlines.days_after_quarter, 30);
+        assert_eq!(
+            deadlines(&c, 2026)[2].day,
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 30).unwrap()
+        );
+        assert!(crate::registry::config_from_toml(
+            "x",
+            &crate::config::VERDEN_TOML.replace("days_after_quarter", "tage")
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn the_board_counts_current_replaced_late_and_overdue() {
+        let c = cfg(None);
+        let subs = vec![
+            sub(
+                "T01",
+                3,
+                Status::Replaced,
+                "2026-10-01T08:00:00.000Z",
+                Some("alt"),
+            ),
+            sub(
+                "T01",
+                3,
+                Status::Submitted,
+                "2026-10-16T08:00:00.000Z",
+                Some("neu"),
+            ),
+            sub(
+                "T02",
+                3,
+                Status::Withdrawn,
+                "2026-10-02T08:00:00.000Z",
+                None,
+            ),
+            sub(
+                "T99",
+                3,
+                Status::Submitted,
+                "2026-10-03T08:00:00.000Z",
+                None,
+            ),
+            sub(
+                "T98",
+                3,
+                Status::Submitted,
+                "2025-10-03T08:00:00.000Z",
+                None,
+            ),
+        ];
+        let mut subs = subs;
+        subs[4].year = 2025;
+        let b = board(&c, &subs, 2026, utc("2026-10-20T00:00:00Z"));
+        let ids: Vec<&str> = b.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["T01", "T02", "T03", "T04", "T05", "T06", "T99"]);
+        let t01 = b[0].quarter(3).unwrap();
+        assert_eq!(t01.standing, Standing::Submitted);
+        assert_eq!((t01.replaced, t01.late, t01.any), (1, true, true));
+        assert_eq!(b[0].contact.as_deref(), Some("neu"), "the latest cover");
+        let t02 = b[1].quarter(3).unwrap();
+        assert_eq!(t02.standing, Standing::Overdue, "withdrawn is missing");
+        assert!(t02.any);
+        assert_eq!(b[2].quarter(4).unwrap().standing, Standing::Missing);
+        assert_eq!(b[6].name, None, "unknown to the master data");
+        assert_eq!(b[6].quarter(3).unwrap().standing, Standing::Submitted);
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_neutralised() {
