@@ -243,8 +243,8 @@ fn status_shows_who_submitted_and_turns_missing_into_overdue_when_the_deadline_d
         assert!(html.contains(word), "{word:?} not on the board:\n{html}");
     }
     // Q1: all six; Q2: all but T05; Q3: T04–T06; Q4 is still open.
-    assert_eq!(html.matches("cell cell-overdue").count(), 6 + 5 + 3);
-    assert_eq!(html.matches("cell cell-missing current").count(), 6);
+    assert_eq!(html.matches("quarter cell-overdue").count(), 6 + 5 + 3);
+    assert_eq!(html.matches("quarter cell-missing current").count(), 6);
     // The cell's link opens that provider's submissions of the quarter.
     let list = page(&server, &s, "/meldungen?traeger=T01&jahr=2026&quartal=3");
     assert_eq!(list.status, 200);

@@ -572,6 +572,8 @@ struct OutstandingPage {
     csv_href: String,
     quarters: Vec<(String, String, bool)>,
     rows: Vec<OutstandingView>,
+    /// Some row has no address to write to.
+    no_address: bool,
 }
 
 /// The period of the list pages, or the answer refusing it.
@@ -643,7 +645,7 @@ pub async fn outstanding_page(
     let w = words(lang);
     let portal = portal_address(&app, &headers);
     let due_de = deadline::day_de(due.day);
-    let rows = missing
+    let rows: Vec<OutstandingView> = missing
         .iter()
         .map(|p| {
             let standing = p
@@ -698,6 +700,7 @@ pub async fn outstanding_page(
         board_href: format!("/uebersicht?jahr={year}"),
         csv_href: format!("/uebersicht/ausstehend.csv?jahr={year}&quartal={quarter}"),
         quarters,
+        no_address: rows.iter().any(|r| r.mailto.is_none()),
         rows,
     };
     render(StatusCode::OK, &page, lang)

@@ -60,6 +60,7 @@ words! {
     outstanding_intro: "Ein Klick auf eine E-Mail-Adresse öffnet eine vorbereitete Erinnerung in Ihrem E-Mail-Programm.", "A click on an e-mail address opens a prepared reminder (in German) in your e-mail program.";
     outstanding_csv: "Liste als CSV-Datei (für Excel)", "List as a CSV file (for Excel)";
     outstanding_quarters: "Quartal wählen", "Choose a quarter";
+    outstanding_no_address: "Ohne E-Mail-Adresse: Der Träger hat noch keine Meldung mit Ansprechperson und E-Mail eingereicht, und die Stammdaten der Konfiguration nennen keine (contact und email bei [[provider]]).", "Without an e-mail address: the provider has not yet submitted a workbook naming a contact and e-mail, and the configuration's master data names none (contact and email under [[provider]]).";
     reminder_title: "Erinnerung schreiben an", "Write a reminder to";
     col_provider_id: "Träger-Nr.", "Provider no.";
     col_provider_name: "Träger", "Provider";
