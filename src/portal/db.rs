@@ -532,6 +532,21 @@ pub fn submissions(conn: &Connection, provider: Option<&str>) -> rusqlite::Resul
     }
 }
 
+/// Every submission without its stored findings (`report` left empty),
+/// newest first: what the status board counts, without reading every
+/// report's JSON.
+pub fn submission_heads(conn: &Connection) -> rusqlite::Result<Vec<Submission>> {
+    let mut st = conn.prepare(
+        "SELECT s.id, s.receipt, s.provider, s.year, s.quarter, s.seq, s.submitted_at, s.status,
+                s.status_at, s.file_name, s.sha256, s.size, s.annotated_sha256, s.errors,
+                s.warnings, s.infos, '' AS report, s.contact, s.email, a.login
+         FROM submissions s JOIN accounts a ON a.id = s.account_id
+         ORDER BY s.year DESC, s.quarter DESC, s.provider, s.seq DESC",
+    )?;
+    let rows = st.query_map([], Submission::from_row)?;
+    rows.collect()
+}
+
 /// Withdraws the submission if it is the current one of its period.
 pub fn withdraw(conn: &mut Connection, id: &str, login: &str) -> rusqlite::Result<bool> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -695,6 +710,9 @@ mod tests {
         assert_eq!(first.receipt, "VER-2026-Q3-T03-01");
         assert_eq!(first.contact.as_deref(), Some("Frau Beispiel"));
         assert_eq!(first.email.as_deref(), Some("meldung@traeger.de"));
+        let heads = submission_heads(&conn).unwrap();
+        assert_eq!(heads[0].contact.as_deref(), Some("Frau Beispiel"));
+        assert_eq!(heads[0].report, "", "no findings read");
         let second = submit(&mut conn, "a2", acc);
         assert_eq!(second.receipt, "VER-2026-Q3-T03-02");
         assert_eq!(

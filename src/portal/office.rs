@@ -476,7 +476,7 @@ pub async fn board_page(
     let Some(year) = parse_year(q.jahr.as_deref(), this_year) else {
         return bad_period(&app, &user);
     };
-    let subs = match db::submissions(&app.db.conn(), None) {
+    let subs = match db::submission_heads(&app.db.conn()) {
         Ok(s) => s,
         Err(e) => return http::internal(user.lang, &e),
     };
@@ -608,7 +608,7 @@ fn outstanding(
     quarter: u8,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<(Vec<ProviderStatus>, Option<Deadline>)> {
-    let subs = db::submissions(&app.db.conn(), None)?;
+    let subs = db::submission_heads(&app.db.conn())?;
     let missing = board(&app.cfg, &subs, year, now)
         .into_iter()
         .filter(|p| {
@@ -848,7 +848,7 @@ pub async fn api_status(
         return bad();
     };
     let now = super::clock::now();
-    let subs = match db::submissions(&app.db.conn(), None) {
+    let subs = match db::submission_heads(&app.db.conn()) {
         Ok(s) => s,
         Err(e) => return api_internal(&e),
     };
