@@ -414,6 +414,17 @@ impl Config {
             ));
         }
 
+        if raw.deadlines.days_after_quarter > 365 {
+            return Err(invalid(
+                format!(
+                    "[deadlines] days_after_quarter = {}: höchstens 365 Tage nach Quartalsende",
+                    raw.deadlines.days_after_quarter
+                ),
+                None,
+                "",
+                Some("z. B. days_after_quarter = 15".into()),
+            ));
+        }
         let configured: Vec<String> = raw
             .privacy
             .patterns

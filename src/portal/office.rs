@@ -940,11 +940,17 @@ mod tests {
             deadlines(&c, 2026)[2].day,
             chrono::NaiveDate::from_ymd_opt(2026, 10, 30).unwrap()
         );
-        assert!(crate::registry::config_from_toml(
-            "x",
-            &crate::config::VERDEN_TOML.replace("days_after_quarter", "tage")
-        )
-        .is_err());
+        for bad in [
+            "tage = 15",
+            "days_after_quarter = 400",
+            "days_after_quarter = -1",
+        ] {
+            let text = crate::config::VERDEN_TOML.replace("days_after_quarter = 15", bad);
+            assert!(
+                crate::registry::config_from_toml("x", &text).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
