@@ -127,6 +127,7 @@ pub struct Config {
     pub limits: Limits,
     pub privacy: Privacy,
     pub audit: AuditSettings,
+    pub deadlines: Deadlines,
     pub county_wide: CountyWide,
     pub cuts: Vec<Cut>,
     pub help_types: Vec<HelpType>,
@@ -413,6 +414,17 @@ impl Config {
             ));
         }
 
+        if raw.deadlines.days_after_quarter > 365 {
+            return Err(invalid(
+                format!(
+                    "[deadlines] days_after_quarter = {}: höchstens 365 Tage nach Quartalsende",
+                    raw.deadlines.days_after_quarter
+                ),
+                None,
+                "",
+                Some("z. B. days_after_quarter = 15".into()),
+            ));
+        }
         let configured: Vec<String> = raw
             .privacy
             .patterns
@@ -508,6 +520,7 @@ impl Config {
             limits: raw.limits,
             privacy: raw.privacy,
             audit: raw.audit,
+            deadlines: raw.deadlines,
             county_wide: raw.county_wide,
             cuts,
             help_types: raw.help_types,

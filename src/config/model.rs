@@ -16,6 +16,8 @@ pub struct RawConfig {
     pub privacy: Privacy,
     #[serde(default)]
     pub audit: AuditSettings,
+    #[serde(default)]
+    pub deadlines: Deadlines,
     pub county_wide: CountyWide,
     #[serde(rename = "cut")]
     pub cuts: Vec<Cut>,
@@ -116,6 +118,24 @@ impl Default for AuditSettings {
     }
 }
 
+/// When a quarter's submissions are due (`[deadlines]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deadlines {
+    /// The deadline is the quarter's last day plus this many days; a
+    /// provider without a current submission is overdue once that day has
+    /// ended (in Europe/Berlin).
+    pub days_after_quarter: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            days_after_quarter: 15,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CountyWide {
@@ -171,6 +191,12 @@ pub struct Provider {
     pub name: String,
     pub sozialraeume: Vec<Spanned<String>>,
     pub rate: Decimal,
+    /// Whom the district writes to (the status board's reminders), when no
+    /// submission's cover has named someone yet.
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -299,6 +325,10 @@ pub enum Role {
     Quarter,
     /// The cover's date of creation.
     Created,
+    /// The cover's contact person (Ansprechperson), for reminders.
+    Contact,
+    /// The cover's e-mail address, for reminders.
+    Email,
     /// The pseudonymous case key (Fall-ID).
     CaseId,
     HelpType,
@@ -318,6 +348,8 @@ impl Role {
             Role::Year => "year",
             Role::Quarter => "quarter",
             Role::Created => "created",
+            Role::Contact => "contact",
+            Role::Email => "email",
             Role::CaseId => "case_id",
             Role::HelpType => "help_type",
             Role::Sozialraum => "sozialraum",

@@ -65,7 +65,10 @@ const MIGRATIONS: &[&str] = &[
         object  TEXT,
         outcome TEXT NOT NULL
     );",
-    // 3 (controlling; a second helper adds 2 for contacts: renumber on merge):
+    // 2: whom to remind: the cover's contact person and e-mail of each submission
+    "ALTER TABLE submissions ADD COLUMN contact TEXT;
+    ALTER TABLE submissions ADD COLUMN email TEXT;",
+    // 3: the controlling:
     // the budget plans with their history, one current per year.
     "CREATE TABLE budget_plans (
         id          TEXT PRIMARY KEY,
@@ -386,6 +389,9 @@ pub struct Submission {
     pub summary: Summary,
     /// The `FileReport` as JSON (findings are typed; texts are made when shown).
     pub report: String,
+    /// The cover's Ansprechperson and E-Mail (none before schema version 2).
+    pub contact: Option<String>,
+    pub email: Option<String>,
 }
 
 impl Submission {
@@ -412,6 +418,8 @@ impl Submission {
                 infos: r.get::<_, i64>("infos")? as usize,
             },
             report: r.get("report")?,
+            contact: r.get("contact")?,
+            email: r.get("email")?,
         })
     }
 
@@ -436,6 +444,8 @@ pub struct NewSubmission<'a> {
     pub size: u64,
     pub annotated_sha256: Option<&'a str>,
     pub report: &'a FileReport,
+    pub contact: Option<&'a str>,
+    pub email: Option<&'a str>,
 }
 
 /// Stores a submission as the current one of its period, the earlier current
@@ -475,8 +485,8 @@ pub fn insert_submission(
     let report = serde_json::to_string(new.report).unwrap_or_else(|_| "null".into());
     tx.execute(
         "INSERT INTO submissions (id, receipt, provider, year, quarter, seq, account_id, submitted_at, status,
-            file_name, sha256, size, annotated_sha256, errors, warnings, infos, report)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            file_name, sha256, size, annotated_sha256, errors, warnings, infos, report, contact, email)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'submitted', ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             new.id,
             receipt,
@@ -494,6 +504,8 @@ pub fn insert_submission(
             new.report.summary.warnings as i64,
             new.report.summary.infos as i64,
             report,
+            new.contact,
+            new.email,
         ],
     )?;
     audit_in(&tx, Some(login), "submit", Some(new.id), &receipt)?;
@@ -532,6 +544,21 @@ pub fn submissions(conn: &Connection, provider: Option<&str>) -> rusqlite::Resul
             rows.collect()
         }
     }
+}
+
+/// Every submission without its stored findings (`report` left empty),
+/// newest first: what the status board counts, without reading every
+/// report's JSON.
+pub fn submission_heads(conn: &Connection) -> rusqlite::Result<Vec<Submission>> {
+    let mut st = conn.prepare(
+        "SELECT s.id, s.receipt, s.provider, s.year, s.quarter, s.seq, s.submitted_at, s.status,
+                s.status_at, s.file_name, s.sha256, s.size, s.annotated_sha256, s.errors,
+                s.warnings, s.infos, '' AS report, s.contact, s.email, a.login
+         FROM submissions s JOIN accounts a ON a.id = s.account_id
+         ORDER BY s.year DESC, s.quarter DESC, s.provider, s.seq DESC",
+    )?;
+    let rows = st.query_map([], Submission::from_row)?;
+    rows.collect()
 }
 
 /// Withdraws the submission if it is the current one of its period.
@@ -747,6 +774,8 @@ mod tests {
             size: 10,
             annotated_sha256: None,
             report: &r,
+            contact: Some("Frau Beispiel"),
+            email: Some("meldung@traeger.de"),
         };
         insert_submission(conn, &new, "t03", "VER").unwrap()
     }
@@ -759,6 +788,26 @@ mod tests {
         drop(db);
         let db = Db::open(dir.path()).unwrap();
         assert_eq!(accounts(&db.conn()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn submissions_stored_before_the_contact_columns_read_without_contact() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO accounts (id, login, role, provider, password_hash, created)
+                   VALUES (1, 't03', 'provider', 'T03', 'h', '2026-10-01T00:00:00.000Z');
+                 INSERT INTO submissions VALUES ('old', 'VER-2026-Q3-T03-01', 'T03', 2026, 3, 1, 1,
+                   '2026-10-01T00:00:00.000Z', 'submitted', NULL, 'a.xlsx', 'ab', 1, NULL, 0, 0, 0, 'null');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(dir.path()).unwrap();
+        let old = submission(&db.conn(), "old").unwrap().unwrap();
+        assert_eq!((old.contact, old.email), (None, None));
     }
 
     #[test]
@@ -811,6 +860,11 @@ mod tests {
         let acc = insert_account(&conn, "t03", Role::Provider, Some("T03"), "h").unwrap();
         let first = submit(&mut conn, "a1", acc);
         assert_eq!(first.receipt, "VER-2026-Q3-T03-01");
+        assert_eq!(first.contact.as_deref(), Some("Frau Beispiel"));
+        assert_eq!(first.email.as_deref(), Some("meldung@traeger.de"));
+        let heads = submission_heads(&conn).unwrap();
+        assert_eq!(heads[0].contact.as_deref(), Some("Frau Beispiel"));
+        assert_eq!(heads[0].report, "", "no findings read");
         let second = submit(&mut conn, "a2", acc);
         assert_eq!(second.receipt, "VER-2026-Q3-T03-02");
         assert_eq!(

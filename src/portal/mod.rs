@@ -9,6 +9,7 @@
 //! - [`check`]: every upload through the isolated worker, at most N at once;
 //! - [`submit`]: what may be submitted, and storing it;
 //! - [`pages`] (with [`views`], [`text`] and the templates) and [`api`]: the routes;
+//! - [`office`] (with [`deadline`]): the status board, who is still missing, `/api/v1/status`;
 //! - [`http`]: headers, log, uploads and downloads every route shares;
 //! - [`demo`]: `serve --demo`.
 
@@ -19,8 +20,10 @@ pub mod check;
 pub mod clock;
 pub mod controlling;
 pub mod db;
+pub mod deadline;
 pub mod demo;
 pub mod http;
+pub mod office;
 pub mod pages;
 pub mod period;
 pub mod store;
@@ -234,6 +237,11 @@ pub fn router(app: Arc<App>) -> Router {
             "/meldungen/{id}/zurueckziehen",
             get(pages::withdraw_question).post(pages::withdraw),
         )
+        // The office's and the controlling's status board (office.rs).
+        .route("/uebersicht", get(office::board_page))
+        .route("/uebersicht/ausstehend", get(office::outstanding_page))
+        .route("/uebersicht/ausstehend.csv", get(office::outstanding_csv))
+        .route("/api/v1/status", get(office::api_status))
         // The controlling: budget plans, plan/actual, charts, workbook.
         .route("/controlling", get(controlling::page))
         .route(

@@ -174,8 +174,12 @@ pub async fn favicon() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-pub async fn home() -> Redirect {
-    Redirect::to("/pruefen")
+/// `/`: the account's start page (see [`super::office::start`]), else the login.
+pub async fn home(user: Result<WebUser, Response>) -> Response {
+    match user {
+        Ok(u) => Redirect::to(super::office::start(&u.account)).into_response(),
+        Err(r) => r,
+    }
 }
 
 pub async fn stylesheet() -> Response {
@@ -393,7 +397,8 @@ pub async fn login(
         Err(e) => return http::internal(lang, &e),
     };
     let secure = auth::came_over_https(&headers);
-    let mut r = (StatusCode::SEE_OTHER, [(LOCATION, "/pruefen")]).into_response();
+    let start = super::office::start(&account);
+    let mut r = (StatusCode::SEE_OTHER, [(LOCATION, start)]).into_response();
     for c in [
         auth::set_cookie(auth::SESSION_COOKIE, &token, secure, None),
         auth::set_cookie(auth::LOGIN_COOKIE, "", secure, Some(0)),
@@ -805,12 +810,22 @@ struct ListPage {
     message: Option<&'static str>,
     rows: Vec<SubmissionView>,
     show_provider: bool,
+    /// The provider and period the board's link narrowed the list to.
+    filter: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     zurueckgezogen: Option<String>,
+    /// From the status board: one provider's (office and controlling) …
+    #[serde(default)]
+    traeger: Option<String>,
+    /// … of one year and quarter.
+    #[serde(default)]
+    jahr: Option<String>,
+    #[serde(default)]
+    quartal: Option<String>,
 }
 
 pub async fn list(State(app): AppState, user: WebUser, Query(q): Query<ListQuery>) -> Response {
@@ -819,9 +834,29 @@ pub async fn list(State(app): AppState, user: WebUser, Query(q): Query<ListQuery
         Role::Provider => user.account.provider.clone(),
         _ => None,
     };
-    let subs = match db::submissions(&app.db.conn(), own.as_deref()) {
+    // A provider sees its own whatever the link says.
+    let only = own.clone().or(q.traeger.filter(|t| !t.trim().is_empty()));
+    let subs = match db::submissions(&app.db.conn(), only.as_deref()) {
         Ok(s) => s,
         Err(e) => return http::internal(user.lang, &e),
+    };
+    // Unreadable numbers narrow nothing.
+    let year: Option<i32> = q.jahr.and_then(|y| y.trim().parse().ok());
+    let quarter: Option<u8> = q.quartal.and_then(|n| n.trim().parse().ok());
+    let subs: Vec<Submission> = subs
+        .into_iter()
+        .filter(|s| year.is_none_or(|y| s.year == y))
+        .filter(|s| quarter.is_none_or(|n| s.quarter == n))
+        .collect();
+    let filter = match (&only, year, quarter) {
+        (_, Some(y), Some(n)) => Some(text::period(user.lang, y, n)),
+        (_, Some(y), None) => Some(y.to_string()),
+        _ => None,
+    };
+    let filter = match (own.is_none().then_some(only.as_deref()).flatten(), filter) {
+        (Some(p), Some(f)) => Some(format!("{} {p} · {f}", w.provider_label)),
+        (Some(p), None) => Some(format!("{} {p}", w.provider_label)),
+        (None, f) => f,
     };
     let page = ListPage {
         frame: user_frame(&app, &user, "meldungen", "/meldungen"),
@@ -836,6 +871,7 @@ pub async fn list(State(app): AppState, user: WebUser, Query(q): Query<ListQuery
             .map(|s| views::submission(s, &user.account, user.lang))
             .collect(),
         show_provider: own.is_none(),
+        filter,
     };
     render(StatusCode::OK, &page, user.lang)
 }

@@ -137,6 +137,8 @@ pub fn store(
         size: bytes.len() as u64,
         annotated_sha256: annotated_sha.as_deref(),
         report: &report,
+        contact: outcome.cover.contact.as_deref(),
+        email: outcome.cover.email.as_deref(),
     };
     let mut conn = app.db.conn();
     Ok(db::insert_submission(

@@ -33,6 +33,44 @@ words! {
     nav_submit: "Einreichen", "Submit";
     nav_mine: "Meine Meldungen", "My submissions";
     nav_all: "Meldungen", "Submissions";
+    // The office's and the controlling's pages (office.rs).
+    nav_board: "Übersicht", "Overview";
+    board_title: "Übersicht der Meldungen", "Submission overview";
+    board_caption: "Meldestand je Träger und Quartal", "Submission status per provider and quarter";
+    board_years: "Jahr wählen", "Choose a year";
+    board_previous_year: "Vorjahr", "Previous year";
+    board_next_year: "Folgejahr", "Next year";
+    board_current: "laufendes Quartal", "current quarter";
+    board_deadline: "Frist", "Deadline";
+    board_lists: "Listen und Kreismappe", "Lists and district workbook";
+    board_open: "Meldungen ansehen", "See the submissions";
+    state_missing: "fehlt", "missing";
+    state_overdue: "überfällig", "overdue";
+    state_submitted: "eingereicht", "submitted";
+    late: "verspätet", "late";
+    legend_title: "Legende", "Legend";
+    legend_missing: "noch keine Meldung; die Frist läuft noch.", "no submission yet; the deadline has not passed.";
+    legend_overdue: "keine Meldung, und die Frist ist abgelaufen.", "no submission, and the deadline has passed.";
+    legend_submitted: "die aktuelle Meldung liegt vor, mit ihren Fehlern und Warnungen und ihrem Eingang.", "the current submission is in, with its errors and warnings and when it arrived.";
+    legend_late: "die aktuelle Meldung ging nach der Frist ein.", "the current submission arrived after the deadline.";
+    legend_replaced: "so oft wurde eine Meldung des Quartals durch eine neuere ersetzt.", "how often a submission of the quarter was replaced by a newer one.";
+    legend_current: "das laufende Quartal ist hervorgehoben.", "the current quarter is highlighted.";
+    outstanding_title: "Noch ausstehend", "Still missing";
+    outstanding_none: "Alle Träger haben für diesen Zeitraum eine aktuelle Meldung.", "Every provider has a current submission for this period.";
+    outstanding_intro: "Ein Klick auf eine E-Mail-Adresse öffnet eine vorbereitete Erinnerung in Ihrem E-Mail-Programm.", "A click on an e-mail address opens a prepared reminder (in German) in your e-mail program.";
+    outstanding_csv: "Liste als CSV-Datei (für Excel)", "List as a CSV file (for Excel)";
+    outstanding_quarters: "Quartal wählen", "Choose a quarter";
+    outstanding_no_address: "Ohne E-Mail-Adresse: Der Träger hat noch keine Meldung mit Ansprechperson und E-Mail eingereicht, und die Stammdaten der Konfiguration nennen keine (contact und email bei [[provider]]).", "Without an e-mail address: the provider has not yet submitted a workbook naming a contact and e-mail, and the configuration's master data names none (contact and email under [[provider]]).";
+    reminder_title: "Erinnerung schreiben an", "Write a reminder to";
+    col_provider_id: "Träger-Nr.", "Provider no.";
+    col_provider_name: "Träger", "Provider";
+    col_contact: "Ansprechperson", "Contact";
+    col_email: "E-Mail", "E-mail";
+    back_to_board: "Zur Übersicht", "Back to the overview";
+    deadline_passed: "abgelaufen", "passed";
+    deadline_open: "läuft noch", "not yet passed";
+    list_show_all: "alle Meldungen zeigen", "show all submissions";
+    bad_period: "Ungültige Angabe: das Jahr als Zahl von 2005 bis 2100, das Quartal als Zahl von 1 bis 4.", "Invalid request: the year as a number from 2005 to 2100, the quarter as a number from 1 to 4.";
     footer: "Prüfungen laufen isoliert; nur eingereichte Meldungen werden gespeichert.", "Checks run isolated; only submitted workbooks are stored.";
     login_title: "Anmelden", "Log in";
     login_intro: "Melden Sie sich mit der Kennung an, die Sie vom Landkreis erhalten haben.", "Log in with the account the district gave you.";
@@ -185,6 +223,131 @@ pub fn period(lang: Lang, year: i32, quarter: u8) -> String {
             format!("{year}, {nth} quarter")
         }
     }
+}
+
+/// A quarter on its own: `3. Quartal` / `3rd quarter`.
+pub fn quarter(lang: Lang, quarter: u8) -> String {
+    match lang {
+        Lang::De => format!("{quarter}. Quartal"),
+        Lang::En => match quarter {
+            1 => "1st quarter".to_string(),
+            2 => "2nd quarter".to_string(),
+            3 => "3rd quarter".to_string(),
+            _ => "4th quarter".to_string(),
+        },
+    }
+}
+
+/// How often the submissions of a quarter were replaced: `ersetzt 2×`.
+pub fn replaced_times(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::De => format!("ersetzt {n}×"),
+        Lang::En => format!("replaced {n}×"),
+    }
+}
+
+/// The link to the district workbook of one quarter: `Kreismappe Q3`.
+pub fn district_quarter(lang: Lang, quarter: u8) -> String {
+    match lang {
+        Lang::De => format!("Kreismappe Q{quarter}"),
+        Lang::En => format!("District workbook Q{quarter}"),
+    }
+}
+
+/// The link to the district workbook of the year so far: `Kreismappe 2026, Q1–Q3`.
+pub fn district_year(lang: Lang, year: i32, last: u8) -> String {
+    let span = if last == 1 {
+        "Q1".to_string()
+    } else {
+        format!("Q1–Q{last}")
+    };
+    match lang {
+        Lang::De => format!("Kreismappe {year}, {span}"),
+        Lang::En => format!("District workbook {year}, {span}"),
+    }
+}
+
+/// The link to the list of who is still missing: `Noch ausstehend (3)`.
+pub fn outstanding_link(lang: Lang, n: usize) -> String {
+    format!("{} ({n})", words(lang).outstanding_title)
+}
+
+/// Under the board's title: when it was made and what the deadline is.
+pub fn board_as_of(lang: Lang, time: &str, days: u32) -> String {
+    match lang {
+        Lang::De => format!(
+            "Stand: {time}. Frist: {days} Tage nach Quartalsende, bis 24 Uhr deutscher Zeit."
+        ),
+        Lang::En => format!(
+            "As of {time}. Deadline: {days} days after the quarter's end, until midnight German time."
+        ),
+    }
+}
+
+/// The deadline of the period shown on the list of who is missing.
+pub fn deadline_line(lang: Lang, day: &str, passed: bool) -> String {
+    let w = words(lang);
+    let state = if passed {
+        w.deadline_passed
+    } else {
+        w.deadline_open
+    };
+    format!("{}: {day} ({state})", w.board_deadline)
+}
+
+/// What a reminder to a provider without a current submission says.
+pub struct Reminder<'a> {
+    pub provider: &'a str,
+    pub name: Option<&'a str>,
+    pub year: i32,
+    pub quarter: u8,
+    /// The deadline day as Germans write it.
+    pub deadline: &'a str,
+    pub passed: bool,
+    /// The portal's address, when known.
+    pub portal: Option<&'a str>,
+    pub district: &'a str,
+}
+
+/// The reminder in German (the providers' language, whatever the clerk
+/// reads): subject and body.
+pub fn reminder(r: &Reminder) -> (String, String) {
+    let Reminder {
+        provider,
+        name,
+        year,
+        quarter,
+        deadline,
+        passed,
+        portal,
+        district,
+    } = *r;
+    let subject =
+        format!("Erinnerung: Quartalsmeldung {quarter}. Quartal {year} (Frist {deadline})");
+    let who = match name {
+        Some(n) => format!("{n} (Träger-Nr. {provider})"),
+        None => format!("Träger-Nr. {provider}"),
+    };
+    let when = if passed {
+        format!("Die Frist ist am {deadline} abgelaufen.")
+    } else {
+        format!("Die Frist endet am {deadline}.")
+    };
+    let whereto = match portal {
+        Some(url) => format!("Bitte reichen Sie die Meldung im Meldeportal ein:\n{url}"),
+        None => "Bitte reichen Sie die Meldung im Meldeportal ein.".to_string(),
+    };
+    let body = format!(
+        "Sehr geehrte Damen und Herren,\n\n\
+         für das {quarter}. Quartal {year} liegt uns von {who} noch keine Quartalsmeldung \
+         zum Sozialraumbudget vor. {when}\n\n\
+         {whereto}\n\n\
+         Sollten Sie die Meldung inzwischen eingereicht haben, betrachten Sie diese Nachricht \
+         bitte als gegenstandslos.\n\n\
+         Mit freundlichen Grüßen\n\
+         {district}"
+    );
+    (subject, body)
 }
 
 /// The button that submits a checked file.

@@ -1,8 +1,6 @@
 //! What the templates show, prepared in the reader's language: the frame of
 //! every page, findings grouped by sheet, the verdict, receipts and lists.
 
-use chrono::Local;
-
 use super::db::{self, Account, Role, Status, Submission};
 use super::text::{self, words, Words};
 use crate::finding::{FileReport, Finding, Severity, Summary};
@@ -28,8 +26,8 @@ pub struct NavUser {
     pub provider: Option<String>,
     pub csrf: String,
     pub may_submit: bool,
-    /// Office and controlling: the controlling page.
-    pub may_control: bool,
+    /// Office and controlling: the status board and what hangs off it.
+    pub oversees: bool,
 }
 
 impl Frame {
@@ -54,7 +52,7 @@ impl Frame {
             provider: account.provider.clone(),
             csrf: csrf.to_string(),
             may_submit: account.role == Role::Provider,
-            may_control: matches!(account.role, Role::Office | Role::Controlling),
+            oversees: matches!(account.role, Role::Office | Role::Controlling),
         });
         self
     }
@@ -191,12 +189,13 @@ pub fn verdict(report: &FileReport, lang: Lang) -> Verdict {
     }
 }
 
-/// A stored time as the reader's clock shows it.
+/// A stored time on German clocks (the district's, whatever zone the
+/// server runs in), as the board and the deadlines show it too.
 pub fn time(lang: Lang, stored: &str) -> String {
     let Some(t) = db::parse_time(stored) else {
         return stored.to_string();
     };
-    let local = t.with_timezone(&Local);
+    let local = super::deadline::german(t);
     match lang {
         Lang::De => local.format("%d.%m.%Y, %H:%M:%S Uhr").to_string(),
         Lang::En => local.format("%Y-%m-%d %H:%M:%S").to_string(),

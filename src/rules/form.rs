@@ -164,6 +164,8 @@ pub fn check_cover(
             }
             (Some(Role::Quarter), Value::Quarter(q)) => ctx.cover.quarter = Some(*q),
             (Some(Role::Created), Value::Date(d)) => ctx.cover.created = Some(*d),
+            (Some(Role::Contact), Value::Text(t)) => ctx.cover.contact = non_empty(t),
+            (Some(Role::Email), Value::Text(t)) => ctx.cover.email = non_empty(t),
             _ => {}
         }
         // … then the bounds that depend on them.
@@ -187,6 +189,11 @@ pub fn check_cover(
     if facts == sheet.columns.len() {
         facts_from_file_name(ctx, file_name, &|_| None);
     }
+}
+
+fn non_empty(t: &str) -> Option<String> {
+    let t = t.trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Completes the cover's facts from the file name (`T05_2026-Q3.xlsx`), so

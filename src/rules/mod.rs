@@ -33,6 +33,12 @@ pub struct Cover {
     /// Which facts came from the file name instead of the cover.
     #[serde(default)]
     pub origin: FactOrigin,
+    /// The cover's contact person (`role = "contact"`), as written.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// The cover's e-mail address (`role = "email"`), when it is a valid one.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Which facts did not come from the cover, and whether the provider counted
