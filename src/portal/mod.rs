@@ -10,6 +10,7 @@
 //! - [`submit`]: what may be submitted, and storing it;
 //! - [`pages`] (with [`views`], [`text`] and the templates) and [`api`]: the routes;
 //! - [`http`]: headers, log, uploads and downloads every route shares;
+//! - [`period`] and [`district`]: a period's current submissions consolidated, the district workbook;
 //! - [`demo`]: `serve --demo`.
 
 pub mod api;
@@ -18,6 +19,7 @@ pub mod check;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod district;
 pub mod http;
 pub mod pages;
 pub mod period;
@@ -244,6 +246,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/submissions/{id}/file", get(api::file))
         .route("/api/v1/submissions/{id}/annotated", get(api::annotated))
+        // The district workbook of a period (office and controlling).
+        .route("/kreismappe", get(district::page))
+        .route("/api/v1/district.xlsx", get(district::api_xlsx))
+        .route("/api/v1/district.json", get(district::api_json))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .layer(axum::middleware::from_fn(http::frame))
