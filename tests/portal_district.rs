@@ -152,6 +152,7 @@ fn the_district_workbook_equals_consolidate_run_on_the_export_of_the_same_period
         assert!(f["submitted_at"].as_str().unwrap().starts_with("20"));
     }
 
+    let cli_book = dir.path().join("Kreis_2026-Q3.xlsx");
     let cli = run(
         &[
             "consolidate",
@@ -162,7 +163,7 @@ fn the_district_workbook_equals_consolidate_run_on_the_export_of_the_same_period
             "--quarter",
             "3",
         ],
-        &[&out],
+        &[&out, Path::new("-o"), &cli_book],
     );
     assert_eq!(
         cli.status.code(),
@@ -189,6 +190,19 @@ fn the_district_workbook_equals_consolidate_run_on_the_export_of_the_same_period
             .all(|f| f.get("receipt").is_none()),
         "the command line's JSON has no receipts"
     );
+
+    // The command line's workbook has no receipt column (its sources have none).
+    let mut book: Xlsx<_> = calamine::open_workbook(&cli_book).expect("the CLI workbook");
+    let header: Vec<String> = book
+        .worksheet_range("Quellen")
+        .unwrap()
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(cell_text)
+        .collect();
+    assert_eq!(header[..2], ["Datei", "SHA-256"]);
 
     let r = http().get(
         &server.url("/api/v1/district.xlsx?year=2026&quarter=3"),
@@ -312,6 +326,24 @@ fn only_office_and_controlling_get_the_district_workbook() {
         .contains("Kreis_2026-Q1-Q3.xlsx"));
 
     let r = http().get(
+        &server.url("/api/v1/district.xlsx?year=2026&quarter=3&lang=en"),
+        &[office.bearer()],
+    );
+    let mut wb = Xlsx::new(Cursor::new(r.body.clone())).expect("the English workbook");
+    let sources = wb.worksheet_range("Sources").expect("Sources");
+    let header: Vec<String> = sources
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(cell_text)
+        .collect();
+    assert_eq!(header[..3], ["File", "Receipt", "SHA-256"]);
+    assert!(sources
+        .rows()
+        .any(|r| r.iter().any(|c| cell_text(c) == "VER-2026-Q3-T01-01")));
+
+    let r = http().get(
         &server.url("/kreismappe?jahr=2026&quartal=4"),
         &amt.headers(),
     );
@@ -353,8 +385,8 @@ fn only_office_and_controlling_get_the_district_workbook() {
     let audited = district_audit(&server.data);
     assert_eq!(
         audited.len(),
-        4,
-        "two API downloads, two pages: {audited:?}"
+        5,
+        "three API downloads, two pages: {audited:?}"
     );
     assert!(audited
         .iter()
