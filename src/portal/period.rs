@@ -181,15 +181,17 @@ pub fn consolidate(app: &App, span: &Span, lang: Lang) -> Result<PeriodConsolida
 }
 
 /// Gives each source the receipt of the submission it was checked from:
-/// the one with its name and SHA-256 (the name alone is unique per
-/// provider and quarter; the digest makes sure it is the same file).
+/// the one with its name (unique per provider and quarter) and SHA-256 (the
+/// same file), or its name alone when the worker could not say the digest
+/// (a file it could not read still names its receipt).
 fn attach_receipts(c: &mut Consolidation, subs: &[Submission]) {
     for src in &mut c.sources {
         let report = &src.outcome.report;
         src.receipt = subs
             .iter()
             .find(|s| {
-                export_name(s) == report.path && report.sha256.as_deref() == Some(s.sha256.as_str())
+                export_name(s) == report.path
+                    && report.sha256.as_deref().is_none_or(|sha| sha == s.sha256)
             })
             .map(|s| s.receipt.clone());
     }
