@@ -40,6 +40,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Konten des Meldeportals verwalten / manage the portal's accounts
     Users(UsersArgs),
+    /// Die aktuellen Meldungen eines Zeitraums aus dem Portal als Dateien mit manifest.json / export a period's submissions
+    Export(ExportArgs),
+    /// Sicherung der Portal-Datenbank im laufenden Betrieb / online backup of the portal's database
+    Backup(BackupArgs),
     #[command(name = "__check-file", hide = true)]
     CheckFile(CheckFileArgs),
     #[command(name = "__read-file", hide = true)]
@@ -219,6 +223,41 @@ pub struct UsersArgs {
     /// Datenordner des Portals / the portal's data folder
     #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR, global = true)]
     pub data: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Zielordner (neu oder leer) / output folder (new or empty)
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Datenordner des Portals / the portal's data folder
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+    /// Berichtsjahr
+    #[arg(long, value_parser = clap::value_parser!(i32).range(2005..=2100))]
+    pub year: i32,
+    /// Nur dieses Quartal (1–4)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4), conflicts_with = "quarters")]
+    pub quarter: Option<u8>,
+    /// Quartale als Bereich, z. B. 1-3 (ohne --quarter/--quarters: das ganze Jahr)
+    #[arg(long, value_name = "VON-BIS")]
+    pub quarters: Option<String>,
+    /// In einen nicht leeren Ordner schreiben, gleichnamige Dateien ersetzen / write into a non-empty folder, replacing files of the same name
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Die Sicherung (eine neue SQLite-Datei) / the backup file
+    #[arg(value_name = "OUT.db")]
+    pub out: PathBuf,
+    /// Datenordner des Portals / the portal's data folder
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+    /// Eine vorhandene Datei ersetzen / replace an existing file
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

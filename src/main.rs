@@ -75,6 +75,8 @@ fn run(cli: Cli) -> miette::Result<i32> {
         Command::Template(args) => cmd::template::run(args, &cfg, cli.lang),
         Command::Serve(args) => cmd::serve::run(args, cfg.clone(), cli.lang, cli.config.as_deref()),
         Command::Users(args) => cmd::users::run(args, &cfg, cli.lang),
+        Command::Export(args) => cmd::export::run(args, cli.lang),
+        Command::Backup(args) => cmd::backup::run(args, cli.lang),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
             let annotate = args.annotate_out.clone().map(|out| worker::AnnotateTarget {

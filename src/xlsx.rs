@@ -450,7 +450,7 @@ pub fn write_atomic(out: &Path, bytes: &[u8], replace: bool) -> Result<(), Write
 /// link does it, which fails on an existing name instead of replacing it (no
 /// window between a check and the rename); filesystems without hard links get
 /// the check and the rename.
-fn place(tmp: &Path, out: &Path, replace: bool) -> std::io::Result<()> {
+pub fn place(tmp: &Path, out: &Path, replace: bool) -> std::io::Result<()> {
     if replace {
         return std::fs::rename(tmp, out);
     }

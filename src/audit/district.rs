@@ -321,6 +321,7 @@ fn source_lines(rows: &[(u32, Vec<RawCell>)], cfg: &Config) -> Vec<SourceLine> {
             warnings: count(warnings),
             status: source_status(text(status).as_deref()),
             reason: text(reason),
+            receipt: text(col_of(&["Eingangsnummer", "Receipt"])),
             path,
         });
     }

@@ -7,10 +7,7 @@
 
 use std::io::IsTerminal;
 
-use serde::Serialize;
-
 use crate::cli::{ConsolidateArgs, OutputFormat};
-use crate::coerce::number::format_json;
 use crate::config::Config;
 use crate::consolidate::{self, workbook, Consolidation, Status};
 use crate::finding::{Severity, Skipped};
@@ -123,7 +120,10 @@ pub fn run(
         }
     }
     match args.common.format {
-        OutputFormat::Json => println!("{}", json(&c, written.as_deref(), &skipped, lang)),
+        OutputFormat::Json => println!(
+            "{}",
+            crate::render::consolidation::document(&c, written.as_deref(), &skipped, lang)
+        ),
         OutputFormat::Human => print!("{}", human(&c, lang, written.as_deref(), refuse, &skipped)),
     }
     Ok(if c.has_errors() { 1 } else { 0 })
@@ -144,84 +144,6 @@ fn guard(
         .map(|f| f.path.clone())
         .collect();
     crate::xlsx::guard_output(out, &named, force).map_err(|e| e.report(lang))
-}
-
-#[derive(Serialize)]
-struct JsonFile<'a> {
-    path: &'a str,
-    sha256: Option<&'a str>,
-    provider: Option<&'a str>,
-    year: Option<i32>,
-    quarter: Option<u8>,
-    status: Status,
-    /// Why a file does not count as it is (rejected, excluded, a fact taken from its name).
-    reason: Option<&'a str>,
-    rows: std::collections::BTreeMap<String, usize>,
-    errors: usize,
-    warnings: usize,
-}
-
-#[derive(Serialize)]
-struct JsonTotal<'a> {
-    provider: &'a str,
-    year: i32,
-    quarter: u8,
-    sozialraum: Option<&'a str>,
-    category: &'a str,
-    amount: String,
-    rows: usize,
-}
-
-#[derive(Serialize)]
-struct JsonDoc<'a> {
-    output: Option<&'a str>,
-    files: Vec<JsonFile<'a>>,
-    totals: Vec<JsonTotal<'a>>,
-    grand_total: String,
-    findings: Vec<crate::render::json::FindingJson<'a>>,
-    skipped: &'a [Skipped],
-}
-
-pub fn json(c: &Consolidation, output: Option<&str>, skipped: &[Skipped], lang: Lang) -> String {
-    let doc = JsonDoc {
-        output,
-        files: c
-            .sources
-            .iter()
-            .map(|s| {
-                let r = &s.outcome.report;
-                JsonFile {
-                    path: &r.path,
-                    sha256: r.sha256.as_deref(),
-                    provider: r.provider.as_deref(),
-                    year: r.year,
-                    quarter: r.quarter,
-                    status: s.status,
-                    reason: s.reason.as_deref(),
-                    rows: s.rows(),
-                    errors: r.summary.errors,
-                    warnings: r.summary.warnings,
-                }
-            })
-            .collect(),
-        totals: c
-            .totals
-            .iter()
-            .map(|(k, v)| JsonTotal {
-                provider: &k.provider,
-                year: k.year,
-                quarter: k.quarter,
-                sozialraum: k.sozialraum.as_deref(),
-                category: &k.category,
-                amount: format_json(v.amount),
-                rows: v.rows,
-            })
-            .collect(),
-        grand_total: format_json(c.grand_total()),
-        findings: crate::render::json::findings(&c.findings, lang),
-        skipped,
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 fn human(

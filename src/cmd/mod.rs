@@ -1,9 +1,11 @@
 //! One file per command; each ends in one `run` function.
 
 pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod consolidate;
 pub mod explain;
+pub mod export;
 pub mod inputs;
 pub mod period;
 pub mod serve;

@@ -99,6 +99,9 @@ pub struct Source {
     pub status: Status,
     /// Why a file was rejected or excluded.
     pub reason: Option<String>,
+    /// The portal's receipt number of the submission this file is (set by
+    /// the portal; the command line has none).
+    pub receipt: Option<String>,
 }
 
 impl Source {
@@ -347,6 +350,7 @@ pub fn consolidate(
                 outcome: o,
                 status,
                 reason,
+                receipt: None,
             }
         })
         .collect();

@@ -506,6 +506,9 @@ pub fn status_label(lang: Lang, s: Status) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SourceLine {
     pub path: String,
+    /// The portal's receipt number (`VER-2026-Q3-T03-01`) of the submission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
     pub sha256: Option<String>,
     pub provider: Option<String>,
     pub year: Option<i32>,
@@ -535,6 +538,7 @@ pub fn source_lines(c: &Consolidation) -> Vec<SourceLine> {
             let rep = &s.outcome.report;
             SourceLine {
                 path: s.path().to_string(),
+                receipt: s.receipt.clone(),
                 sha256: rep.sha256.clone(),
                 provider: rep.provider.clone(),
                 year: rep.year,
@@ -564,9 +568,10 @@ pub fn source_status_label(lang: Lang, s: Option<Status>) -> &'static str {
     }
 }
 
-/// The `Quellen` sheet: file, SHA-256, provider, year, quarter, rows per
-/// category, errors, warnings, status and reason; autofilter, frozen header,
-/// columns as wide as their content.
+/// The `Quellen` sheet: file, receipt number (only when a line has one:
+/// the portal's), SHA-256, provider, year, quarter, rows per category,
+/// errors, warnings, status and reason; autofilter, frozen header, columns
+/// as wide as their content.
 pub fn sources_sheet(
     name: &str,
     categories: &[String],
@@ -577,13 +582,19 @@ pub fn sources_sheet(
     ws.set_name(name)?;
     let header = xlsx::header_format();
     let mut widths = xlsx::ColumnWidths::new();
-    let mut headers: Vec<String> = vec![
-        t(lang, "Datei", "File").into(),
+    let receipts = lines.iter().any(|l| l.receipt.is_some());
+    let mut headers: Vec<String> = vec![t(lang, "Datei", "File").into()];
+    if receipts {
+        headers.push(t(lang, "Eingangsnummer", "Receipt").into());
+    }
+    // Every column after the file's moves one right when receipts are shown.
+    let at = u16::from(receipts);
+    headers.extend([
         "SHA-256".into(),
         t(lang, "Träger-Nr.", "Provider").into(),
         t(lang, "Jahr", "Year").into(),
         t(lang, "Quartal", "Quarter").into(),
-    ];
+    ]);
     headers.extend(categories.iter().map(|cat| {
         format!(
             "{} {}",
@@ -601,7 +612,7 @@ pub fn sources_sheet(
     for (i, h) in headers.iter().enumerate() {
         widths.header(&mut ws, 0, i as u16, h, &header)?;
     }
-    let base = (5 + categories.len()) as u16;
+    let base = at + (5 + categories.len()) as u16;
     let mut r = 1u32;
     for l in lines {
         let mut text = |ws: &mut Worksheet, col: u16, v: &str| -> Result<(), WriteError> {
@@ -616,8 +627,11 @@ pub fn sources_sheet(
             Some(_) => l.path.as_str(),
         };
         text(&mut ws, 0, path)?;
-        text(&mut ws, 1, l.sha256.as_deref().unwrap_or_default())?;
-        text(&mut ws, 2, l.provider.as_deref().unwrap_or_default())?;
+        if receipts {
+            text(&mut ws, 1, l.receipt.as_deref().unwrap_or_default())?;
+        }
+        text(&mut ws, at + 1, l.sha256.as_deref().unwrap_or_default())?;
+        text(&mut ws, at + 2, l.provider.as_deref().unwrap_or_default())?;
         text(&mut ws, base + 2, source_status_label(lang, l.status))?;
         text(&mut ws, base + 3, l.reason.as_deref().unwrap_or_default())?;
         let mut number = |ws: &mut Worksheet, col: u16, v: f64| -> Result<(), WriteError> {
@@ -626,15 +640,15 @@ pub fn sources_sheet(
             Ok(())
         };
         if let Some(y) = l.year {
-            number(&mut ws, 3, f64::from(y))?;
+            number(&mut ws, at + 3, f64::from(y))?;
         }
         if let Some(q) = l.quarter {
-            number(&mut ws, 4, f64::from(q))?;
+            number(&mut ws, at + 4, f64::from(q))?;
         }
         if l.status.is_some() {
             for (i, cat) in categories.iter().enumerate() {
                 let n = l.rows.get(cat).copied().unwrap_or(0);
-                number(&mut ws, (5 + i) as u16, n as f64)?;
+                number(&mut ws, at + (5 + i) as u16, n as f64)?;
             }
             number(&mut ws, base, l.errors as f64)?;
             number(&mut ws, base + 1, l.warnings as f64)?;

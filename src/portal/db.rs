@@ -90,6 +90,8 @@ pub enum DbError {
     Sql(#[from] rusqlite::Error),
     #[error("die Datenbank hat Schema-Version {found}, dieses Programm kennt nur bis {known}")]
     NewerSchema { found: i64, known: i64 },
+    #[error("keine Datenbank des Meldeportals (Schema-Version 0)")]
+    NotPortal,
 }
 
 /// The connection, shared by the request handlers (each query is short).
@@ -109,6 +111,34 @@ impl Db {
         Ok(Db {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Opens the existing database in `dir` as it is, for a command beside
+    /// the running server (`export` read-only, `backup`): never created,
+    /// never migrated (that is the server's job); a schema newer than this
+    /// program knows is refused, as is a file that is no portal database.
+    /// WAL lets it read while the server writes.
+    pub fn open_existing(dir: &Path, read_only: bool) -> Result<Connection, DbError> {
+        use rusqlite::OpenFlags;
+        let access = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        };
+        let conn = Connection::open_with_flags(
+            dir.join(DB_FILE),
+            access | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(DbError::NewerSchema { found, known });
+        }
+        if found == 0 {
+            return Err(DbError::NotPortal);
+        }
+        Ok(conn)
     }
 
     /// The connection; a handler that panicked while holding it left no
@@ -808,6 +838,24 @@ mod tests {
         let db = Db::open(dir.path()).unwrap();
         let old = submission(&db.conn(), "old").unwrap().unwrap();
         assert_eq!((old.contact, old.email), (None, None));
+    }
+
+    #[test]
+    fn an_existing_database_opens_read_only_and_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Db::open_existing(dir.path(), true).is_err(), "no database");
+        let db = Db::open(dir.path()).unwrap();
+        insert_account(&db.conn(), "amt", Role::Office, None, "h").unwrap();
+        let ro = Db::open_existing(dir.path(), true).unwrap();
+        assert_eq!(accounts(&ro).unwrap().len(), 1);
+        assert!(insert_account(&ro, "x", Role::Office, None, "h").is_err());
+        db.conn()
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+        assert!(matches!(
+            Db::open_existing(dir.path(), true),
+            Err(DbError::NewerSchema { .. })
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`pages`] (with [`views`], [`text`] and the templates) and [`api`]: the routes;
 //! - [`office`] (with [`deadline`]): the status board, who is still missing, `/api/v1/status`;
 //! - [`http`]: headers, log, uploads and downloads every route shares;
+//! - [`period`] and [`district`]: a period's current submissions consolidated, the district workbook;
 //! - [`demo`]: `serve --demo`.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod controlling;
 pub mod db;
 pub mod deadline;
 pub mod demo;
+pub mod district;
 pub mod http;
 pub mod office;
 pub mod pages;
@@ -277,6 +279,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/submissions/{id}/file", get(api::file))
         .route("/api/v1/submissions/{id}/annotated", get(api::annotated))
+        // The district workbook of a period (office and controlling).
+        .route("/kreismappe", get(district::page))
+        .route("/api/v1/district.xlsx", get(district::api_xlsx))
+        .route("/api/v1/district.json", get(district::api_json))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .layer(axum::middleware::from_fn(http::frame))

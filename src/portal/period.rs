@@ -51,7 +51,9 @@ impl Span {
     /// `2026-Q3`, `2026-Q1-Q3` or `2026-Q1+Q4`: for file names.
     pub fn label(&self) -> String {
         let q = &self.quarters;
-        let (first, last) = (q[0], q[q.len() - 1]);
+        let (Some(&first), Some(&last)) = (q.first(), q.last()) else {
+            return self.year.to_string();
+        };
         if q.len() == 1 {
             format!("{}-Q{first}", self.year)
         } else if usize::from(last - first) + 1 == q.len() {
@@ -63,12 +65,13 @@ impl Span {
     }
 }
 
-/// `1-3`, `1,2,4`, `2`: ascending, without repeats.
+/// `1-3`, `1–3` (en dash, as the reports print it), `1,2,4`, `2`:
+/// ascending, without repeats.
 fn parse_list(list: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for part in list.split(',') {
         let part = part.trim();
-        if let Some((a, b)) = part.split_once('-') {
+        if let Some((a, b)) = part.split_once(['-', '–']) {
             let (a, b): (u8, u8) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
             if a > b {
                 return None;
@@ -98,8 +101,13 @@ pub fn export_name(s: &Submission) -> String {
 /// The current (neither replaced nor withdrawn) submissions of `span`, by
 /// provider and quarter.
 pub fn current(app: &App, span: &Span) -> rusqlite::Result<Vec<Submission>> {
-    let conn = app.db.conn();
-    let mut subs: Vec<Submission> = db::submissions(&conn, None)?
+    current_in(&app.db.conn(), span)
+}
+
+/// [`current`] from a connection: `sozialraum export` reads a database the
+/// server may hold open, without an [`App`].
+pub fn current_in(conn: &rusqlite::Connection, span: &Span) -> rusqlite::Result<Vec<Submission>> {
+    let mut subs: Vec<Submission> = db::submissions(conn, None)?
         .into_iter()
         .filter(|s| s.status == Status::Submitted && span.contains(s.year, s.quarter))
         .collect();
@@ -119,9 +127,8 @@ pub enum PeriodError {
     },
 }
 
-/// A consolidation of the current submissions of `span`, with the
-/// submission each source came from (same order as `c.sources` is not
-/// guaranteed: match by SHA-256).
+/// A consolidation of the current submissions of `span`, each source with
+/// the receipt number of its submission.
 pub struct PeriodConsolidation {
     pub span: Span,
     pub submissions: Vec<Submission>,
@@ -129,40 +136,65 @@ pub struct PeriodConsolidation {
 }
 
 /// Checks the current submissions of `span` again from the store, in the
-/// worker, and consolidates them (blocking: call it in `spawn_blocking`).
+/// worker, and consolidates them (blocking: call it in `spawn_blocking`,
+/// under a slot of `app.checks`). The files are checked in parallel on the
+/// global rayon pool, so all consolidations together run at most one check
+/// per core; each file is read from the store only for its own check, so
+/// memory holds a few files at a time, not the period.
 pub fn consolidate(app: &App, span: &Span, lang: Lang) -> Result<PeriodConsolidation, PeriodError> {
     let subs = current(app, span)?;
-    let files: Vec<(Vec<u8>, String)> = subs
-        .iter()
-        .map(|s| {
-            app.store
-                .get(&s.sha256)
-                .map(|bytes| (bytes, export_name(s)))
-                .map_err(|source| PeriodError::Store {
-                    receipt: s.receipt.clone(),
-                    source,
-                })
-        })
-        .collect::<Result<_, _>>()?;
     let opts = Options {
         lang,
         keep_records: true,
     };
-    let outcomes: Vec<FileOutcome> = files
+    let outcomes: Vec<FileOutcome> = subs
         .par_iter()
-        .map(|(bytes, name)| crate::worker::check_upload(bytes, name, &app.cfg, opts, &app.iso))
-        .collect();
+        .map(|s| {
+            let bytes = app
+                .store
+                .get(&s.sha256)
+                .map_err(|source| PeriodError::Store {
+                    receipt: s.receipt.clone(),
+                    source,
+                })?;
+            Ok(crate::worker::check_upload(
+                &bytes,
+                &export_name(s),
+                &app.cfg,
+                opts,
+                &app.iso,
+            ))
+        })
+        .collect::<Result<_, PeriodError>>()?;
     let copts = consolidate::Options {
         year: Some(span.year),
         quarters: Some(span.quarters.clone()),
         prefer_newest: false,
     };
-    let consolidation = consolidate::consolidate(outcomes, &app.cfg, &copts, lang);
+    let mut consolidation = consolidate::consolidate(outcomes, &app.cfg, &copts, lang);
+    attach_receipts(&mut consolidation, &subs);
     Ok(PeriodConsolidation {
         span: span.clone(),
         submissions: subs,
         consolidation,
     })
+}
+
+/// Gives each source the receipt of the submission it was checked from:
+/// the one with its name (unique per provider and quarter) and SHA-256 (the
+/// same file), or its name alone when the worker could not say the digest
+/// (a file it could not read still names its receipt).
+fn attach_receipts(c: &mut Consolidation, subs: &[Submission]) {
+    for src in &mut c.sources {
+        let report = &src.outcome.report;
+        src.receipt = subs
+            .iter()
+            .find(|s| {
+                export_name(s) == report.path
+                    && report.sha256.as_deref().is_none_or(|sha| sha == s.sha256)
+            })
+            .map(|s| s.receipt.clone());
+    }
 }
 
 #[cfg(test)]
@@ -179,12 +211,15 @@ mod tests {
         assert_eq!(s(None, Some("1-3")).unwrap().label(), "2026-Q1-Q3");
         assert_eq!(s(None, Some("1,4")).unwrap().label(), "2026-Q1+Q4");
         assert_eq!(s(Some("2"), None).unwrap().label(), "2026-Q2");
+        assert_eq!(s(None, Some("1–3")).unwrap().quarters, vec![1, 2, 3]);
         for bad in [
             s(Some("5"), None),
             s(Some("x"), None),
             s(None, Some("3-1")),
             s(None, Some("")),
             s(Some("1"), Some("2")),
+            s(None, Some("1,,2")),
+            s(None, Some("1-2-3")),
             Span::parse(1900, Some("1"), None),
         ] {
             assert_eq!(bad, None);

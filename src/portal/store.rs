@@ -44,6 +44,14 @@ impl Store {
         Ok(Store { root })
     }
 
+    /// The store under `data` as it is, for reading only (`sozialraum
+    /// export`): nothing is created.
+    pub fn existing(data: &Path) -> Store {
+        Store {
+            root: data.join(FILES_DIR),
+        }
+    }
+
     fn path_of(&self, sha: &str) -> Option<PathBuf> {
         is_sha(sha).then(|| self.root.join(&sha[..2]).join(sha))
     }

@@ -4,6 +4,7 @@
 
 pub mod annotate;
 pub mod audit;
+pub mod consolidation;
 pub mod digest;
 pub mod json;
 pub mod overlay;
