@@ -327,6 +327,34 @@ impl Element<'_> {
             .unwrap_or("")
             .to_string()
     }
+
+    /// The elements inside this one matching a CSS selector (none is no error).
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let v = self.browser.call(
+            "POST",
+            &self.path("/elements"),
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT].as_str())
+                    .map(|id| Element {
+                        browser: self.browser,
+                        id: id.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first element inside this one matching `css`.
+    pub fn find(&self, css: &str) -> Element<'_> {
+        self.find_all(css)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no element {css} inside {}", self.id))
+    }
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
