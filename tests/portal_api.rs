@@ -1215,3 +1215,74 @@ fn serve_on_a_taken_address_ends_with_exit_2_and_says_why() {
         "{err}"
     );
 }
+
+/// Every file under `dir` but the database's own (its journal comes and goes).
+fn files_beside_the_database(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(dir)
+        .into_iter()
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("sozialraum.db"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_check_with_its_annotated_copy_writes_nothing_to_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let data = dir.path().join("daten");
+    let server = Server::start_with(dir, data, &[], &[("TMPDIR", tmp.as_path())]);
+    let password = server.add_user("t04", "provider", Some("T04"));
+    let s04 = WebSession::login(&server, "t04", &password);
+    let data_before = files_beside_the_database(&server.data);
+    // The overlay on an xlsx package and a rebuilt copy of an xls.
+    let files = [
+        (samples().join("fehlerhaft/T04_2026-Q3.xlsx"), true),
+        (acceptance().join("T03_2026-Q4.xls"), false),
+    ];
+    for (path, flawed) in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let r = http().post_multipart(
+            &server.url("/pruefen"),
+            &[("csrf", &s04.csrf)],
+            Some((name, &bytes)),
+            &s04.headers(),
+        );
+        assert_eq!(r.status, 200, "{name}");
+        let html = r.text();
+        assert_eq!(
+            html.contains("sev-error"),
+            *flawed,
+            "{name}: findings shown"
+        );
+        let held = html
+            .split("/pruefen/")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .expect("a link to the annotated copy");
+        let copy = page(&server, &s04, &format!("/pruefen/{held}/kommentiert"));
+        assert_eq!(copy.status, 200, "{name}");
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(copy.body))
+            .unwrap_or_else(|e| panic!("{name}: the copy opens: {e}"));
+        use calamine::Reader;
+        assert_eq!(book.sheet_names()[0], "Prüfbericht", "{name}");
+        let report = book.worksheet_range("Prüfbericht").unwrap();
+        assert!(report.height() > 1, "{name}: the report lists the findings");
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+        assert!(
+            left.is_empty(),
+            "{name}: the temp folder stays empty: {left:?}"
+        );
+        assert_eq!(
+            files_beside_the_database(&server.data),
+            data_before,
+            "{name}: nothing written to the data folder"
+        );
+    }
+}

@@ -128,11 +128,7 @@ async fn run_check(
             (bytes, r)
         })
         .await;
-    match result {
-        Ok((bytes, Ok(c))) => Ok((bytes, c)),
-        Ok((_, Err(e))) => Err(api_internal(&e)),
-        Err(_) => Err(busy()),
-    }
+    result.map_err(|_| busy())
 }
 
 /// `POST /api/v1/check`: the `check --format json` document of one file; nothing stored.

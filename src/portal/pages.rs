@@ -491,7 +491,7 @@ async fn check_upload(
     name: String,
     bytes: Vec<u8>,
     lang: Lang,
-) -> Result<(Vec<u8>, Checked), CheckFailure> {
+) -> Result<(Vec<u8>, Checked), super::check::Busy> {
     let app2 = app.clone();
     let result = ticket
         .run(move || {
@@ -499,16 +499,7 @@ async fn check_upload(
             (bytes, r)
         })
         .await;
-    match result {
-        Ok((bytes, Ok(checked))) => Ok((bytes, checked)),
-        Ok((_, Err(e))) => Err(CheckFailure::Internal(e.to_string())),
-        Err(_) => Err(CheckFailure::Busy),
-    }
-}
-
-enum CheckFailure {
-    Busy,
-    Internal(String),
+    result
 }
 
 /// The result page of a held upload: verdict, findings, the annotated copy,
@@ -627,8 +618,7 @@ pub async fn check(
     let (bytes, checked) =
         match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
             Ok(r) => r,
-            Err(CheckFailure::Busy) => return busy(&app, &user, "pruefen"),
-            Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
+            Err(super::check::Busy) => return busy(&app, &user, "pruefen"),
         };
     let _ = db::audit(
         &app.db.conn(),
@@ -737,8 +727,7 @@ pub async fn submit(
             let (bytes, checked) =
                 match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
                     Ok(r) => r,
-                    Err(CheckFailure::Busy) => return busy(&app, &user, "einreichen"),
-                    Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
+                    Err(super::check::Busy) => return busy(&app, &user, "einreichen"),
                 };
             let token = app
                 .held
