@@ -1286,3 +1286,41 @@ fn a_check_with_its_annotated_copy_writes_nothing_to_disk() {
         );
     }
 }
+
+#[test]
+fn a_login_lock_outlives_a_restart_and_ends_after_its_time() {
+    let clock_dir = tempfile::tempdir().unwrap();
+    let clock = clock_dir.path().join("now");
+    std::fs::write(&clock, "2026-12-01T10:00:00Z").unwrap();
+    let clock_arg = clock.to_str().unwrap();
+    let extra = ["--lock-seconds", "600", "--clock-file", clock_arg];
+    let server = Server::start(&extra);
+    let password = server.add_user("t03", "provider", Some("T03"));
+    let try_login = |server: &Server, password: &str| {
+        http().post_json(
+            &server.url("/api/v1/token"),
+            &serde_json::json!({"login": "t03", "password": password}),
+            &[],
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(try_login(&server, "falsch").status, 401);
+    }
+    assert_eq!(try_login(&server, &password).status, 429);
+
+    let (dir, data) = server.into_dir();
+    let server = Server::start_on(dir, data, &extra);
+    let locked = try_login(&server, &password);
+    assert_eq!(locked.status, 429, "the lock holds after the restart");
+    let wait: u64 = locked.header("retry-after").parse().unwrap();
+    assert!((1..=600).contains(&wait), "retry after {wait} s");
+
+    std::fs::write(&clock, "2026-12-01T10:09:59Z").unwrap();
+    assert_eq!(try_login(&server, &password).status, 429, "not yet");
+    std::fs::write(&clock, "2026-12-01T10:10:01Z").unwrap();
+    assert_eq!(
+        try_login(&server, &password).status,
+        200,
+        "after the lock time"
+    );
+}

@@ -3,10 +3,9 @@
 //! logins. Sessions and tokens are stored as their SHA-256 only; the secret
 //! itself exists in the client alone.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -152,77 +151,124 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 /// Failed logins, per login and per address; past the free attempts a
-/// login is refused until `lock` has passed since the last failure.
+/// login is refused until `lock` has passed since the last failure. The
+/// counts live in the database (table `login_failures`, times from the
+/// portal's clock), so a restart does not lift a lock.
 pub struct Throttle {
-    state: Mutex<ThrottleState>,
     lock: Duration,
-}
-
-#[derive(Default)]
-struct ThrottleState {
-    logins: HashMap<String, Failures>,
-    addrs: HashMap<IpAddr, Failures>,
-}
-
-#[derive(Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
 }
 
 /// Failed attempts allowed per login before it is locked.
 pub const FREE_PER_LOGIN: u32 = 5;
 /// Failed attempts allowed per address (many logins) before it is locked.
 pub const FREE_PER_ADDRESS: u32 = 30;
+/// Beyond this many rows, the rows of lapsed locks are deleted.
+const KEPT_ROWS: i64 = 10_000;
+
+/// What a row of `login_failures` counts: one login, or one address.
+#[derive(Clone, Copy)]
+enum Scope {
+    Login,
+    Address,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Login => "login",
+            Scope::Address => "address",
+        }
+    }
+}
+
+/// The portal's time in milliseconds since 1970.
+fn now_ms() -> i64 {
+    super::clock::now().timestamp_millis()
+}
 
 impl Throttle {
     pub fn new(lock: Duration) -> Throttle {
-        Throttle {
-            state: Mutex::new(ThrottleState::default()),
-            lock,
-        }
+        Throttle { lock }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn keys(login: &str, addr: IpAddr) -> [(Scope, String, u32); 2] {
+        [
+            (Scope::Login, login.to_lowercase(), FREE_PER_LOGIN),
+            (Scope::Address, addr.to_string(), FREE_PER_ADDRESS),
+        ]
     }
 
     /// How long the login is still locked for, if it is.
-    pub fn locked(&self, login: &str, addr: IpAddr) -> Option<Duration> {
-        let st = self.state();
-        let remaining = |f: Option<&Failures>, free: u32| {
-            f.filter(|f| f.count >= free)
-                .and_then(|f| self.lock.checked_sub(f.last.elapsed()))
-        };
-        let a = remaining(st.logins.get(&login.to_lowercase()), FREE_PER_LOGIN);
-        let b = remaining(st.addrs.get(&addr), FREE_PER_ADDRESS);
-        a.max(b).filter(|d| !d.is_zero())
-    }
-
-    pub fn failed(&self, login: &str, addr: IpAddr) {
-        let mut st = self.state();
-        let now = Instant::now();
-        if st.logins.len() > 10_000 {
-            let lock = self.lock;
-            st.logins.retain(|_, f| f.last.elapsed() < lock);
-            st.addrs.retain(|_, f| f.last.elapsed() < lock);
+    pub fn locked(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<Option<Duration>> {
+        use rusqlite::OptionalExtension;
+        let now = now_ms();
+        let lock = i64::try_from(self.lock.as_millis()).unwrap_or(i64::MAX);
+        let mut longest = Duration::ZERO;
+        for (scope, key, free) in Throttle::keys(login, addr) {
+            let row: Option<(i64, i64)> = conn
+                .query_row(
+                    "SELECT count, last FROM login_failures WHERE scope = ?1 AND key = ?2",
+                    rusqlite::params![scope.as_str(), key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((count, last)) = row else { continue };
+            if count < i64::from(free) {
+                continue;
+            }
+            // A clock that went back counts as no time passed.
+            let passed = now.saturating_sub(last).max(0);
+            let left = lock.saturating_sub(passed);
+            if left > 0 {
+                longest = longest.max(Duration::from_millis(left.unsigned_abs()));
+            }
         }
-        let fresh = Failures {
-            count: 0,
-            last: now,
-        };
-        let by_login = st.logins.entry(login.to_lowercase()).or_insert(fresh);
-        by_login.count += 1;
-        by_login.last = now;
-        let by_addr = st.addrs.entry(addr).or_insert(fresh);
-        by_addr.count += 1;
-        by_addr.last = now;
+        Ok((!longest.is_zero()).then_some(longest))
     }
 
-    pub fn succeeded(&self, login: &str, addr: IpAddr) {
-        let mut st = self.state();
-        st.logins.remove(&login.to_lowercase());
-        st.addrs.remove(&addr);
+    pub fn failed(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<()> {
+        let now = now_ms();
+        let rows: i64 = conn.query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))?;
+        if rows > KEPT_ROWS {
+            let lock = i64::try_from(self.lock.as_millis()).unwrap_or(i64::MAX);
+            conn.execute(
+                "DELETE FROM login_failures WHERE last < ?1",
+                [now.saturating_sub(lock)],
+            )?;
+        }
+        for (scope, key, _) in Throttle::keys(login, addr) {
+            conn.execute(
+                "INSERT INTO login_failures (scope, key, count, last) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (scope, key) DO UPDATE SET count = count + 1, last = excluded.last",
+                rusqlite::params![scope.as_str(), key, now],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn succeeded(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<()> {
+        for (scope, key, _) in Throttle::keys(login, addr) {
+            conn.execute(
+                "DELETE FROM login_failures WHERE scope = ?1 AND key = ?2",
+                rusqlite::params![scope.as_str(), key],
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -360,16 +406,20 @@ mod tests {
 
     #[test]
     fn the_throttle_locks_after_the_free_attempts_and_forgets_on_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db::Db::open(dir.path()).unwrap();
+        let c = db.conn();
         let t = Throttle::new(Duration::from_secs(60));
         let addr: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..FREE_PER_LOGIN {
-            assert!(t.locked("t03", addr).is_none());
-            t.failed("T03", addr);
+            assert!(t.locked(&c, "t03", addr).unwrap().is_none());
+            t.failed(&c, "T03", addr).unwrap();
         }
-        assert!(t.locked("t03", addr).is_some());
-        assert!(t.locked("t04", addr).is_none());
-        t.succeeded("t03", addr);
-        assert!(t.locked("t03", addr).is_none());
+        let left = t.locked(&c, "t03", addr).unwrap().unwrap();
+        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50));
+        assert!(t.locked(&c, "t04", addr).unwrap().is_none());
+        t.succeeded(&c, "t03", addr).unwrap();
+        assert!(t.locked(&c, "t03", addr).unwrap().is_none());
     }
 
     #[test]

@@ -291,7 +291,8 @@ pub async fn authenticate(
     addr: std::net::IpAddr,
 ) -> Result<db::Account, LoginFailure> {
     let login = login.trim().to_string();
-    if let Some(wait) = app.throttle.locked(&login, addr) {
+    let locked = app.throttle.locked(&app.db.conn(), &login, addr);
+    if let Some(wait) = locked.map_err(|e| LoginFailure::Internal(e.to_string()))? {
         let _ = db::audit(&app.db.conn(), None, "login", None, "locked");
         return Err(LoginFailure::Locked(wait));
     }
@@ -313,12 +314,16 @@ pub async fn authenticate(
     let conn = app.db.conn();
     match account {
         Some(a) if ok => {
-            app.throttle.succeeded(&login, addr);
+            app.throttle
+                .succeeded(&conn, &login, addr)
+                .map_err(|e| LoginFailure::Internal(e.to_string()))?;
             let _ = db::audit(&conn, Some(&a.login), "login", None, "ok");
             Ok(a)
         }
         a => {
-            app.throttle.failed(&login, addr);
+            app.throttle
+                .failed(&conn, &login, addr)
+                .map_err(|e| LoginFailure::Internal(e.to_string()))?;
             let who = a.as_ref().map(|a| a.login.as_str());
             let _ = db::audit(&conn, who, "login", None, "failed");
             Err(LoginFailure::Wrong)
