@@ -1324,3 +1324,147 @@ fn a_login_lock_outlives_a_restart_and_ends_after_its_time() {
         "after the lock time"
     );
 }
+
+#[test]
+fn api_errors_have_a_stable_code_and_speak_german_or_english() {
+    let server = Server::start(&[]);
+    let t03 = server.provider("T03");
+    let office = server.account("amt", "office");
+    let de: (String, String) = ("Accept-Language".into(), "de-DE,de;q=0.9,en;q=0.5".into());
+    let en: (String, String) = ("Accept-Language".into(), "en-GB,en;q=0.9,de;q=0.3".into());
+    // Each refusal: its status, its code, and a text in both languages.
+    let answers = |ask: &dyn Fn(&(String, String)) -> Reply, status: u16, code: &str| {
+        let mut texts = vec![];
+        for lang in [&de, &en] {
+            let r = ask(lang);
+            assert_eq!(r.status, status, "{code}: {}", r.text());
+            assert_eq!(r.header("content-type"), "application/json", "{code}");
+            let v = r.json();
+            assert_eq!(v["code"], code);
+            texts.push(v["error"].as_str().unwrap_or("").to_string());
+        }
+        assert!(
+            !texts[0].is_empty() && texts[0] != texts[1],
+            "{code}: {texts:?}"
+        );
+        texts
+    };
+
+    let t = answers(
+        &|l| {
+            http().get(
+                &server.url("/api/v1/submissions/gibtsnicht"),
+                &[t03.bearer(), l.clone()],
+            )
+        },
+        404,
+        "not_found",
+    );
+    assert_eq!(
+        t,
+        [
+            "nicht gefunden (oder nicht für diese Kennung)",
+            "not found (or not for this account)"
+        ]
+    );
+    let default = http().get(
+        &server.url("/api/v1/submissions/gibtsnicht"),
+        &[t03.bearer()],
+    );
+    assert_eq!(
+        default.json()["error"],
+        t[0].as_str(),
+        "German without Accept-Language"
+    );
+    let asked = http().get(
+        &server.url("/api/v1/submissions/gibtsnicht?lang=en"),
+        &[t03.bearer(), de.clone()],
+    );
+    assert_eq!(asked.json()["error"], t[1].as_str(), "?lang=en wins");
+
+    let t = answers(
+        &|l| {
+            http().post_json(
+                &server.url("/api/v1/token"),
+                &serde_json::json!({"login": "t03", "password": "falsch"}),
+                std::slice::from_ref(l),
+            )
+        },
+        401,
+        "wrong_credentials",
+    );
+    assert_eq!(
+        t,
+        ["Kennung oder Passwort falsch", "wrong login or password"]
+    );
+    let bad = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/token"),
+            "application/json",
+            b"{login",
+            std::slice::from_ref(l),
+        )
+    };
+    answers(&bad, 400, "bad_json");
+    let big = "x".repeat(100 << 10);
+    let too_big = |l: &(String, String)| {
+        http().post_json(
+            &server.url("/api/v1/token"),
+            &serde_json::json!({"login": big, "password": "x"}),
+            std::slice::from_ref(l),
+        )
+    };
+    answers(&too_big, 413, "too_large");
+    let no_token = |l: &(String, String)| {
+        http().get(&server.url("/api/v1/submissions"), std::slice::from_ref(l))
+    };
+    answers(&no_token, 401, "unauthorized");
+    assert_eq!(no_token(&en).header("www-authenticate"), "Bearer");
+    let not_multipart = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/check"),
+            "text/plain",
+            b"hallo",
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&not_multipart, 400, "bad_form");
+    let no_file = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/check"),
+            &[("x", "y")],
+            None,
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&no_file, 400, "no_file");
+    let office_submits = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/submissions"),
+            &[],
+            Some(("T03_2026-Q3.xlsx", &sample("T03_2026-Q3.xlsx"))),
+            &[office.bearer(), l.clone()],
+        )
+    };
+    answers(&office_submits, 403, "not_provider");
+    let wrong_method = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/submissions/x/file"),
+            "text/plain",
+            b"",
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&wrong_method, 405, "method_not_allowed");
+    let flawed = sample("T01_2026-Q3.xlsx");
+    let other = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/submissions"),
+            &[],
+            Some(("T01_2026-Q3.xlsx", &flawed)),
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&other, 422, "refused");
+    assert_eq!(other(&en).json()["reason"], "other_provider");
+}

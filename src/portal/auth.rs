@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::db::{self, Account, SessionKind};
-use super::http::{api_error, LogSlot};
+use super::http::{ApiError, LogSlot};
 use super::App;
 use crate::i18n::Lang;
 
@@ -338,17 +338,7 @@ impl FromRequestParts<Arc<App>> for ApiUser {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
-        let unauthorized = || {
-            let mut r = api_error(
-                axum::http::StatusCode::UNAUTHORIZED,
-                super::text::words(lang).api_unauthorized,
-            );
-            r.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-            r
-        };
+        let unauthorized = || ApiError::Unauthorized.answer(lang);
         let Some(token) = token else {
             return Err(unauthorized());
         };
@@ -365,19 +355,53 @@ impl FromRequestParts<Arc<App>> for ApiUser {
 
 /// The API's language: `?lang=en`, else German (as `--lang` on the command line).
 pub fn api_lang(parts: &Parts) -> Lang {
-    lang_of_uri(&parts.uri)
+    api_lang_of(&parts.uri, &parts.headers)
 }
 
-/// `?lang=en` in a URI: English; else German.
-pub fn lang_of_uri(uri: &axum::http::Uri) -> Lang {
-    let en = uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv == "lang=en"));
-    if en {
-        Lang::En
-    } else {
-        Lang::De
+/// The language of an API answer: `?lang=en` or `?lang=de` when given,
+/// else the one of German and English that `Accept-Language` prefers;
+/// German by default.
+pub fn api_lang_of(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+    let asked = uri.query().and_then(|q| {
+        q.split('&').find_map(|kv| match kv {
+            "lang=en" => Some(Lang::En),
+            "lang=de" => Some(Lang::De),
+            _ => None,
+        })
+    });
+    asked.or_else(|| accepted_lang(headers)).unwrap_or(Lang::De)
+}
+
+/// German or English, whichever `Accept-Language` weighs higher (the
+/// first named on a tie); `None` if it names neither.
+fn accepted_lang(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?;
+    let mut best: Option<(u16, Lang)> = None;
+    for item in value.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let lang = match primary.as_str() {
+            "de" => Lang::De,
+            "en" => Lang::En,
+            _ => continue,
+        };
+        // q in thousandths, so that weights compare exactly.
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(1000, |q| {
+                q.trim()
+                    .parse::<f64>()
+                    .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16)
+            });
+        if q > 0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
     }
+    best.map(|(_, lang)| lang)
 }
 
 #[cfg(test)]
@@ -420,6 +444,31 @@ mod tests {
         assert!(t.locked(&c, "t04", addr).unwrap().is_none());
         t.succeeded(&c, "t03", addr).unwrap();
         assert!(t.locked(&c, "t03", addr).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_api_answers_in_the_language_asked_for_and_german_by_default() {
+        let lang = |uri: &str, accept: Option<&str>| {
+            let mut h = HeaderMap::new();
+            if let Some(a) = accept {
+                h.insert(axum::http::header::ACCEPT_LANGUAGE, a.parse().unwrap());
+            }
+            api_lang_of(&uri.parse().unwrap(), &h)
+        };
+        assert_eq!(lang("/api/v1/check", None), Lang::De);
+        assert_eq!(lang("/api/v1/check", Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(
+            lang("/api/v1/check", Some("fr, en;q=0.5, de;q=0.8")),
+            Lang::De
+        );
+        assert_eq!(
+            lang("/api/v1/check", Some("de;q=0.2, en-US;q=0.7")),
+            Lang::En
+        );
+        assert_eq!(lang("/api/v1/check", Some("fr, *")), Lang::De);
+        assert_eq!(lang("/api/v1/check", Some("en;q=0, de")), Lang::De);
+        assert_eq!(lang("/api/v1/check?lang=en", Some("de")), Lang::En);
+        assert_eq!(lang("/api/v1/check?lang=de", Some("en")), Lang::De);
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn busy(app: &App, user: &WebUser, current: &'static str) -> Response {
 pub async fn not_found(State(app): AppState, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let lang = auth::lang_of(&headers);
     if uri.path().starts_with("/api/") {
-        return http::api_error(StatusCode::NOT_FOUND, "not found");
+        return http::ApiError::NotFound.answer(http::request_lang());
     }
     let w = words(lang);
     message(
