@@ -315,6 +315,9 @@ pub struct CheckFileArgs {
     pub records: bool,
     #[arg(long)]
     pub annotate_out: Option<PathBuf>,
+    /// The annotated copy goes back on stdout, framed ahead of the outcome.
+    #[arg(long, conflicts_with = "annotate_out")]
+    pub annotate_stdout: bool,
     #[arg(long)]
     pub check_date: Option<chrono::NaiveDate>,
     #[arg(long)]

@@ -79,14 +79,19 @@ fn run(cli: Cli) -> miette::Result<i32> {
         Command::Backup(args) => cmd::backup::run(args, cli.lang),
         Command::CheckFile(args) => {
             std::panic::set_hook(Box::new(|_| {}));
-            let annotate = args.annotate_out.clone().map(|out| worker::AnnotateTarget {
-                out,
-                check_date: args
-                    .check_date
-                    .unwrap_or_else(sozialraum::cmd::check::check_date),
-                replace: args.force,
-                only_submissions: args.only_submissions,
-            });
+            let check_date = args
+                .check_date
+                .unwrap_or_else(sozialraum::cmd::check::check_date);
+            let annotate = match &args.annotate_out {
+                Some(out) => Some(worker::CopyTo::File(worker::AnnotateTarget {
+                    out: out.clone(),
+                    check_date,
+                    replace: args.force,
+                    only_submissions: args.only_submissions,
+                })),
+                None if args.annotate_stdout => Some(worker::CopyTo::Memory { check_date }),
+                None => None,
+            };
             let input = match &args.path {
                 Some(path) if !args.stdin => worker::ChildInput::File(path.clone()),
                 _ => worker::ChildInput::Stdin,

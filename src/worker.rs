@@ -6,7 +6,11 @@
 //! The child (`__check-file`) reads a path itself, or, for an upload held in
 //! memory ([`check_upload`]), the bytes its parent writes to its stdin
 //! (`--stdin`); either way it reads them once (`read::Input`) and answers
-//! with the outcome as JSON.
+//! with the outcome as JSON. The annotated copy goes to the file the parent
+//! names, or, for an upload ([`check_upload_annotated`]), back on stdout
+//! ahead of the outcome (`--annotate-stdout`: eight bytes of its length,
+//! little-endian, then the copy, then the JSON), so that neither the upload
+//! nor its copy touches the disk.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -64,6 +68,14 @@ pub struct AnnotateTarget {
     pub only_submissions: bool,
 }
 
+/// Where a check's annotated copy goes: a file (`check --annotate`), or back
+/// to the caller in memory (a portal upload) as an `.xlsx` file's bytes.
+#[derive(Debug, Clone)]
+pub enum CopyTo {
+    File(AnnotateTarget),
+    Memory { check_date: chrono::NaiveDate },
+}
+
 /// Checks one file, in a child process when isolation is enabled.
 pub fn check_file(
     path: &Path,
@@ -89,11 +101,12 @@ pub fn check_file_annotated(
     annotate: Option<&AnnotateTarget>,
 ) -> FileOutcome {
     let origin = Origin::File(path);
+    let to = annotate.cloned().map(CopyTo::File);
     if !iso.enabled {
-        return check_in_process(&origin, shown, cfg, opts, annotate);
+        return check_in_process(&origin, shown, cfg, opts, to.as_ref()).0;
     }
-    match run_child(&origin, shown, &cfg.limits, opts, iso, annotate) {
-        Ok(o) => o,
+    match run_child(&origin, shown, &cfg.limits, opts, iso, to.as_ref()) {
+        Ok((o, _)) => o,
         Err(err) => failure(cfg, opts, shown, origin.sha256(), err),
     }
 }
@@ -120,6 +133,35 @@ pub fn check_upload(
     opts: Options,
     iso: &Isolation,
 ) -> FileOutcome {
+    upload(bytes, shown, cfg, opts, iso, None).0
+}
+
+/// Checks an upload as [`check_upload`] does and, for a readable upload,
+/// makes its annotated copy (an `.xlsx` file's bytes) in the same guarded
+/// child, from the bytes the check read: the copy comes back on the child's
+/// stdout, so neither the upload nor the copy touches the disk. `None` for
+/// the copy of an unreadable upload, or when making it failed (the outcome's
+/// `annotated` says why).
+pub fn check_upload_annotated(
+    bytes: &[u8],
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    iso: &Isolation,
+    check_date: chrono::NaiveDate,
+) -> (FileOutcome, Option<Vec<u8>>) {
+    let to = CopyTo::Memory { check_date };
+    upload(bytes, shown, cfg, opts, iso, Some(&to))
+}
+
+fn upload(
+    bytes: &[u8],
+    shown: &str,
+    cfg: &Config,
+    opts: Options,
+    iso: &Isolation,
+    to: Option<&CopyTo>,
+) -> (FileOutcome, Option<Vec<u8>>) {
     let origin = Origin::Memory(bytes);
     let max = cfg.limits.max_file_bytes;
     if bytes.len() as u64 > max {
@@ -128,20 +170,20 @@ pub fn check_upload(
             actual: bytes.len() as u64,
             limit: max,
         });
-        return failure(cfg, opts, shown, None, err);
+        return (failure(cfg, opts, shown, None, err), None);
     }
     if !iso.enabled {
-        return check_in_process(&origin, shown, cfg, opts, None);
+        return check_in_process(&origin, shown, cfg, opts, to);
     }
-    match run_child(&origin, shown, &cfg.limits, opts, iso, None) {
-        Ok(o) => o,
-        Err(err) => failure(cfg, opts, shown, origin.sha256(), err),
+    match run_child(&origin, shown, &cfg.limits, opts, iso, to) {
+        Ok(checked) => checked,
+        Err(err) => (failure(cfg, opts, shown, origin.sha256(), err), None),
     }
 }
 
 /// In-process check of the file at `path` with panics turned into a `file` finding.
 pub fn guarded(path: &Path, shown: &str, cfg: &Config, opts: Options) -> FileOutcome {
-    check_in_process(&Origin::File(path), shown, cfg, opts, None)
+    check_in_process(&Origin::File(path), shown, cfg, opts, None).0
 }
 
 /// Where the bytes to check come from.
@@ -201,23 +243,24 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Reads the input once and checks it in this process; with `annotate`, a
-/// readable input's annotated copy is written from the same bytes. A panic
-/// while reading or checking is the file's `file` finding, not ours.
+/// readable input's annotated copy is made from the same bytes (written to
+/// its file, or returned). A panic while reading or checking is the file's
+/// `file` finding, not ours.
 fn check_in_process(
     origin: &Origin,
     shown: &str,
     cfg: &Config,
     opts: Options,
-    annotate: Option<&AnnotateTarget>,
-) -> FileOutcome {
+    annotate: Option<&CopyTo>,
+) -> (FileOutcome, Option<Vec<u8>>) {
     let panicked = |p: Box<dyn std::any::Any + Send>, sha| {
         let err = Unreadable::ReaderPanicked(panic_message(p.as_ref()));
-        failure(cfg, opts, shown, sha, err.into())
+        (failure(cfg, opts, shown, sha, err.into()), None)
     };
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| origin.read(&cfg.limits)));
     let input = match read {
         Ok(Ok(input)) => input,
-        Ok(Err(refused)) => return pipeline::refused_outcome(cfg, opts, shown, refused),
+        Ok(Err(refused)) => return (pipeline::refused_outcome(cfg, opts, shown, refused), None),
         Err(p) => return panicked(p, origin.sha256()),
     };
     let file_name = origin.file_name(shown);
@@ -235,8 +278,8 @@ fn run_child(
     limits: &Limits,
     opts: Options,
     iso: &Isolation,
-    annotate: Option<&AnnotateTarget>,
-) -> Result<FileOutcome, ReadError> {
+    annotate: Option<&CopyTo>,
+) -> Result<(FileOutcome, Option<Vec<u8>>), ReadError> {
     let exe = iso.exe().map_err(|e| ReadError::from(Unreadable::io(&e)))?;
     let mut cmd = Command::new(exe);
     cmd.arg(CHILD_COMMAND)
@@ -250,17 +293,25 @@ fn run_child(
     if let Some(c) = &iso.config_path {
         cmd.arg("--config").arg(c);
     }
-    if let Some(t) = annotate {
-        cmd.arg("--annotate-out")
-            .arg(&t.out)
-            .arg("--check-date")
-            .arg(t.check_date.to_string());
-        if t.replace {
-            cmd.arg("--force");
+    match annotate {
+        Some(CopyTo::File(t)) => {
+            cmd.arg("--annotate-out")
+                .arg(&t.out)
+                .arg("--check-date")
+                .arg(t.check_date.to_string());
+            if t.replace {
+                cmd.arg("--force");
+            }
+            if t.only_submissions {
+                cmd.arg("--only-submissions");
+            }
         }
-        if t.only_submissions {
-            cmd.arg("--only-submissions");
+        Some(CopyTo::Memory { check_date }) => {
+            cmd.arg("--annotate-stdout")
+                .arg("--check-date")
+                .arg(check_date.to_string());
         }
+        None => {}
     }
     let stdin = match *origin {
         Origin::File(path) => {
@@ -275,12 +326,54 @@ fn run_child(
     };
     // The child writes the annotated copy through its own temporary file;
     // should the child be killed with us, we remove that file on its behalf.
-    let out = run_guarded(cmd, limits, stdin, |id| {
-        annotate.map(|t| crate::xlsx::temp_path(&t.out, id))
+    let out = run_guarded(cmd, limits, stdin, |id| match annotate {
+        Some(CopyTo::File(t)) => Some(crate::xlsx::temp_path(&t.out, id)),
+        _ => None,
     })
     .map_err(|f| f.into_read_error(Job::Check))?;
-    serde_json::from_slice::<FileOutcome>(&out)
-        .map_err(|e| ChildFailure::Answer(e.to_string()).into_read_error(Job::Check))
+    let answer = |e: String| ChildFailure::Answer(e).into_read_error(Job::Check);
+    let (json, copy) = match annotate {
+        Some(CopyTo::Memory { .. }) => {
+            let (json, copy) = split_copy(out).map_err(answer)?;
+            (json, (!copy.is_empty()).then_some(copy))
+        }
+        _ => (out, None),
+    };
+    let outcome =
+        serde_json::from_slice::<FileOutcome>(&json).map_err(|e| answer(e.to_string()))?;
+    Ok((outcome, copy))
+}
+
+/// Splits the child's answer under `--annotate-stdout` into the outcome's
+/// JSON and the copy that precedes it (eight bytes of its length,
+/// little-endian, then the copy; an empty copy: none was made).
+fn split_copy(mut out: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let Some(head) = out.first_chunk::<8>() else {
+        return Err("the answer is shorter than its frame".into());
+    };
+    let n = u64::from_le_bytes(*head);
+    let end = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(8))
+        .filter(|&end| end <= out.len())
+        .ok_or_else(|| format!("the annotated copy's frame announces {n} bytes, more than came"))?;
+    let json = out.split_off(end);
+    out.drain(..8);
+    Ok((json, out))
+}
+
+/// Writes the child's answer under `--annotate-stdout`: the copy's frame
+/// (see [`split_copy`]), then the outcome.
+fn write_framed(
+    mut w: impl Write,
+    copy: Option<&[u8]>,
+    outcome: &FileOutcome,
+) -> std::io::Result<()> {
+    let copy = copy.unwrap_or_default();
+    w.write_all(&(copy.len() as u64).to_le_bytes())?;
+    w.write_all(copy)?;
+    serde_json::to_writer(&mut w, outcome)?;
+    w.flush()
 }
 
 /// Why a guarded child gave no answer.
@@ -404,12 +497,17 @@ fn run_guarded(
     }
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
+    // The child cannot hold more than its memory limit, so an honest answer
+    // is never longer; the rest of a longer one is read and dropped, so the
+    // child does not block on a full pipe until its time is up.
     let out_thread = std::thread::spawn(move || {
         let mut buf = Vec::new();
+        let mut over = false;
         if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut buf);
+            let _ = s.by_ref().take(memory).read_to_end(&mut buf);
+            over = std::io::copy(s, &mut std::io::sink()).is_ok_and(|n| n > 0);
         }
-        buf
+        (buf, over)
     });
     let err_thread = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -442,8 +540,14 @@ fn run_guarded(
     if let Some(p) = &child_temp {
         crate::interrupt::unregister_temp(p);
     }
-    let out = out_thread.join().unwrap_or_default();
+    let (out, over) = out_thread.join().unwrap_or_default();
     let err = err_thread.join().unwrap_or_default();
+    if status.success() && over {
+        return Err(ChildFailure::Answer(format!(
+            "the answer is longer than the memory limit ({} MiB)",
+            limits.memory_mib
+        )));
+    }
     if status.success() {
         return Ok(out);
     }
@@ -501,15 +605,15 @@ fn check_then_annotate(
     shown: &str,
     cfg: &Config,
     opts: Options,
-    annotate: Option<&AnnotateTarget>,
-) -> FileOutcome {
+    annotate: Option<&CopyTo>,
+) -> (FileOutcome, Option<Vec<u8>>) {
     let check = || pipeline::check_input(input, file_name, shown, cfg, opts);
     let Some(t) = annotate else {
-        return check();
+        return (check(), None);
     };
     if !crate::render::annotate::is_rebuilt(input) {
         let mut outcome = check();
-        annotate_readable(
+        let copy = annotate_readable(
             input,
             Path::new(shown),
             cfg,
@@ -518,7 +622,7 @@ fn check_then_annotate(
             &mut outcome,
             None,
         );
-        return outcome;
+        return (outcome, copy);
     }
     let (mut outcome, formats) = std::thread::scope(|s| {
         let formats = std::thread::Builder::new()
@@ -534,7 +638,7 @@ fn check_then_annotate(
         let formats = formats.ok().and_then(|h| h.join().ok()).flatten();
         (outcome, formats)
     });
-    annotate_readable(
+    let copy = annotate_readable(
         input,
         Path::new(shown),
         cfg,
@@ -543,48 +647,65 @@ fn check_then_annotate(
         &mut outcome,
         formats,
     );
-    outcome
+    (outcome, copy)
 }
 
-/// Writes the annotated copy of a readable input (`path` is its name, and
-/// what the copy must never replace); a failure is recorded in the outcome.
+/// Makes the annotated copy of a readable input (`path` is its name, and
+/// what the copy must never replace): written to its file, or returned. A
+/// failure is recorded in the outcome; a copy in memory leaves the
+/// outcome's `annotated` empty when it succeeds (it has no path).
 fn annotate_readable(
     input: &Input,
     path: &Path,
     cfg: &Config,
     lang: Lang,
-    t: &AnnotateTarget,
+    to: &CopyTo,
     outcome: &mut FileOutcome,
     formats: Option<HashMap<String, NumberFormats>>,
-) {
+) -> Option<Vec<u8>> {
     if !outcome.readable {
-        return;
+        return None;
     }
-    if t.only_submissions && outcome.nature != crate::pipeline::Nature::Spreadsheet {
-        return;
-    }
+    let check_date = match to {
+        CopyTo::File(t) => {
+            if t.only_submissions && outcome.nature != crate::pipeline::Nature::Spreadsheet {
+                return None;
+            }
+            t.check_date
+        }
+        CopyTo::Memory { check_date } => *check_date,
+    };
     let req = crate::render::annotate::AnnotateRequest {
         input: path,
         report: &outcome.report,
         source: Some(input),
         created: outcome.cover.created,
-        check_date: t.check_date,
+        check_date,
         lang,
         formats,
     };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::render::annotate::write(&req, cfg, &t.out, t.replace)
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match to {
+        CopyTo::File(t) => crate::render::annotate::write(&req, cfg, &t.out, t.replace)
+            .map(|()| (t.out.display().to_string(), None)),
+        CopyTo::Memory { .. } => {
+            crate::render::annotate::to_bytes(&req, cfg).map(|b| (String::new(), Some(b)))
+        }
     }));
-    outcome.annotated = match result {
-        Ok(Ok(())) => Some(Ok(t.out.display().to_string())),
-        Ok(Err(e)) => Some(Err(e.message(lang))),
-        Err(_) => Some(Err(crate::i18n::t(
-            lang,
-            "die kommentierte Kopie konnte nicht erzeugt werden",
-            "the annotated copy could not be made",
-        )
-        .into())),
+    let (annotated, copy) = match result {
+        Ok(Ok((written, copy))) => (copy.is_none().then_some(Ok(written)), copy),
+        Ok(Err(e)) => (Some(Err(e.message(lang))), None),
+        Err(_) => (
+            Some(Err(crate::i18n::t(
+                lang,
+                "die kommentierte Kopie konnte nicht erzeugt werden",
+                "the annotated copy could not be made",
+            )
+            .into())),
+            None,
+        ),
     };
+    outcome.annotated = annotated;
+    copy
 }
 
 /// Gives buffers of 128 KiB and more back to the system when they are
@@ -608,15 +729,16 @@ pub enum ChildInput {
     Stdin,
 }
 
-/// The child's side: read the input once, check it, write its annotated
-/// copy if asked, and print the outcome as JSON.
+/// The child's side: read the input once, check it, make its annotated
+/// copy if asked (written to its file, or framed on stdout ahead of the
+/// outcome), and print the outcome as JSON.
 pub fn child_main(
     input: &ChildInput,
     shown: &str,
     cfg: &Config,
     lang: Lang,
     keep_records: bool,
-    annotate: Option<AnnotateTarget>,
+    annotate: Option<CopyTo>,
 ) -> i32 {
     return_big_buffers();
     let opts = Options { lang, keep_records };
@@ -624,8 +746,13 @@ pub fn child_main(
         ChildInput::File(path) => Origin::File(path),
         ChildInput::Stdin => Origin::Stdin,
     };
-    let outcome = check_in_process(&origin, shown, cfg, opts, annotate.as_ref());
-    match serde_json::to_writer(std::io::stdout().lock(), &outcome) {
+    let (outcome, copy) = check_in_process(&origin, shown, cfg, opts, annotate.as_ref());
+    let out = std::io::stdout().lock();
+    let written = match annotate {
+        Some(CopyTo::Memory { .. }) => write_framed(out, copy.as_deref(), &outcome),
+        _ => serde_json::to_writer(out, &outcome).map_err(std::io::Error::from),
+    };
+    match written {
         Ok(()) => 0,
         Err(_) => 3,
     }
@@ -790,5 +917,26 @@ pub fn read_child_main(
     match written {
         Ok(()) => 0,
         Err(_) => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_framed_copy_splits_from_the_outcome_and_a_short_frame_is_refused() {
+        let mut out = 3u64.to_le_bytes().to_vec();
+        out.extend_from_slice(b"PK!{\"a\":1}");
+        let (json, copy) = split_copy(out).unwrap();
+        assert_eq!(copy, b"PK!");
+        assert_eq!(json, b"{\"a\":1}");
+        let (json, copy) = split_copy(0u64.to_le_bytes().to_vec()).unwrap();
+        assert!(json.is_empty() && copy.is_empty());
+        let mut long = 99u64.to_le_bytes().to_vec();
+        long.extend_from_slice(b"PK");
+        assert!(split_copy(long).is_err());
+        assert!(split_copy(u64::MAX.to_le_bytes().to_vec()).is_err());
+        assert!(split_copy(b"PK".to_vec()).is_err());
     }
 }

@@ -1215,3 +1215,256 @@ fn serve_on_a_taken_address_ends_with_exit_2_and_says_why() {
         "{err}"
     );
 }
+
+/// Every file under `dir` but the database's own (its journal comes and goes).
+fn files_beside_the_database(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(dir)
+        .into_iter()
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("sozialraum.db"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_check_with_its_annotated_copy_writes_nothing_to_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let data = dir.path().join("daten");
+    let server = Server::start_with(dir, data, &[], &[("TMPDIR", tmp.as_path())]);
+    let password = server.add_user("t04", "provider", Some("T04"));
+    let s04 = WebSession::login(&server, "t04", &password);
+    let data_before = files_beside_the_database(&server.data);
+    // The overlay on an xlsx package and a rebuilt copy of an xls.
+    let files = [
+        (samples().join("fehlerhaft/T04_2026-Q3.xlsx"), true),
+        (acceptance().join("T03_2026-Q4.xls"), false),
+    ];
+    for (path, flawed) in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let r = http().post_multipart(
+            &server.url("/pruefen"),
+            &[("csrf", &s04.csrf)],
+            Some((name, &bytes)),
+            &s04.headers(),
+        );
+        assert_eq!(r.status, 200, "{name}");
+        let html = r.text();
+        assert_eq!(
+            html.contains("sev-error"),
+            *flawed,
+            "{name}: findings shown"
+        );
+        let held = html
+            .split("/pruefen/")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .expect("a link to the annotated copy");
+        let copy = page(&server, &s04, &format!("/pruefen/{held}/kommentiert"));
+        assert_eq!(copy.status, 200, "{name}");
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(copy.body))
+            .unwrap_or_else(|e| panic!("{name}: the copy opens: {e}"));
+        use calamine::Reader;
+        assert_eq!(book.sheet_names()[0], "Prüfbericht", "{name}");
+        let report = book.worksheet_range("Prüfbericht").unwrap();
+        assert!(report.height() > 1, "{name}: the report lists the findings");
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+        assert!(
+            left.is_empty(),
+            "{name}: the temp folder stays empty: {left:?}"
+        );
+        assert_eq!(
+            files_beside_the_database(&server.data),
+            data_before,
+            "{name}: nothing written to the data folder"
+        );
+    }
+}
+
+#[test]
+fn a_login_lock_outlives_a_restart_and_ends_after_its_time() {
+    let clock_dir = tempfile::tempdir().unwrap();
+    let clock = clock_dir.path().join("now");
+    std::fs::write(&clock, "2026-12-01T10:00:00Z").unwrap();
+    let clock_arg = clock.to_str().unwrap();
+    let extra = ["--lock-seconds", "600", "--clock-file", clock_arg];
+    let server = Server::start(&extra);
+    let password = server.add_user("t03", "provider", Some("T03"));
+    let try_login = |server: &Server, password: &str| {
+        http().post_json(
+            &server.url("/api/v1/token"),
+            &serde_json::json!({"login": "t03", "password": password}),
+            &[],
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(try_login(&server, "falsch").status, 401);
+    }
+    assert_eq!(try_login(&server, &password).status, 429);
+
+    let (dir, data) = server.into_dir();
+    let server = Server::start_on(dir, data, &extra);
+    let locked = try_login(&server, &password);
+    assert_eq!(locked.status, 429, "the lock holds after the restart");
+    let wait: u64 = locked.header("retry-after").parse().unwrap();
+    assert!((1..=600).contains(&wait), "retry after {wait} s");
+
+    std::fs::write(&clock, "2026-12-01T10:09:59Z").unwrap();
+    assert_eq!(try_login(&server, &password).status, 429, "not yet");
+    std::fs::write(&clock, "2026-12-01T10:10:01Z").unwrap();
+    assert_eq!(
+        try_login(&server, &password).status,
+        200,
+        "after the lock time"
+    );
+}
+
+#[test]
+fn api_errors_have_a_stable_code_and_speak_german_or_english() {
+    let server = Server::start(&[]);
+    let t03 = server.provider("T03");
+    let office = server.account("amt", "office");
+    let de: (String, String) = ("Accept-Language".into(), "de-DE,de;q=0.9,en;q=0.5".into());
+    let en: (String, String) = ("Accept-Language".into(), "en-GB,en;q=0.9,de;q=0.3".into());
+    // Each refusal: its status, its code, and a text in both languages.
+    let answers = |ask: &dyn Fn(&(String, String)) -> Reply, status: u16, code: &str| {
+        let mut texts = vec![];
+        for lang in [&de, &en] {
+            let r = ask(lang);
+            assert_eq!(r.status, status, "{code}: {}", r.text());
+            assert_eq!(r.header("content-type"), "application/json", "{code}");
+            let v = r.json();
+            assert_eq!(v["code"], code);
+            texts.push(v["error"].as_str().unwrap_or("").to_string());
+        }
+        assert!(
+            !texts[0].is_empty() && texts[0] != texts[1],
+            "{code}: {texts:?}"
+        );
+        texts
+    };
+
+    let t = answers(
+        &|l| {
+            http().get(
+                &server.url("/api/v1/submissions/gibtsnicht"),
+                &[t03.bearer(), l.clone()],
+            )
+        },
+        404,
+        "not_found",
+    );
+    assert_eq!(
+        t,
+        [
+            "nicht gefunden (oder nicht für diese Kennung)",
+            "not found (or not for this account)"
+        ]
+    );
+    let default = http().get(
+        &server.url("/api/v1/submissions/gibtsnicht"),
+        &[t03.bearer()],
+    );
+    assert_eq!(
+        default.json()["error"],
+        t[0].as_str(),
+        "German without Accept-Language"
+    );
+    let asked = http().get(
+        &server.url("/api/v1/submissions/gibtsnicht?lang=en"),
+        &[t03.bearer(), de.clone()],
+    );
+    assert_eq!(asked.json()["error"], t[1].as_str(), "?lang=en wins");
+
+    let t = answers(
+        &|l| {
+            http().post_json(
+                &server.url("/api/v1/token"),
+                &serde_json::json!({"login": "t03", "password": "falsch"}),
+                std::slice::from_ref(l),
+            )
+        },
+        401,
+        "wrong_credentials",
+    );
+    assert_eq!(
+        t,
+        ["Kennung oder Passwort falsch", "wrong login or password"]
+    );
+    let bad = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/token"),
+            "application/json",
+            b"{login",
+            std::slice::from_ref(l),
+        )
+    };
+    answers(&bad, 400, "bad_json");
+    let big = "x".repeat(100 << 10);
+    let too_big = |l: &(String, String)| {
+        http().post_json(
+            &server.url("/api/v1/token"),
+            &serde_json::json!({"login": big, "password": "x"}),
+            std::slice::from_ref(l),
+        )
+    };
+    answers(&too_big, 413, "too_large");
+    let no_token = |l: &(String, String)| {
+        http().get(&server.url("/api/v1/submissions"), std::slice::from_ref(l))
+    };
+    answers(&no_token, 401, "unauthorized");
+    assert_eq!(no_token(&en).header("www-authenticate"), "Bearer");
+    let not_multipart = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/check"),
+            "text/plain",
+            b"hallo",
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&not_multipart, 400, "bad_form");
+    let no_file = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/check"),
+            &[("x", "y")],
+            None,
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&no_file, 400, "no_file");
+    let office_submits = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/submissions"),
+            &[],
+            Some(("T03_2026-Q3.xlsx", &sample("T03_2026-Q3.xlsx"))),
+            &[office.bearer(), l.clone()],
+        )
+    };
+    answers(&office_submits, 403, "not_provider");
+    let wrong_method = |l: &(String, String)| {
+        http().post(
+            &server.url("/api/v1/submissions/x/file"),
+            "text/plain",
+            b"",
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&wrong_method, 405, "method_not_allowed");
+    let flawed = sample("T01_2026-Q3.xlsx");
+    let other = |l: &(String, String)| {
+        http().post_multipart(
+            &server.url("/api/v1/submissions"),
+            &[],
+            Some(("T01_2026-Q3.xlsx", &flawed)),
+            &[t03.bearer(), l.clone()],
+        )
+    };
+    answers(&other, 422, "refused");
+    assert_eq!(other(&en).json()["reason"], "other_provider");
+}

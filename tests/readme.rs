@@ -39,6 +39,7 @@ fn the_readme_starts_with_the_two_commands() {
     // The test command is cargo test, after installing the browser tests' needs.
     let script =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/test.sh")).expect("test.sh");
-    assert!(script.contains("apt-get install -y -qq chromium chromium-driver"));
+    assert!(script.contains("packages+=(chromium chromium-driver)"));
+    assert!(script.contains("apt-get install -y -qq \"${packages[@]}\""));
     assert!(script.trim_end().ends_with("exec cargo test \"$@\""));
 }

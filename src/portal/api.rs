@@ -1,14 +1,15 @@
 //! The JSON API (`/api/v1/…`) for scripts and case software, with the rights
 //! of the pages: bearer tokens only (no cookies, so no cross-site requests),
-//! errors as `{"error": "…"}`. `?lang=en` for English texts.
+//! errors as `{"error": "…", "code": "…"}` ([`ApiError`]). Texts in German,
+//! in English when `Accept-Language` (or `?lang=en`) asks for it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::header::{HeaderValue, RETRY_AFTER};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,10 +18,9 @@ use serde::{Deserialize, Serialize};
 use super::auth::ApiUser;
 use super::check::Ticket;
 use super::db::{self, Role, SessionKind, Status, Submission};
-use super::http::{self, api_error, api_internal, UploadError};
+use super::http::{self, api_internal, ApiError, UploadError};
 use super::pages::{self, LoginFailure, StoredFile};
 use super::submit::{self, Refusal};
-use super::text::words;
 use super::App;
 use crate::finding::{FileReport, Summary};
 use crate::i18n::Lang;
@@ -46,14 +46,18 @@ pub async fn token(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     uri: axum::http::Uri,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let lang = super::auth::lang_of_uri(&uri);
+    let lang = super::auth::api_lang_of(&uri, &headers);
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::BodyTooLarge.answer(lang)
+        }
+        Err(_) => return ApiError::BadJson.answer(lang),
+    };
     let Ok(req) = serde_json::from_slice::<TokenRequest>(&body) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "expected JSON {\"login\": \"…\", \"password\": \"…\"}",
-        );
+        return ApiError::BadJson.answer(lang);
     };
     let client = app.client(peer, &headers);
     match pages::authenticate(&app, &req.login, &req.password, client).await {
@@ -65,19 +69,11 @@ pub async fn token(
             .into_response(),
             Err(e) => api_internal(&e),
         },
-        Err(LoginFailure::Locked(wait)) => {
-            let mut r = api_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many failed logins; try again later",
-            );
-            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                r.headers_mut().insert(RETRY_AFTER, v);
-            }
-            r
+        Err(LoginFailure::Locked(wait)) => ApiError::LoginLocked {
+            seconds: wait.as_secs_f64().ceil() as u64,
         }
-        Err(LoginFailure::Wrong) => {
-            api_error(StatusCode::UNAUTHORIZED, words(lang).api_bad_credentials)
-        }
+        .answer(lang),
+        Err(LoginFailure::Wrong) => ApiError::WrongCredentials.answer(lang),
         Err(LoginFailure::Internal(e)) => api_internal(&e),
     }
 }
@@ -88,28 +84,23 @@ async fn upload(
     mp: Result<Multipart, MultipartRejection>,
     lang: Lang,
 ) -> Result<http::Form, Response> {
-    let mp = mp.map_err(|e| api_error(StatusCode::BAD_REQUEST, &e.body_text()))?;
+    let mp = mp.map_err(|_| ApiError::BadForm.answer(lang))?;
     let form = match http::read_form(mp, app.settings.max_upload_bytes).await {
         Ok(f) => f,
         Err(UploadError::TooLarge) => {
-            return Err(api_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &super::text::too_large(lang, app.settings.max_upload_bytes >> 20),
-            ))
+            let mib = app.settings.max_upload_bytes >> 20;
+            return Err(ApiError::TooLarge { mib }.answer(lang));
         }
-        Err(UploadError::Bad(e)) => return Err(api_error(StatusCode::BAD_REQUEST, &e)),
+        Err(UploadError::Bad(_)) => return Err(ApiError::BadForm.answer(lang)),
     };
     if form.file.is_none() {
-        return Err(api_error(StatusCode::BAD_REQUEST, words(lang).api_no_file));
+        return Err(ApiError::NoFile.answer(lang));
     }
     Ok(form)
 }
 
-fn busy() -> Response {
-    http::with_retry_after(api_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "too many checks running; retry later",
-    ))
+fn busy(lang: Lang) -> Response {
+    ApiError::Busy.answer(lang)
 }
 
 /// Runs the check of an upload under the bound on concurrent checks.
@@ -128,11 +119,7 @@ async fn run_check(
             (bytes, r)
         })
         .await;
-    match result {
-        Ok((bytes, Ok(c))) => Ok((bytes, c)),
-        Ok((_, Err(e))) => Err(api_internal(&e)),
-        Err(_) => Err(busy()),
-    }
+    result.map_err(|_| busy(lang))
 }
 
 /// `POST /api/v1/check`: the `check --format json` document of one file; nothing stored.
@@ -142,14 +129,14 @@ pub async fn check(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let Ok(ticket) = app.checks.reserve() else {
-        return busy();
+        return busy(user.lang);
     };
     let form = match upload(&app, mp, user.lang).await {
         Ok(f) => f,
         Err(r) => return r,
     };
     let Some(file) = form.file else {
-        return api_error(StatusCode::BAD_REQUEST, words(user.lang).api_no_file);
+        return ApiError::NoFile.answer(user.lang);
     };
     let name = super::check::safe_name(&file.name);
     let (_, checked) = match run_check(&app, ticket, name, file.bytes, user.lang, false).await {
@@ -223,6 +210,8 @@ fn submission_json<'a>(
 #[derive(Serialize)]
 struct RefusedJson<'a> {
     error: String,
+    /// Always `refused`; `reason` says why.
+    code: &'static str,
     reason: &'static str,
     provider: Option<&'a str>,
     year: Option<i32>,
@@ -239,10 +228,10 @@ pub async fn submit(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Response {
     if user.account.role != Role::Provider {
-        return api_error(StatusCode::FORBIDDEN, words(user.lang).refuse_not_provider);
+        return ApiError::NotProvider.answer(user.lang);
     }
     let Ok(ticket) = app.checks.reserve() else {
-        return busy();
+        return busy(user.lang);
     };
     let form = match upload(&app, mp, user.lang).await {
         Ok(f) => f,
@@ -250,7 +239,7 @@ pub async fn submit(
     };
     let acknowledged = form.flag("acknowledge_warnings");
     let Some(file) = form.file else {
-        return api_error(StatusCode::BAD_REQUEST, words(user.lang).api_no_file);
+        return ApiError::NoFile.answer(user.lang);
     };
     let name = super::check::safe_name(&file.name);
     let (bytes, checked) =
@@ -297,6 +286,7 @@ fn refused(app: &App, user: &ApiUser, refusal: &Refusal, report: &FileReport) ->
     );
     let body = RefusedJson {
         error: refusal.message(user.lang),
+        code: "refused",
         reason: refusal.code(),
         provider: report.provider.as_deref(),
         year: report.year,
@@ -332,7 +322,7 @@ pub async fn list(State(app): AppState, user: ApiUser) -> Response {
 fn visible(app: &App, user: &ApiUser, id: &str) -> Result<Submission, Response> {
     match db::submission(&app.db.conn(), id) {
         Ok(Some(s)) if submit::may_see(&user.account, &s) => Ok(s),
-        Ok(_) => Err(api_error(StatusCode::NOT_FOUND, "not found")),
+        Ok(_) => Err(ApiError::NotFound.answer(user.lang)),
         Err(e) => Err(api_internal(&e)),
     }
 }
@@ -354,11 +344,11 @@ async fn download(app: Arc<App>, user: ApiUser, id: String, which: StoredFile) -
         Err(r) => return r,
     };
     if !super::views::may_download(&user.account) {
-        return api_error(StatusCode::FORBIDDEN, words(user.lang).forbidden);
+        return ApiError::Forbidden.answer(user.lang);
     }
     match pages::stored_file(&app, &s, which, &user.account.login, user.lang) {
         Ok(Some((bytes, name))) => http::download(bytes, &name),
-        Ok(None) => api_error(StatusCode::NOT_FOUND, "no annotated copy"),
+        Ok(None) => ApiError::NoAnnotatedCopy.answer(user.lang),
         Err(e) => api_internal(&e),
     }
 }
@@ -380,16 +370,16 @@ pub async fn withdraw(State(app): AppState, user: ApiUser, Path(id): Path<String
         Err(r) => return r,
     };
     if user.account.role != Role::Provider {
-        return api_error(StatusCode::FORBIDDEN, words(user.lang).forbidden);
+        return ApiError::Forbidden.answer(user.lang);
     }
     let done = db::withdraw(&mut app.db.conn(), &s.id, &user.account.login);
     match done {
         Ok(true) => match db::submission(&app.db.conn(), &s.id) {
             Ok(Some(s)) => Json(submission_json(&s, None, user.lang)).into_response(),
-            Ok(None) => api_error(StatusCode::NOT_FOUND, "not found"),
+            Ok(None) => ApiError::NotFound.answer(user.lang),
             Err(e) => api_internal(&e),
         },
-        Ok(false) => api_error(StatusCode::CONFLICT, words(user.lang).not_current),
+        Ok(false) => ApiError::NotCurrent.answer(user.lang),
         Err(e) => api_internal(&e),
     }
 }

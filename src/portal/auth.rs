@@ -3,10 +3,9 @@
 //! logins. Sessions and tokens are stored as their SHA-256 only; the secret
 //! itself exists in the client alone.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -17,7 +16,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::db::{self, Account, SessionKind};
-use super::http::{api_error, LogSlot};
+use super::http::{ApiError, LogSlot};
 use super::App;
 use crate::i18n::Lang;
 
@@ -152,77 +151,124 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 /// Failed logins, per login and per address; past the free attempts a
-/// login is refused until `lock` has passed since the last failure.
+/// login is refused until `lock` has passed since the last failure. The
+/// counts live in the database (table `login_failures`, times from the
+/// portal's clock), so a restart does not lift a lock.
 pub struct Throttle {
-    state: Mutex<ThrottleState>,
     lock: Duration,
-}
-
-#[derive(Default)]
-struct ThrottleState {
-    logins: HashMap<String, Failures>,
-    addrs: HashMap<IpAddr, Failures>,
-}
-
-#[derive(Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
 }
 
 /// Failed attempts allowed per login before it is locked.
 pub const FREE_PER_LOGIN: u32 = 5;
 /// Failed attempts allowed per address (many logins) before it is locked.
 pub const FREE_PER_ADDRESS: u32 = 30;
+/// Beyond this many rows, the rows of lapsed locks are deleted.
+const KEPT_ROWS: i64 = 10_000;
+
+/// What a row of `login_failures` counts: one login, or one address.
+#[derive(Clone, Copy)]
+enum Scope {
+    Login,
+    Address,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Login => "login",
+            Scope::Address => "address",
+        }
+    }
+}
+
+/// The portal's time in milliseconds since 1970.
+fn now_ms() -> i64 {
+    super::clock::now().timestamp_millis()
+}
 
 impl Throttle {
     pub fn new(lock: Duration) -> Throttle {
-        Throttle {
-            state: Mutex::new(ThrottleState::default()),
-            lock,
-        }
+        Throttle { lock }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, ThrottleState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn keys(login: &str, addr: IpAddr) -> [(Scope, String, u32); 2] {
+        [
+            (Scope::Login, login.to_lowercase(), FREE_PER_LOGIN),
+            (Scope::Address, addr.to_string(), FREE_PER_ADDRESS),
+        ]
     }
 
     /// How long the login is still locked for, if it is.
-    pub fn locked(&self, login: &str, addr: IpAddr) -> Option<Duration> {
-        let st = self.state();
-        let remaining = |f: Option<&Failures>, free: u32| {
-            f.filter(|f| f.count >= free)
-                .and_then(|f| self.lock.checked_sub(f.last.elapsed()))
-        };
-        let a = remaining(st.logins.get(&login.to_lowercase()), FREE_PER_LOGIN);
-        let b = remaining(st.addrs.get(&addr), FREE_PER_ADDRESS);
-        a.max(b).filter(|d| !d.is_zero())
-    }
-
-    pub fn failed(&self, login: &str, addr: IpAddr) {
-        let mut st = self.state();
-        let now = Instant::now();
-        if st.logins.len() > 10_000 {
-            let lock = self.lock;
-            st.logins.retain(|_, f| f.last.elapsed() < lock);
-            st.addrs.retain(|_, f| f.last.elapsed() < lock);
+    pub fn locked(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<Option<Duration>> {
+        use rusqlite::OptionalExtension;
+        let now = now_ms();
+        let lock = i64::try_from(self.lock.as_millis()).unwrap_or(i64::MAX);
+        let mut longest = Duration::ZERO;
+        for (scope, key, free) in Throttle::keys(login, addr) {
+            let row: Option<(i64, i64)> = conn
+                .query_row(
+                    "SELECT count, last FROM login_failures WHERE scope = ?1 AND key = ?2",
+                    rusqlite::params![scope.as_str(), key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((count, last)) = row else { continue };
+            if count < i64::from(free) {
+                continue;
+            }
+            // A clock that went back counts as no time passed.
+            let passed = now.saturating_sub(last).max(0);
+            let left = lock.saturating_sub(passed);
+            if left > 0 {
+                longest = longest.max(Duration::from_millis(left.unsigned_abs()));
+            }
         }
-        let fresh = Failures {
-            count: 0,
-            last: now,
-        };
-        let by_login = st.logins.entry(login.to_lowercase()).or_insert(fresh);
-        by_login.count += 1;
-        by_login.last = now;
-        let by_addr = st.addrs.entry(addr).or_insert(fresh);
-        by_addr.count += 1;
-        by_addr.last = now;
+        Ok((!longest.is_zero()).then_some(longest))
     }
 
-    pub fn succeeded(&self, login: &str, addr: IpAddr) {
-        let mut st = self.state();
-        st.logins.remove(&login.to_lowercase());
-        st.addrs.remove(&addr);
+    pub fn failed(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<()> {
+        let now = now_ms();
+        let rows: i64 = conn.query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))?;
+        if rows > KEPT_ROWS {
+            let lock = i64::try_from(self.lock.as_millis()).unwrap_or(i64::MAX);
+            conn.execute(
+                "DELETE FROM login_failures WHERE last < ?1",
+                [now.saturating_sub(lock)],
+            )?;
+        }
+        for (scope, key, _) in Throttle::keys(login, addr) {
+            conn.execute(
+                "INSERT INTO login_failures (scope, key, count, last) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (scope, key) DO UPDATE SET count = count + 1, last = excluded.last",
+                rusqlite::params![scope.as_str(), key, now],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn succeeded(
+        &self,
+        conn: &rusqlite::Connection,
+        login: &str,
+        addr: IpAddr,
+    ) -> rusqlite::Result<()> {
+        for (scope, key, _) in Throttle::keys(login, addr) {
+            conn.execute(
+                "DELETE FROM login_failures WHERE scope = ?1 AND key = ?2",
+                rusqlite::params![scope.as_str(), key],
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -292,17 +338,7 @@ impl FromRequestParts<Arc<App>> for ApiUser {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
-        let unauthorized = || {
-            let mut r = api_error(
-                axum::http::StatusCode::UNAUTHORIZED,
-                super::text::words(lang).api_unauthorized,
-            );
-            r.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-            r
-        };
+        let unauthorized = || ApiError::Unauthorized.answer(lang);
         let Some(token) = token else {
             return Err(unauthorized());
         };
@@ -319,19 +355,53 @@ impl FromRequestParts<Arc<App>> for ApiUser {
 
 /// The API's language: `?lang=en`, else German (as `--lang` on the command line).
 pub fn api_lang(parts: &Parts) -> Lang {
-    lang_of_uri(&parts.uri)
+    api_lang_of(&parts.uri, &parts.headers)
 }
 
-/// `?lang=en` in a URI: English; else German.
-pub fn lang_of_uri(uri: &axum::http::Uri) -> Lang {
-    let en = uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv == "lang=en"));
-    if en {
-        Lang::En
-    } else {
-        Lang::De
+/// The language of an API answer: `?lang=en` or `?lang=de` when given,
+/// else the one of German and English that `Accept-Language` prefers;
+/// German by default.
+pub fn api_lang_of(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+    let asked = uri.query().and_then(|q| {
+        q.split('&').find_map(|kv| match kv {
+            "lang=en" => Some(Lang::En),
+            "lang=de" => Some(Lang::De),
+            _ => None,
+        })
+    });
+    asked.or_else(|| accepted_lang(headers)).unwrap_or(Lang::De)
+}
+
+/// German or English, whichever `Accept-Language` weighs higher (the
+/// first named on a tie); `None` if it names neither.
+fn accepted_lang(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)?
+        .to_str()
+        .ok()?;
+    let mut best: Option<(u16, Lang)> = None;
+    for item in value.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+        let lang = match primary.as_str() {
+            "de" => Lang::De,
+            "en" => Lang::En,
+            _ => continue,
+        };
+        // q in thousandths, so that weights compare exactly.
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(1000, |q| {
+                q.trim()
+                    .parse::<f64>()
+                    .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16)
+            });
+        if q > 0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
     }
+    best.map(|(_, lang)| lang)
 }
 
 #[cfg(test)]
@@ -360,16 +430,45 @@ mod tests {
 
     #[test]
     fn the_throttle_locks_after_the_free_attempts_and_forgets_on_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db::Db::open(dir.path()).unwrap();
+        let c = db.conn();
         let t = Throttle::new(Duration::from_secs(60));
         let addr: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..FREE_PER_LOGIN {
-            assert!(t.locked("t03", addr).is_none());
-            t.failed("T03", addr);
+            assert!(t.locked(&c, "t03", addr).unwrap().is_none());
+            t.failed(&c, "T03", addr).unwrap();
         }
-        assert!(t.locked("t03", addr).is_some());
-        assert!(t.locked("t04", addr).is_none());
-        t.succeeded("t03", addr);
-        assert!(t.locked("t03", addr).is_none());
+        let left = t.locked(&c, "t03", addr).unwrap().unwrap();
+        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50));
+        assert!(t.locked(&c, "t04", addr).unwrap().is_none());
+        t.succeeded(&c, "t03", addr).unwrap();
+        assert!(t.locked(&c, "t03", addr).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_api_answers_in_the_language_asked_for_and_german_by_default() {
+        let lang = |uri: &str, accept: Option<&str>| {
+            let mut h = HeaderMap::new();
+            if let Some(a) = accept {
+                h.insert(axum::http::header::ACCEPT_LANGUAGE, a.parse().unwrap());
+            }
+            api_lang_of(&uri.parse().unwrap(), &h)
+        };
+        assert_eq!(lang("/api/v1/check", None), Lang::De);
+        assert_eq!(lang("/api/v1/check", Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(
+            lang("/api/v1/check", Some("fr, en;q=0.5, de;q=0.8")),
+            Lang::De
+        );
+        assert_eq!(
+            lang("/api/v1/check", Some("de;q=0.2, en-US;q=0.7")),
+            Lang::En
+        );
+        assert_eq!(lang("/api/v1/check", Some("fr, *")), Lang::De);
+        assert_eq!(lang("/api/v1/check", Some("en;q=0, de")), Lang::De);
+        assert_eq!(lang("/api/v1/check?lang=en", Some("de")), Lang::En);
+        assert_eq!(lang("/api/v1/check?lang=de", Some("en")), Lang::De);
     }
 
     #[test]

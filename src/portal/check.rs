@@ -2,18 +2,13 @@
 //! bound on how many run at once, and the uploads held in memory between
 //! *Prüfen* and *Einreichen*.
 //!
-//! [`run`] is the one place an upload meets the worker. A check alone hands
-//! the bytes to the guarded child on its stdin (`worker::check_upload`):
-//! the upload never touches the disk. A check with the annotated copy
-//! (the pages' *Prüfen*, every submission) still writes the upload to a
-//! private temporary file (folder 0700, file 0600, removed at once) for
-//! `worker::check_file_annotated`, until the worker can annotate an upload
-//! from its stdin too.
+//! [`run`] is the one place an upload meets the worker. The bytes reach the
+//! guarded child on its stdin and the annotated copy, when asked for (the
+//! pages' *Prüfen*, every submission), comes back on its stdout
+//! (`worker::check_upload_annotated`): neither the upload nor its copy
+//! touches the disk.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,7 +18,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::pipeline::{FileOutcome, Options};
-use crate::worker::{self, AnnotateTarget, Isolation};
+use crate::worker::{self, Isolation};
 
 /// A checked upload: the worker's outcome and, if asked for and the file
 /// could be read, the annotated copy's bytes.
@@ -57,73 +52,34 @@ pub fn safe_name(name: &str) -> String {
     }
 }
 
-/// Removes the private folder of one check, whatever happens.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn private_dir(root: &Path) -> std::io::Result<PathBuf> {
-    let dir = root.join(super::auth::random_hex(16));
-    let mut b = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(&dir)?;
-    Ok(dir)
-}
-
-fn private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path)?;
-    f.write_all(bytes)
-}
-
 /// Checks `bytes` (uploaded as `name`) in the guarded worker; with
-/// `annotate`, the annotated copy is written in the same child and read
-/// back. `scratch` is the server's private temporary folder.
+/// `annotate`, the annotated copy is made in the same child, from the bytes
+/// the check read, and handed back in memory.
 pub fn run(
     bytes: &[u8],
     name: &str,
     cfg: &Config,
     lang: Lang,
     iso: &Isolation,
-    scratch: &Path,
     annotate: bool,
-) -> std::io::Result<Checked> {
+) -> Checked {
     let shown = safe_name(name);
     let opts = Options {
         lang,
         keep_records: false,
     };
     if !annotate {
-        return Ok(Checked {
+        return Checked {
             outcome: worker::check_upload(bytes, &shown, cfg, opts, iso),
             annotated: None,
-        });
+        };
     }
-    let dir = private_dir(scratch)?;
-    let _cleanup = Scratch(dir.clone());
-    // The file's name counts (its facts complete the cover's), so it keeps it.
-    let path = dir.join(&shown);
-    private_file(&path, bytes)?;
-    let target = AnnotateTarget {
-        out: dir.join(format!("{}.annotated.xlsx", super::auth::random_hex(4))),
-        check_date: chrono::Local::now().date_naive(),
-        replace: false,
-        only_submissions: false,
-    };
-    let outcome = worker::check_file_annotated(&path, &shown, cfg, opts, iso, Some(&target));
-    let annotated = match &outcome.annotated {
-        Some(Ok(_)) => fs::read(&target.out).ok(),
-        _ => None,
-    };
-    Ok(Checked { outcome, annotated })
+    let check_date = super::clock::now()
+        .with_timezone(&chrono::Local)
+        .date_naive();
+    let (outcome, annotated) =
+        worker::check_upload_annotated(bytes, &shown, cfg, opts, iso, check_date);
+    Checked { outcome, annotated }
 }
 
 /// How many checks run at once, and how many may wait for a turn; beyond

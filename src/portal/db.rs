@@ -82,6 +82,16 @@ const MIGRATIONS: &[&str] = &[
         report      TEXT NOT NULL
     );
     CREATE INDEX budget_plans_year ON budget_plans (year, status);",
+    // 4: the login throttle's
+    // failed attempts per login and per address, so a lock outlives a
+    // restart. `last`: the portal clock, milliseconds since 1970.
+    "CREATE TABLE login_failures (
+        scope TEXT NOT NULL CHECK (scope IN ('login', 'address')),
+        key   TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        last  INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]

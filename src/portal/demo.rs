@@ -113,9 +113,7 @@ pub fn prepare(app: &App, lang: Lang) -> Result<(Vec<DemoAccount>, usize), DemoE
             else {
                 return Ok(false);
             };
-            let checked = app
-                .check(bytes, name, lang, true)
-                .map_err(|e| DemoError::Check(e.to_string()))?;
+            let checked = app.check(bytes, name, lang, true);
             let Ok(period) = submit::admissible(&account, &checked.outcome, true) else {
                 return Ok(false);
             };

@@ -48,7 +48,16 @@ pub async fn frame(mut req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "-".to_string());
-    let mut res = next.run(req).await;
+    let api = req.uri().path().starts_with("/api/");
+    let lang = if api {
+        super::auth::api_lang_of(req.uri(), req.headers())
+    } else {
+        super::auth::lang_of(req.headers())
+    };
+    let mut res = REQUEST_LANG.scope(lang, next.run(req)).await;
+    if api {
+        res = json_error_of(res, lang);
+    }
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -78,15 +87,188 @@ pub async fn frame(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// A JSON error answer: `{"error": "…"}`.
-pub fn api_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+tokio::task_local! {
+    /// The language of the request being answered (see [`frame`]).
+    static REQUEST_LANG: Lang;
 }
 
-/// A failure of ours in the API: logged, answered without detail.
+/// The language of the request being answered: for `/api/…` its `?lang=`
+/// or `Accept-Language`, for a page the language cookie; German outside a
+/// request.
+pub fn request_lang() -> Lang {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or(Lang::De)
+}
+
+/// Why the API refuses a request: a stable `code` for programs, a message
+/// in German or English for people (README, "The JSON API").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// `400 bad_json`: the token request is not `{"login","password"}`.
+    BadJson,
+    /// `401 wrong_credentials`.
+    WrongCredentials,
+    /// `429 login_locked` with `Retry-After`: too many failed logins.
+    LoginLocked { seconds: u64 },
+    /// `401 unauthorized` with `WWW-Authenticate: Bearer`: no valid token.
+    Unauthorized,
+    /// `400 bad_form`: not a readable multipart form.
+    BadForm,
+    /// `400 no_file`: the multipart field `file` is missing.
+    NoFile,
+    /// `413 too_large`: the upload is larger than the limit (MiB).
+    TooLarge { mib: u64 },
+    /// `413 too_large`: a request other than an upload is too large.
+    BodyTooLarge,
+    /// `503 busy` with `Retry-After`: every check slot and the queue taken.
+    Busy,
+    /// `403 not_provider`: only provider accounts submit.
+    NotProvider,
+    /// `403 forbidden`: the role may not do this.
+    Forbidden,
+    /// `404 not_found`: no such submission (or not for this account) or route.
+    NotFound,
+    /// `404 no_annotated_copy`.
+    NoAnnotatedCopy,
+    /// `409 not_current`: only the current submission can be withdrawn.
+    NotCurrent,
+    /// `405 method_not_allowed`.
+    MethodNotAllowed,
+    /// `500 internal`: a failure of ours (logged, answered without detail).
+    Internal,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadJson | ApiError::BadForm | ApiError::NoFile => StatusCode::BAD_REQUEST,
+            ApiError::WrongCredentials | ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::LoginLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooLarge { .. } | ApiError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotProvider | ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound | ApiError::NoAnnotatedCopy => StatusCode::NOT_FOUND,
+            ApiError::NotCurrent => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine code (never translated).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadJson => "bad_json",
+            ApiError::WrongCredentials => "wrong_credentials",
+            ApiError::LoginLocked { .. } => "login_locked",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::BadForm => "bad_form",
+            ApiError::NoFile => "no_file",
+            ApiError::TooLarge { .. } | ApiError::BodyTooLarge => "too_large",
+            ApiError::Busy => "busy",
+            ApiError::NotProvider => "not_provider",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::NoAnnotatedCopy => "no_annotated_copy",
+            ApiError::NotCurrent => "not_current",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Internal => "internal",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let w = super::text::words(lang);
+        match self {
+            ApiError::BadJson => w.api_bad_json.into(),
+            ApiError::WrongCredentials => w.api_bad_credentials.into(),
+            ApiError::LoginLocked { seconds } => super::text::locked(lang, *seconds),
+            ApiError::Unauthorized => w.api_unauthorized.into(),
+            ApiError::BadForm => w.api_bad_form.into(),
+            ApiError::NoFile => w.api_no_file.into(),
+            ApiError::TooLarge { mib } => super::text::too_large(lang, *mib),
+            ApiError::BodyTooLarge => w.api_too_large_body.into(),
+            ApiError::Busy => w.api_busy.into(),
+            ApiError::NotProvider => w.refuse_not_provider.into(),
+            ApiError::Forbidden => w.forbidden.into(),
+            ApiError::NotFound => w.api_not_found.into(),
+            ApiError::NoAnnotatedCopy => w.api_no_annotated.into(),
+            ApiError::NotCurrent => w.not_current.into(),
+            ApiError::MethodNotAllowed => w.api_method.into(),
+            ApiError::Internal => w.api_internal.into(),
+        }
+    }
+
+    /// The answer `{"error": message, "code": code}` with its status and
+    /// headers (`Retry-After`, `WWW-Authenticate`).
+    pub fn answer(&self, lang: Lang) -> Response {
+        let mut r = error_json(self.status(), self.code(), &self.message(lang));
+        let h = r.headers_mut();
+        match self {
+            ApiError::LoginLocked { seconds } => {
+                if let Ok(v) = HeaderValue::from_str(&seconds.max(&1).to_string()) {
+                    h.insert(header::RETRY_AFTER, v);
+                }
+            }
+            ApiError::Busy => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            }
+            ApiError::Unauthorized => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        r
+    }
+
+    /// The error a status stands for, where a route answered it without
+    /// one of ours (a body over the limit, a method the route lacks).
+    fn of_status(status: StatusCode) -> Option<ApiError> {
+        Some(match status {
+            StatusCode::BAD_REQUEST | StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::BadForm,
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized,
+            StatusCode::FORBIDDEN => ApiError::Forbidden,
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+            StatusCode::SERVICE_UNAVAILABLE => ApiError::Busy,
+            s if s.is_server_error() => ApiError::Internal,
+            _ => return None,
+        })
+    }
+}
+
+fn error_json(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message, "code": code })),
+    )
+        .into_response()
+}
+
+/// A JSON error answer, `{"error": "…", "code": "…"}`, its code the
+/// status's (`bad_request`, `forbidden`, `not_found`, …); the message is
+/// the caller's, in the request's language. The API's own refusals are
+/// [`ApiError`]s with finer codes.
+pub fn api_error(status: StatusCode, message: &str) -> Response {
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNPROCESSABLE_ENTITY => "refused",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "busy",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    error_json(status, code, message)
+}
+
+/// A failure of ours in the API: logged, answered without detail in the
+/// request's language.
 pub fn api_internal(e: &dyn std::fmt::Display) -> Response {
     eprintln!("interner Fehler: {e}");
-    api_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    ApiError::Internal.answer(request_lang())
 }
 
 /// A failure of ours on a page: logged, answered without detail.
@@ -105,6 +287,31 @@ pub fn internal(lang: Lang, e: &dyn std::fmt::Display) -> Response {
         )),
     )
         .into_response()
+}
+
+/// An API error answered without a JSON body (by the router or a body
+/// limit) gets ours: every API error has its `code` and message.
+fn json_error_of(res: Response, lang: Lang) -> Response {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(res.status().is_client_error() || res.status().is_server_error()) {
+        return res;
+    }
+    match ApiError::of_status(res.status()) {
+        Some(e) => {
+            let mut ours = e.answer(lang);
+            for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
+                if let Some(v) = res.headers().get(&name) {
+                    ours.headers_mut().insert(name, v.clone());
+                }
+            }
+            ours
+        }
+        None => res,
+    }
 }
 
 /// `503` with `Retry-After`.

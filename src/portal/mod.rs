@@ -100,8 +100,6 @@ pub struct App {
     /// The controlling's last computations (page, charts, workbook).
     pub controlling: controlling::Cache,
     iso: Isolation,
-    /// The private folder for the checks' temporary files, removed at the end.
-    scratch: tempfile::TempDir,
 }
 
 /// Creates `dir` (and parents) readable by the server's user only.
@@ -115,7 +113,7 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
 
 impl App {
     /// Opens the data folder: the database (migrated), the file store (swept
-    /// of files no submission names), a private temporary folder.
+    /// of files no submission names).
     pub fn open(cfg: Config, settings: Settings) -> Result<(App, usize), PortalError> {
         let data = settings.data.clone();
         let io = |path: &Path| {
@@ -139,10 +137,6 @@ impl App {
                 .sweep(&keep)
                 .map_err(io(&data.join(store::FILES_DIR)))?
         };
-        let scratch = tempfile::Builder::new()
-            .prefix("sozialraum-portal-")
-            .tempdir()
-            .map_err(io(&std::env::temp_dir()))?;
         let iso = Isolation {
             enabled: settings.isolate,
             config_path: settings.config_path.clone(),
@@ -159,28 +153,13 @@ impl App {
             db,
             store,
             iso,
-            scratch,
         };
         Ok((app, swept))
     }
 
     /// Checks an upload in the worker (blocking; see [`check::run`]).
-    pub fn check(
-        &self,
-        bytes: &[u8],
-        name: &str,
-        lang: Lang,
-        annotate: bool,
-    ) -> std::io::Result<check::Checked> {
-        check::run(
-            bytes,
-            name,
-            &self.cfg,
-            lang,
-            &self.iso,
-            self.scratch.path(),
-            annotate,
-        )
+    pub fn check(&self, bytes: &[u8], name: &str, lang: Lang, annotate: bool) -> check::Checked {
+        check::run(bytes, name, &self.cfg, lang, &self.iso, annotate)
     }
 
     /// Whom the login throttle counts per address: the connection's peer,

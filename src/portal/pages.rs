@@ -143,7 +143,7 @@ fn busy(app: &App, user: &WebUser, current: &'static str) -> Response {
 pub async fn not_found(State(app): AppState, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let lang = auth::lang_of(&headers);
     if uri.path().starts_with("/api/") {
-        return http::api_error(StatusCode::NOT_FOUND, "not found");
+        return http::ApiError::NotFound.answer(http::request_lang());
     }
     let w = words(lang);
     message(
@@ -295,7 +295,8 @@ pub async fn authenticate(
     addr: std::net::IpAddr,
 ) -> Result<db::Account, LoginFailure> {
     let login = login.trim().to_string();
-    if let Some(wait) = app.throttle.locked(&login, addr) {
+    let locked = app.throttle.locked(&app.db.conn(), &login, addr);
+    if let Some(wait) = locked.map_err(|e| LoginFailure::Internal(e.to_string()))? {
         let _ = db::audit(&app.db.conn(), None, "login", None, "locked");
         return Err(LoginFailure::Locked(wait));
     }
@@ -317,12 +318,16 @@ pub async fn authenticate(
     let conn = app.db.conn();
     match account {
         Some(a) if ok => {
-            app.throttle.succeeded(&login, addr);
+            app.throttle
+                .succeeded(&conn, &login, addr)
+                .map_err(|e| LoginFailure::Internal(e.to_string()))?;
             let _ = db::audit(&conn, Some(&a.login), "login", None, "ok");
             Ok(a)
         }
         a => {
-            app.throttle.failed(&login, addr);
+            app.throttle
+                .failed(&conn, &login, addr)
+                .map_err(|e| LoginFailure::Internal(e.to_string()))?;
             let who = a.as_ref().map(|a| a.login.as_str());
             let _ = db::audit(&conn, who, "login", None, "failed");
             Err(LoginFailure::Wrong)
@@ -496,7 +501,7 @@ async fn check_upload(
     name: String,
     bytes: Vec<u8>,
     lang: Lang,
-) -> Result<(Vec<u8>, Checked), CheckFailure> {
+) -> Result<(Vec<u8>, Checked), super::check::Busy> {
     let app2 = app.clone();
     let result = ticket
         .run(move || {
@@ -504,16 +509,7 @@ async fn check_upload(
             (bytes, r)
         })
         .await;
-    match result {
-        Ok((bytes, Ok(checked))) => Ok((bytes, checked)),
-        Ok((_, Err(e))) => Err(CheckFailure::Internal(e.to_string())),
-        Err(_) => Err(CheckFailure::Busy),
-    }
-}
-
-enum CheckFailure {
-    Busy,
-    Internal(String),
+    result
 }
 
 /// The result page of a held upload: verdict, findings, the annotated copy,
@@ -632,8 +628,7 @@ pub async fn check(
     let (bytes, checked) =
         match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
             Ok(r) => r,
-            Err(CheckFailure::Busy) => return busy(&app, &user, "pruefen"),
-            Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
+            Err(super::check::Busy) => return busy(&app, &user, "pruefen"),
         };
     let _ = db::audit(
         &app.db.conn(),
@@ -742,8 +737,7 @@ pub async fn submit(
             let (bytes, checked) =
                 match check_upload(&app, ticket, name.clone(), upload.bytes, user.lang).await {
                     Ok(r) => r,
-                    Err(CheckFailure::Busy) => return busy(&app, &user, "einreichen"),
-                    Err(CheckFailure::Internal(e)) => return http::internal(user.lang, &e),
+                    Err(super::check::Busy) => return busy(&app, &user, "einreichen"),
                 };
             let token = app
                 .held

@@ -156,6 +156,15 @@ words! {
     api_unauthorized: "Anmeldung erforderlich: Authorization: Bearer TOKEN (von POST /api/v1/token)", "authentication required: Authorization: Bearer TOKEN (from POST /api/v1/token)";
     api_bad_credentials: "Kennung oder Passwort falsch", "wrong login or password";
     api_no_file: "es fehlt das Multipart-Feld „file“", "the multipart field 'file' is missing";
+    api_bad_json: "erwartet wird JSON {\"login\": \"…\", \"password\": \"…\"}", "expected JSON {\"login\": \"…\", \"password\": \"…\"}";
+    api_bad_form: "erwartet wird ein Multipart-Formular (multipart/form-data) mit der Datei im Feld „file“ und Textfeldern bis 4 KiB", "expected a multipart form (multipart/form-data) with the file in the field 'file' and text fields of at most 4 KiB";
+    api_busy: "gerade laufen zu viele Prüfungen; bitte später erneut versuchen (Retry-After)", "too many checks running; retry later (Retry-After)";
+    api_not_found: "nicht gefunden (oder nicht für diese Kennung)", "not found (or not for this account)";
+    api_no_annotated: "zu dieser Meldung gibt es keine kommentierte Kopie", "this submission has no annotated copy";
+    api_internal: "interner Fehler; bitte später erneut versuchen", "internal error; please try again later";
+    api_method: "diese Methode ist für diese Adresse nicht erlaubt", "this method is not allowed for this address";
+    api_too_large_body: "die Anfrage ist zu groß", "the request is too large";
+    api_refused: "die Anfrage wurde abgelehnt", "the request was refused";
 }
 
 /// The fixed texts in `lang`.

@@ -74,16 +74,28 @@ pub fn write(
     replace: bool,
 ) -> Result<(), WriteError> {
     xlsx::refuse_overwrite(out, &[req.input.to_path_buf()])?;
-    let bytes = copy_bytes(req, cfg, out)?;
-    xlsx::write_atomic(out, &bytes, replace)
-}
-
-/// The copy's bytes: the overlay where it applies, else the rebuilt copy.
-fn copy_bytes(req: &AnnotateRequest, cfg: &Config, out: &Path) -> Result<Vec<u8>, WriteError> {
-    let lang = req.lang;
     let macro_enabled = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsm"));
+    let bytes = copy_bytes(req, cfg, macro_enabled)?;
+    xlsx::write_atomic(out, &bytes, replace)
+}
+
+/// The annotated copy as an `.xlsx` file's bytes, in memory (the portal's
+/// copy: it never touches the disk). The same bytes [`write`] puts in a
+/// file named `.xlsx`.
+pub fn to_bytes(req: &AnnotateRequest, cfg: &Config) -> Result<Vec<u8>, WriteError> {
+    copy_bytes(req, cfg, false)
+}
+
+/// The copy's bytes: the overlay where it applies, else the rebuilt copy.
+/// `macro_enabled`: the copy is named `.xlsm`.
+fn copy_bytes(
+    req: &AnnotateRequest,
+    cfg: &Config,
+    macro_enabled: bool,
+) -> Result<Vec<u8>, WriteError> {
+    let lang = req.lang;
     // A rebuilt copy named .xlsm is declared macro-enabled (it has no
     // macros): Excel refuses a file whose name and content disagree.
     let named = |bytes: Vec<u8>| -> Vec<u8> {

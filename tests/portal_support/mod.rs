@@ -44,6 +44,16 @@ impl Server {
 
     /// Starts a server on `data` (kept in `dir`), e.g. again after a crash.
     pub fn start_on(dir: tempfile::TempDir, data: PathBuf, extra: &[&str]) -> Server {
+        Server::start_with(dir, data, extra, &[])
+    }
+
+    /// Starts a server on `data` with more environment variables (`TMPDIR`).
+    pub fn start_with(
+        dir: tempfile::TempDir,
+        data: PathBuf,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Server {
         let log = dir.path().join(format!(
             "server-{}.log",
             std::time::SystemTime::now()
@@ -56,6 +66,7 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(&data)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log_file)
             .spawn()

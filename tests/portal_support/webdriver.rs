@@ -231,6 +231,31 @@ impl Browser {
         }
     }
 
+    /// Runs `script` (a function body; `arguments` are `args`) in the page
+    /// and returns what it returns.
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Runs `script` in the page until it calls its last argument (the
+    /// callback) with the result, at most `timeout`.
+    pub fn execute_async(&self, script: &str, args: Value, timeout: Duration) -> Value {
+        self.call(
+            "POST",
+            "/timeouts",
+            Some(json!({ "script": timeout.as_millis() as u64 })),
+        );
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
     /// A full-page PNG, saved under `target/tmp/portal-screenshots/NAME.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         // As tall as the page, so that the picture shows all of it.
