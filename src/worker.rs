@@ -770,20 +770,7 @@ pub fn read_budget(
     if !iso.enabled {
         return budget::read(path, shown, cfg, lang);
     }
-    read_in_child::<BudgetPlan, BudgetError>(
-        ReadKind::Budget,
-        ReadSource::File(path),
-        shown,
-        &cfg.limits,
-        lang,
-        iso,
-    )
-    .unwrap_or_else(|f| {
-        Err(BudgetError::Read {
-            path: shown.to_string(),
-            error: f.into_read_error(Job::Read),
-        })
-    })
+    read_budget_in_child(ReadSource::File(path), shown, cfg, lang, iso)
 }
 
 /// Reads a budget plan held in memory (an upload to the portal) as
@@ -799,9 +786,19 @@ pub fn read_budget_upload(
     if !iso.enabled {
         return budget::read_bytes(bytes, shown, cfg, lang);
     }
+    read_budget_in_child(ReadSource::Memory(bytes), shown, cfg, lang, iso)
+}
+
+fn read_budget_in_child(
+    source: ReadSource,
+    shown: &str,
+    cfg: &Config,
+    lang: Lang,
+    iso: &Isolation,
+) -> Result<BudgetPlan, BudgetError> {
     read_in_child::<BudgetPlan, BudgetError>(
         ReadKind::Budget,
-        ReadSource::Memory(bytes),
+        source,
         shown,
         &cfg.limits,
         lang,

@@ -9,27 +9,10 @@
 
 mod portal_support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use portal_support::webdriver::Browser;
+use portal_support::webdriver::{wait_title, Browser};
 use portal_support::*;
-
-/// Waits until the page's title starts with `prefix`.
-fn wait_title(b: &Browser, prefix: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let title = b.title();
-        if title.starts_with(prefix) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "title {title:?} at {}, expected {prefix:?}",
-            b.current_url()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn upload(b: &Browser, path: &std::path::Path) {
     b.find("#file").type_text(&path.to_string_lossy());

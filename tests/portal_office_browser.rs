@@ -11,27 +11,10 @@ mod portal_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use calamine::{Data, Reader};
-use portal_support::webdriver::Browser;
+use portal_support::webdriver::{wait_title, Browser};
 use portal_support::*;
-
-fn wait_title(b: &Browser, prefix: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let title = b.title();
-        if title.starts_with(prefix) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "title {title:?} at {}, expected {prefix:?}",
-            b.current_url()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn log_in(b: &Browser, server: &Server, login: &str, password: &str, lands_on: &str) {
     b.goto(&server.url("/anmelden"));

@@ -34,23 +34,7 @@ struct Counts {
 }
 
 pub fn run(args: &BackupArgs, lang: Lang) -> miette::Result<i32> {
-    let live = args.data.join(db::DB_FILE);
-    if !live.is_file() {
-        return Err(miette::miette!(
-            help = t(
-                lang,
-                "--data nennt den Ordner, den `sozialraum serve --data` benutzt.",
-                "--data names the folder `sozialraum serve --data` uses."
-            ),
-            "{} {}",
-            t(
-                lang,
-                "Kein Datenordner des Portals:",
-                "No portal data folder:"
-            ),
-            args.data.display()
-        ));
-    }
+    let live = super::portal_db(&args.data, lang)?;
     if crate::xlsx::same_file(&args.out, &live) {
         return Err(miette::miette!(
             "{}: {}",

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cli::ExportArgs;
 use crate::i18n::{t, Lang};
-use crate::portal::db::{self, Db, Submission};
+use crate::portal::db::{Db, Submission};
 use crate::portal::period::{self, Span};
 use crate::portal::store::{self, Store};
 
@@ -114,23 +114,7 @@ pub fn run(args: &ExportArgs, lang: Lang) -> miette::Result<i32> {
 
 /// The current submissions of `span` from the portal's database in `data`.
 fn current(data: &Path, span: &Span, lang: Lang) -> miette::Result<Vec<Submission>> {
-    let db_path = data.join(db::DB_FILE);
-    if !db_path.is_file() {
-        return Err(miette::miette!(
-            help = t(
-                lang,
-                "--data nennt den Ordner, den `sozialraum serve --data` benutzt.",
-                "--data names the folder `sozialraum serve --data` uses."
-            ),
-            "{} {}",
-            t(
-                lang,
-                "Kein Datenordner des Portals:",
-                "No portal data folder:"
-            ),
-            data.display()
-        ));
-    }
+    let db_path = super::portal_db(data, lang)?;
     let conn =
         Db::open_existing(data, true).map_err(|e| miette::miette!("{}: {e}", db_path.display()))?;
     period::current_in(&conn, span).map_err(|e| miette::miette!("{}: {e}", db_path.display()))

@@ -48,3 +48,30 @@ pub fn check_all(
     bar.finish_and_clear();
     out
 }
+
+/// The database of the portal's data folder `data` (`export`, `backup`):
+/// an error that names the folder when there is none.
+pub fn portal_db(
+    data: &std::path::Path,
+    lang: crate::i18n::Lang,
+) -> miette::Result<std::path::PathBuf> {
+    use crate::i18n::t;
+    let db = data.join(crate::portal::db::DB_FILE);
+    if db.is_file() {
+        return Ok(db);
+    }
+    Err(miette::miette!(
+        help = t(
+            lang,
+            "--data nennt den Ordner, den `sozialraum serve --data` benutzt.",
+            "--data names the folder `sozialraum serve --data` uses."
+        ),
+        "{} {}",
+        t(
+            lang,
+            "Kein Datenordner des Portals:",
+            "No portal data folder:"
+        ),
+        data.display()
+    ))
+}

@@ -11,12 +11,11 @@
 
 use std::sync::Arc;
 
-use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::auth::{ApiUser, WebUser};
@@ -24,7 +23,6 @@ use super::db::{self, Account, Role};
 use super::http::{self, api_error};
 use super::period::{self, Span};
 use super::text::words;
-use super::views::Frame;
 use super::App;
 use crate::consolidate::workbook;
 use crate::i18n::{t, Lang};
@@ -239,17 +237,6 @@ pub async fn api_json(
     api(app, user, q, Format::Json).await
 }
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    frame: Frame,
-    title: &'static str,
-    text: String,
-    class: &'static str,
-    back_href: &'static str,
-    back_label: &'static str,
-}
-
 fn message(
     app: &App,
     user: &WebUser,
@@ -257,25 +244,11 @@ fn message(
     title: &'static str,
     text: String,
 ) -> Response {
-    let page = MessagePage {
-        frame: app
-            .frame(user.lang, "", "/")
-            .with_user(&user.account, &user.csrf),
-        title,
-        text,
-        class: "error",
-        back_href: "/",
-        back_label: words(user.lang).back_home,
-    };
-    let r = match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => return http::internal(user.lang, &e),
-    };
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        http::with_retry_after(r)
-    } else {
-        r
-    }
+    let frame = app
+        .frame(user.lang, "", "/")
+        .with_user(&user.account, &user.csrf);
+    let back = ("/", words(user.lang).back_home);
+    super::views::message(frame, user.lang, status, title, text, back)
 }
 
 /// `GET /kreismappe?jahr=2026&quartal=3` (or `quartale=1-3`): the district

@@ -16,7 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use super::db::{self, Account, Role, Status, Submission};
 use super::deadline::{self, Deadline};
 use super::http::{self, api_error, api_internal};
 use super::text::{self, words};
-use super::views::Frame;
+use super::views::{self, render, Frame};
 use super::App;
 use crate::config::Config;
 use crate::finding::{count, Severity};
@@ -281,27 +281,9 @@ fn csv_field(s: &str) -> String {
 
 // ------------------------------------------------------------------ pages
 
-fn render<T: Template>(status: StatusCode, t: &T, lang: Lang) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => http::internal(lang, &e),
-    }
-}
-
 fn frame(app: &App, user: &WebUser, here: &str) -> Frame {
     app.frame(user.lang, "uebersicht", here)
         .with_user(&user.account, &user.csrf)
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    frame: Frame,
-    title: &'static str,
-    text: String,
-    class: &'static str,
-    back_href: &'static str,
-    back_label: &'static str,
 }
 
 fn message(
@@ -312,20 +294,13 @@ fn message(
     text: &str,
 ) -> Response {
     let w = words(user.lang);
-    let oversees = oversees(&user.account);
-    let page = MessagePage {
-        frame: frame(app, user, "/"),
-        title,
-        text: text.to_string(),
-        class: "error",
-        back_href: if oversees { "/uebersicht" } else { "/" },
-        back_label: if oversees {
-            w.back_to_board
-        } else {
-            w.back_home
-        },
+    let back = if oversees(&user.account) {
+        ("/uebersicht", w.back_to_board)
+    } else {
+        ("/", w.back_home)
     };
-    render(status, &page, user.lang)
+    let frame = frame(app, user, "/");
+    views::message(frame, user.lang, status, title, text.to_string(), back)
 }
 
 /// The `403` page of a provider on these pages.
@@ -622,6 +597,24 @@ fn outstanding(
     ))
 }
 
+/// The period a list of the missing asks for, who is missing then, and its
+/// deadline; or the page that says why not.
+// The refusal is the answer itself, built once per request.
+#[allow(clippy::result_large_err)]
+fn outstanding_asked(
+    app: &App,
+    user: &WebUser,
+    q: Result<Query<PeriodQuery>, QueryRejection>,
+    now: DateTime<Utc>,
+) -> Result<(i32, u8, Vec<ProviderStatus>, Deadline), Response> {
+    let (year, quarter) = list_period(app, user, q, now)?;
+    match outstanding(app, year, quarter, now) {
+        Ok((missing, Some(due))) => Ok((year, quarter, missing, due)),
+        Ok((_, None)) => Err(bad_period(app, user)),
+        Err(e) => Err(http::internal(user.lang, &e)),
+    }
+}
+
 /// `GET /uebersicht/ausstehend?jahr=2026&quartal=3`: who is still missing,
 /// with a prepared reminder per provider.
 pub async fn outstanding_page(
@@ -631,15 +624,9 @@ pub async fn outstanding_page(
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
     let now = super::clock::now();
-    let (year, quarter) = match list_period(&app, &user, q, now) {
-        Ok(p) => p,
+    let (year, quarter, missing, due) = match outstanding_asked(&app, &user, q, now) {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let (missing, Some(due)) = (match outstanding(&app, year, quarter, now) {
-        Ok(m) => m,
-        Err(e) => return http::internal(user.lang, &e),
-    }) else {
-        return bad_period(&app, &user);
     };
     let lang = user.lang;
     let w = words(lang);
@@ -714,15 +701,9 @@ pub async fn outstanding_csv(
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
     let now = super::clock::now();
-    let (year, quarter) = match list_period(&app, &user, q, now) {
-        Ok(p) => p,
+    let (year, quarter, missing, due) = match outstanding_asked(&app, &user, q, now) {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let (missing, Some(due)) = (match outstanding(&app, year, quarter, now) {
-        Ok(m) => m,
-        Err(e) => return http::internal(user.lang, &e),
-    }) else {
-        return bad_period(&app, &user);
     };
     let lang = user.lang;
     let w = words(lang);

@@ -11,7 +11,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form as UrlForm;
 use serde::Deserialize;
 
@@ -27,25 +27,9 @@ use crate::i18n::Lang;
 
 type AppState = State<Arc<App>>;
 
-fn render<T: Template>(status: StatusCode, t: &T, lang: Lang) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => http::internal(lang, &e),
-    }
-}
+use super::views::render;
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    frame: Frame,
-    title: &'static str,
-    text: String,
-    class: &'static str,
-    back_href: &'static str,
-    back_label: &'static str,
-}
-
-/// A page that says one thing (not found, not allowed, too large, busy).
+/// A page that says one thing, with the way back home.
 fn message(
     frame: Frame,
     status: StatusCode,
@@ -53,20 +37,8 @@ fn message(
     text: String,
     lang: Lang,
 ) -> Response {
-    let w = words(lang);
-    let page = MessagePage {
-        frame,
-        title,
-        text,
-        class: if status.is_success() { "ok" } else { "error" },
-        back_href: "/",
-        back_label: w.back_home,
-    };
-    let mut r = render(status, &page, lang);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        r = http::with_retry_after(r);
-    }
-    r
+    let back = ("/", words(lang).back_home);
+    views::message(frame, lang, status, title, text, back)
 }
 
 fn user_frame(app: &App, user: &WebUser, current: &'static str, here: &str) -> Frame {

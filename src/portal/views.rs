@@ -1,7 +1,12 @@
 //! What the templates show, prepared in the reader's language: the frame of
 //! every page, findings grouped by sheet, the verdict, receipts and lists.
 
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
 use super::db::{self, Account, Role, Status, Submission};
+use super::http;
 use super::text::{self, words, Words};
 use crate::finding::{FileReport, Finding, Severity, Summary};
 use crate::i18n::Lang;
@@ -301,5 +306,51 @@ mod tests {
         assert_eq!(g[0].rows[0].cell, "B10");
         assert_eq!(g[0].infos.len(), 1);
         assert_eq!(g[1].title, "Deckblatt");
+    }
+}
+
+/// A page rendered with its status; a template that fails is a `500` page.
+pub fn render<T: Template>(status: StatusCode, t: &T, lang: Lang) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => http::internal(lang, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    frame: Frame,
+    title: &'static str,
+    text: String,
+    class: &'static str,
+    back_href: &'static str,
+    back_label: &'static str,
+}
+
+/// A page that says one thing (not found, not allowed, too large, busy),
+/// with one link back (`back`: where to, and its words); `503` carries
+/// `Retry-After`.
+pub fn message(
+    frame: Frame,
+    lang: Lang,
+    status: StatusCode,
+    title: &'static str,
+    text: String,
+    back: (&'static str, &'static str),
+) -> Response {
+    let page = MessagePage {
+        frame,
+        title,
+        text,
+        class: if status.is_success() { "ok" } else { "error" },
+        back_href: back.0,
+        back_label: back.1,
+    };
+    let r = render(status, &page, lang);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        http::with_retry_after(r)
+    } else {
+        r
     }
 }

@@ -406,3 +406,20 @@ fn base64_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Waits until the page's title starts with `prefix`.
+pub fn wait_title(b: &Browser, prefix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let title = b.title();
+        if title.starts_with(prefix) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "title {title:?} at {}, expected {prefix:?}",
+            b.current_url()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

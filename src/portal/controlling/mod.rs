@@ -24,7 +24,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -34,7 +34,7 @@ use super::chart;
 use super::db::{self, Account, Role, StoredPlan};
 use super::http::{self, api_error, api_internal, UploadError};
 use super::period::{self, Span};
-use super::views::{self, Frame, SheetGroup};
+use super::views::{self, render, Frame, SheetGroup};
 use super::App;
 use crate::audit::budget::BudgetPlan;
 use crate::audit::{self, Audit};
@@ -350,27 +350,9 @@ fn total(p: &StoredPlan) -> Decimal {
 
 // ------------------------------------------------------------ pages
 
-fn render<T: Template>(status: StatusCode, t: &T, lang: Lang) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => http::internal(lang, &e),
-    }
-}
-
 fn frame(app: &App, user: &WebUser, here: &str) -> Frame {
     app.frame(user.lang, "controlling", here)
         .with_user(&user.account, &user.csrf)
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    frame: Frame,
-    title: &'static str,
-    text: String,
-    class: &'static str,
-    back_href: &'static str,
-    back_label: &'static str,
 }
 
 fn message(
@@ -380,20 +362,9 @@ fn message(
     title: &'static str,
     text: String,
 ) -> Response {
-    let page = MessagePage {
-        frame: frame(app, user, "/controlling"),
-        title,
-        text,
-        class: if status.is_success() { "ok" } else { "error" },
-        back_href: "/controlling",
-        back_label: words(user.lang).title,
-    };
-    let r = render(status, &page, user.lang);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        http::with_retry_after(r)
-    } else {
-        r
-    }
+    let frame = frame(app, user, "/controlling");
+    let back = ("/controlling", words(user.lang).title);
+    views::message(frame, user.lang, status, title, text, back)
 }
 
 fn forbidden(app: &App, user: &WebUser, text: &str) -> Response {
@@ -762,17 +733,7 @@ pub async fn page(State(app): AppState, user: WebUser, Query(q): Query<PageQuery
             });
             return render(StatusCode::OK, &page, lang);
         }
-        Err(Unavailable::Busy) => {
-            let tw = super::text::words(lang);
-            return message(
-                &app,
-                &user,
-                StatusCode::SERVICE_UNAVAILABLE,
-                tw.busy_title,
-                tw.busy.into(),
-            );
-        }
-        Err(Unavailable::Internal(e)) => return http::internal(lang, &e),
+        Err(e) => return unavailable(&app, &user, e, year),
     };
     let a = &c.audit;
     page.heading = words::heading(lang, &a.period.label());
@@ -836,34 +797,7 @@ pub async fn diagram(
     };
     let c = match compute(&app, year, quarters, lang).await {
         Ok(c) => c,
-        Err(Unavailable::NoPlan) => {
-            return message(
-                &app,
-                &user,
-                StatusCode::NOT_FOUND,
-                w.no_plan_title,
-                words::no_plan(lang, year),
-            )
-        }
-        Err(Unavailable::NoData) => {
-            return message(
-                &app,
-                &user,
-                StatusCode::NOT_FOUND,
-                w.no_data_title,
-                words::no_data(lang, year),
-            )
-        }
-        Err(Unavailable::Busy) => {
-            return message(
-                &app,
-                &user,
-                StatusCode::SERVICE_UNAVAILABLE,
-                tw.busy_title,
-                tw.busy.into(),
-            )
-        }
-        Err(Unavailable::Internal(e)) => return http::internal(lang, &e),
+        Err(e) => return unavailable(&app, &user, e, year),
     };
     let chart = if file == "budget.svg" {
         view::budget_chart(&c.audit, lang)
@@ -871,6 +805,37 @@ pub async fn diagram(
         view::quarters_chart(&c.audit, lang)
     };
     svg(chart::render(&chart, lang))
+}
+
+/// The page of a chart or workbook that cannot be made (no plan, no
+/// submissions, busy, broken).
+fn unavailable(app: &App, user: &WebUser, e: Unavailable, year: i32) -> Response {
+    let lang = user.lang;
+    let (w, tw) = (words(lang), super::text::words(lang));
+    match e {
+        Unavailable::NoPlan => message(
+            app,
+            user,
+            StatusCode::NOT_FOUND,
+            w.no_plan_title,
+            words::no_plan(lang, year),
+        ),
+        Unavailable::NoData => message(
+            app,
+            user,
+            StatusCode::NOT_FOUND,
+            w.no_data_title,
+            words::no_data(lang, year),
+        ),
+        Unavailable::Busy => message(
+            app,
+            user,
+            StatusCode::SERVICE_UNAVAILABLE,
+            tw.busy_title,
+            tw.busy.into(),
+        ),
+        Unavailable::Internal(e) => http::internal(lang, &e),
+    }
 }
 
 fn svg(body: String) -> Response {
@@ -905,28 +870,7 @@ pub async fn page_workbook(
     };
     match compute(&app, year, quarters, lang).await {
         Ok(c) => workbook(&app, c, &user.account.login, lang).await,
-        Err(Unavailable::NoPlan) => message(
-            &app,
-            &user,
-            StatusCode::NOT_FOUND,
-            w.no_plan_title,
-            words::no_plan(lang, year),
-        ),
-        Err(Unavailable::NoData) => message(
-            &app,
-            &user,
-            StatusCode::NOT_FOUND,
-            w.no_data_title,
-            words::no_data(lang, year),
-        ),
-        Err(Unavailable::Busy) => message(
-            &app,
-            &user,
-            StatusCode::SERVICE_UNAVAILABLE,
-            tw.busy_title,
-            tw.busy.into(),
-        ),
-        Err(Unavailable::Internal(e)) => http::internal(lang, &e),
+        Err(e) => unavailable(&app, &user, e, year),
     }
 }
 
