@@ -56,7 +56,12 @@ pub fn is_clean(s: &str) -> bool {
 }
 
 /// True when the text holds nothing but blanks (as `clean` counts them).
+#[inline]
 pub fn is_blank(s: &str) -> bool {
+    // The common case first: a text that starts with a visible ASCII character.
+    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return false;
+    }
     s.chars().all(|c| {
         c.is_whitespace()
             || matches!(

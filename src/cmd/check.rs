@@ -83,7 +83,13 @@ pub fn run(
     let written = finish_annotations(cfg, lang, &kept_files, &kept_targets, &kept)?;
     let reports: Vec<FileReport> = kept.into_iter().map(|o| o.report).collect();
     match args.format {
-        OutputFormat::Json => println!("{}", json::check_document(&reports, &skipped, lang)),
+        OutputFormat::Json => {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            json::write_check_document(&mut out, &reports, &skipped, lang)
+                .and_then(|()| out.flush())
+                .map_err(|e| miette::miette!("{}", crate::i18n::io_error(lang, &e)))?;
+        }
         OutputFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = terminal::Style {
@@ -118,11 +124,13 @@ pub fn run(
             print!("{out}");
         }
     }
-    Ok(if reports.iter().any(|r| r.fails(args.strict)) {
+    let code = if reports.iter().any(|r| r.fails(args.strict)) {
         1
     } else {
         0
-    })
+    };
+    crate::worker::leave_to_exit(reports);
+    Ok(code)
 }
 
 /// `1 Datei`, `3 Dateien`.

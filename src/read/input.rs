@@ -1,5 +1,5 @@
 //! One input, read once: a file (or an upload's bytes) comes into memory
-//! within `[limits] max_file_bytes`, is hashed (beside the sniff) and is
+//! within `[limits] max_file_bytes`, is hashed while it is read, and is
 //! sniffed once. The check, its verification, the annotated copy and the
 //! audit's readers then all work on the same buffer; nothing opens the file
 //! again.
@@ -53,8 +53,8 @@ impl From<ReadError> for Refused {
 /// Unpacked bytes to verify from which the verification runs on a second thread.
 const VERIFY_ALONGSIDE_FROM: u64 = 1 << 20;
 
-/// Bytes from which the SHA-256 is computed on a second thread, alongside the sniff.
-const HASH_ALONGSIDE_FROM: usize = 1 << 20;
+/// Bytes are read (and hashed) in pieces of this size.
+const CHUNK: usize = 64 << 10;
 
 impl Input<'static> {
     /// Reads the file at `path`: a folder, an empty file or one over
@@ -75,8 +75,8 @@ impl Input<'static> {
         if expected > max {
             return Err(too_big(expected, max).into());
         }
-        let bytes = read_all(reader, expected, max)?;
-        Input::after_sniff(Cow::Owned(bytes), limits)
+        let (bytes, sha256) = read_hashed(reader, expected, max)?;
+        Input::after_sniff(Cow::Owned(bytes), sha256, limits)
     }
 }
 
@@ -104,12 +104,12 @@ impl<'a> Input<'a> {
         if bytes.is_empty() {
             return Err(ReadError::Empty(Emptiness::ZeroBytes).into());
         }
-        Input::after_sniff(Cow::Borrowed(bytes), limits)
+        let sha256 = hex(&Sha256::digest(bytes));
+        Input::after_sniff(Cow::Borrowed(bytes), sha256, limits)
     }
 
-    fn after_sniff(bytes: Cow<'a, [u8]>, limits: &Limits) -> Result<Self, Refused> {
-        let (sha256, sniffed) = hash_and_sniff(&bytes, limits);
-        match sniffed {
+    fn after_sniff(bytes: Cow<'a, [u8]>, sha256: String, limits: &Limits) -> Result<Self, Refused> {
+        match sniff::sniff(&bytes, limits) {
             Ok(sniffed) => Ok(Input {
                 bytes,
                 sha256,
@@ -191,10 +191,7 @@ impl<'a> Input<'a> {
         let (damage, read) = std::thread::scope(|s| {
             let spawned = std::thread::Builder::new()
                 .name("verify".into())
-                .spawn_scoped(s, || {
-                    yield_to_reading();
-                    verify()
-                });
+                .spawn_scoped(s, verify);
             // Without a second thread (a tight memory limit) the parts are verified first.
             let verified_first = match &spawned {
                 Err(_) => Some(verify()?),
@@ -263,13 +260,24 @@ fn too_big(actual: u64, limit: u64) -> ReadError {
 
 /// Reads `reader` to its end into one buffer, hashing every piece as it
 /// comes. Past `max` bytes the rest is only counted, for the message.
-fn read_all(reader: impl Read, expected: u64, max: u64) -> Result<Vec<u8>, Refused> {
+fn read_hashed(reader: impl Read, expected: u64, max: u64) -> Result<(Vec<u8>, String), Refused> {
     let io = |e: std::io::Error| ReadError::from(Unreadable::io(&e));
     let mut reader = reader.take(max.saturating_add(1));
-    // The size the file says it has: one allocation, no copy when it grows;
-    // the reader fills the buffer directly.
+    // The size the file says it has: one allocation, no copy when it grows.
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-    reader.read_to_end(&mut bytes).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut piece = vec![0u8; CHUNK];
+    loop {
+        let n = match reader.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e).into()),
+        };
+        let got = piece.get(..n).unwrap_or_default();
+        hasher.update(got);
+        bytes.extend_from_slice(got);
+    }
     let read = bytes.len() as u64;
     if read > max {
         drop(bytes);
@@ -279,41 +287,7 @@ fn read_all(reader: impl Read, expected: u64, max: u64) -> Result<Vec<u8>, Refus
     if bytes.is_empty() {
         return Err(ReadError::Empty(Emptiness::ZeroBytes).into());
     }
-    Ok(bytes)
-}
-
-/// The SHA-256 of `bytes` in lowercase hex, and what `sniff` found: from a
-/// megabyte on, the hash runs on a second thread alongside the sniff (for
-/// a big file both take tens of milliseconds before any cell is read).
-fn hash_and_sniff(bytes: &[u8], limits: &Limits) -> (String, Result<Sniffed, ReadError>) {
-    let hash = || hex(&Sha256::digest(bytes));
-    if bytes.len() < HASH_ALONGSIDE_FROM {
-        return (hash(), sniff::sniff(bytes, limits));
-    }
-    std::thread::scope(|s| {
-        let hashing = std::thread::Builder::new()
-            .name("sha256".into())
-            .spawn_scoped(s, hash);
-        let sniffed = sniff::sniff(bytes, limits);
-        // Without a second thread (a tight memory limit) the hash runs here.
-        let sha = match hashing {
-            Ok(h) => h.join().unwrap_or_else(|_| hash()),
-            Err(_) => hash(),
-        };
-        (sha, sniffed)
-    })
-}
-
-/// Lowers the calling thread's priority (Linux: the nice value is per
-/// thread): on two cores the verification shares them with the reading and
-/// the rules, and the reading is what the check waits for. Best effort: a
-/// refusal leaves the priority as it was.
-fn yield_to_reading() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: a plain FFI call on the calling thread (`who = 0`); it touches no memory of ours.
-    unsafe {
-        let _ = libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
+    Ok((bytes, hex(&hasher.finalize())))
 }
 
 /// Lowercase hex.

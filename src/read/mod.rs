@@ -112,6 +112,14 @@ fn text_or_error(s: &str) -> Raw {
     {
         return Raw::Error(TOO_LONG.to_string());
     }
+    // Most texts (case keys, names, codes) start with a letter or a digit:
+    // no error literal (those start with `#` or `Err:`), nothing to trim.
+    if s.as_bytes()
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() && b != b'E')
+    {
+        return Raw::Text(CompactString::new(s));
+    }
     let t = s.trim();
     if t.starts_with('#') && ERROR_LITERALS.iter().any(|e| e.eq_ignore_ascii_case(t)) {
         return Raw::Error(t.to_string());

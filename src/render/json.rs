@@ -73,10 +73,26 @@ struct CheckDocument<'a> {
     skipped: &'a [Skipped],
 }
 
-pub fn check_document(files: &[FileReport], skipped: &[Skipped], lang: Lang) -> String {
-    let doc = CheckDocument {
+fn check_doc<'a>(files: &'a [FileReport], skipped: &'a [Skipped], lang: Lang) -> CheckDocument<'a> {
+    CheckDocument {
         files: files.iter().map(|r| file_report(r, lang)).collect(),
         skipped,
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+pub fn check_document(files: &[FileReport], skipped: &[Skipped], lang: Lang) -> String {
+    serde_json::to_string_pretty(&check_doc(files, skipped, lang))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Writes the [`check_document`] to `w` as it is made, with a final line
+/// break: a big sheet's document is many megabytes, better not held whole.
+pub fn write_check_document(
+    mut w: impl std::io::Write,
+    files: &[FileReport],
+    skipped: &[Skipped],
+    lang: Lang,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut w, &check_doc(files, skipped, lang))?;
+    writeln!(w)
 }
