@@ -150,8 +150,8 @@ fn arg_text(f: &Finding, name: &str, lang: Lang) -> Option<String> {
     }
     match name {
         "value" => f.value.clone(),
-        "column" => f.column.clone(),
-        "sheet" => f.sheet.clone(),
+        "column" => f.column.as_deref().map(str::to_string),
+        "sheet" => f.sheet.as_deref().map(str::to_string),
         _ => None,
     }
 }

@@ -495,7 +495,7 @@ impl DetailSheet<'_> {
         };
         let mut b = m
             .finding()
-            .sheet(self.sheet.to_string())
+            .sheet(self.sheet)
             .column(PROVIDER[0])
             .value(format!("Zeile {}", row + 1));
         if let Some(c) = lead.provider {

@@ -5,6 +5,7 @@ pub mod violation;
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{t, Lang};
@@ -142,10 +143,12 @@ pub struct Finding {
     pub severity: Severity,
     pub rule: Rule,
     pub code: Cow<'static, str>,
-    pub sheet: Option<String>,
+    /// Sheet and column names live inline (no allocation of their own): a
+    /// big sheet's report holds them tens of thousands of times.
+    pub sheet: Option<CompactString>,
     #[serde(with = "a1")]
     pub cell: Option<CellPos>,
-    pub column: Option<String>,
+    pub column: Option<CompactString>,
     /// The value as found (never for privacy findings).
     pub value: Option<String>,
     pub args: Vec<(Cow<'static, str>, Arg)>,

@@ -136,8 +136,8 @@ impl FindingBuilder {
         self.f.severity = s;
         self
     }
-    pub fn sheet(mut self, s: impl Into<String>) -> Self {
-        self.f.sheet = Some(s.into());
+    pub fn sheet(mut self, s: impl AsRef<str>) -> Self {
+        self.f.sheet = Some(s.as_ref().into());
         self
     }
     pub fn cell(mut self, pos: CellPos) -> Self {
@@ -149,8 +149,8 @@ impl FindingBuilder {
         self.f.cell = CellPos::parse_a1(a1);
         self
     }
-    pub fn column(mut self, c: impl Into<String>) -> Self {
-        self.f.column = Some(c.into());
+    pub fn column(mut self, c: impl AsRef<str>) -> Self {
+        self.f.column = Some(c.as_ref().into());
         self
     }
     /// The value as found; also the message's `{value}` unless the struct has its own.

@@ -101,7 +101,7 @@ fn row(f: &Finding, lang: Lang) -> FindingRow {
         class: class_of(f.severity),
         code: f.code.to_string(),
         cell: f.a1().unwrap_or_default(),
-        column: f.column.clone().unwrap_or_default(),
+        column: f.column.as_deref().unwrap_or_default().to_string(),
         message,
         hint: hint.unwrap_or_default(),
     }
@@ -273,7 +273,7 @@ mod tests {
             severity: sev,
             rule: Rule::Range,
             code: "RANGE-NUMBER".into(),
-            sheet: sheet.map(str::to_string),
+            sheet: sheet.map(Into::into),
             cell: Some(CellPos::new(row, 1)),
             column: Some("Sozialraum".into()),
             value: None,

@@ -313,9 +313,9 @@ pub fn check_report(
     })
     .collect();
     let mut sheets: Vec<String> = Vec::new();
-    for s in r.findings.iter().filter_map(|f| f.sheet.as_ref()) {
-        if !sheets.contains(s) {
-            sheets.push(s.clone());
+    for s in r.findings.iter().filter_map(|f| f.sheet.as_deref()) {
+        if !sheets.iter().any(|x| x == s) {
+            sheets.push(s.to_string());
         }
     }
     let lines = super::digest::lines(&r.findings, &sheets, lang);

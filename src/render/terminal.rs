@@ -65,9 +65,9 @@ pub fn render_file(out: &mut String, r: &FileReport, lang: Lang, style: &Style) 
     let _ = writeln!(out, "{}{}", style.paint("1", &safe(&r.path)), safe(&facts));
     // The sheets in the order the check met them (the workbook's order).
     let mut sheets: Vec<String> = Vec::new();
-    for s in r.findings.iter().filter_map(|f| f.sheet.as_ref()) {
-        if !sheets.contains(s) {
-            sheets.push(s.clone());
+    for s in r.findings.iter().filter_map(|f| f.sheet.as_deref()) {
+        if !sheets.iter().any(|x| x == s) {
+            sheets.push(s.to_string());
         }
     }
     let mut current: Option<(Severity, Option<&str>)> = None;
