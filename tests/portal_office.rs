@@ -233,7 +233,8 @@ fn status_shows_who_submitted_and_turns_missing_into_overdue_when_the_deadline_d
         "<th scope=\"row\"><span class=\"pid\">T04</span>",
         "href=\"/meldungen?traeger=T03&amp;jahr=2026&amp;quartal=3\"",
         "href=\"/kreismappe?jahr=2026&amp;quartal=3\"",
-        "href=\"/kreismappe?jahr=2026&amp;quartale=1-4\"",
+        // The year so far: the ended quarters (on 16 October: Q1–Q3).
+        "href=\"/kreismappe?jahr=2026&amp;quartale=1-3\"",
         "href=\"/uebersicht/ausstehend?jahr=2026&amp;quartal=3\">Noch ausstehend (3)",
         "href=\"/uebersicht?jahr=2025\"",
         "href=\"/uebersicht?jahr=2027\"",

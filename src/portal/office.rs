@@ -492,10 +492,11 @@ pub async fn board_page(
                 .collect(),
         })
         .collect();
-    // The year so far: up to the current quarter, a past year whole.
+    // The year so far: the quarters that have ended (the running one is
+    // reported only after its end), a past year whole.
     let last = match year.cmp(&this_year) {
         std::cmp::Ordering::Less => Some(4),
-        std::cmp::Ordering::Equal => Some(this_quarter),
+        std::cmp::Ordering::Equal => this_quarter.checked_sub(1).filter(|&q| q > 0),
         std::cmp::Ordering::Greater => None,
     };
     let district_year = last.map(|l| {
