@@ -5,7 +5,7 @@
 //! again.
 
 use std::borrow::Cow;
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use crate::config::Limits;
 use crate::read::error::{Damage, Emptiness, Limit, ReadError, Unreadable};
 use crate::read::sniff::{self, Format, Sniffed};
 use crate::read::Workbook;
+use crate::read::{relay, zipcheck};
 
 /// A workbook's bytes in memory, their SHA-256 and what sniffing found.
 pub struct Input<'a> {
@@ -148,20 +149,30 @@ impl<'a> Input<'a> {
     /// Verifies the parts' bytes of a zip container (see `sniff::verify_parts`);
     /// the damage it found, which did not stop reading.
     pub fn verify(&self, limits: &Limits) -> Result<Vec<Damage>, ReadError> {
+        self.verify_relaying(limits, None)
+    }
+
+    fn verify_relaying(
+        &self,
+        limits: &Limits,
+        relayed: Option<zipcheck::Relayed<'_>>,
+    ) -> Result<Vec<Damage>, ReadError> {
         match &self.sniffed.directory {
-            Some(directory) => sniff::verify_parts(&self.bytes, directory.clone(), limits),
+            Some(directory) => sniff::verify_parts(&self.bytes, directory.clone(), limits, relayed),
             None => Ok(Vec::new()),
         }
     }
 
     /// Opens the workbook on the bytes, with the format the sniff found.
     pub fn workbook(&self) -> Result<Workbook<InputReader<'_>>, ReadError> {
-        self.open(None)
+        self.open(None, None)
     }
 
     /// Opens the workbook and `read`s it while the zip parts are verified
     /// (`verify`): from a megabyte of parts on a second thread alongside the
     /// reading (the two take about as long), below it first, on this thread.
+    /// The verifying thread hands the biggest part to the reader as it
+    /// inflates it (`relay`): inflated once, not twice.
     /// A failed verification stops the reading where it is (every read of
     /// the bytes fails from then on: inside a part, in a run of empty rows)
     /// and decides the outcome, whatever the reading found or did. Returns
@@ -171,34 +182,51 @@ impl<'a> Input<'a> {
         limits: &Limits,
         read: impl FnOnce(&mut Workbook<InputReader<'_>>) -> Result<T, ReadError>,
     ) -> Result<(T, Vec<Damage>), ReadError> {
-        let open_and_read = |cancel| read(&mut self.open(cancel)?);
+        let open_and_read = |cancel, tail| read(&mut self.open(cancel, tail)?);
         // A second thread pays off from about a megabyte to verify; a small
         // file (most submissions, every file of a consolidation) is verified
         // first.
         if !self.is_zipped() || self.sniffed.verify_bytes < VERIFY_ALONGSIDE_FROM {
             let damage = self.verify(limits)?;
-            return Ok((open_and_read(None)?, damage));
+            return Ok((open_and_read(None, None)?, damage));
         }
+        let plan = relay::Plan::of(self.bytes());
         let cancel = Arc::new(AtomicBool::new(false));
-        let verify = || {
-            let verified = std::panic::catch_unwind(|| self.verify(limits))
-                .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()));
+        let verify = |outlet: Option<relay::Outlet>| {
+            let relayed = plan.as_ref().map(|p| zipcheck::Relayed {
+                index: p.index,
+                name: &p.name,
+                outlet,
+            });
+            let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.verify_relaying(limits, relayed)
+            }))
+            .unwrap_or_else(|_| Err(Unreadable::VerifyAborted.into()));
             if verified.is_err() {
                 cancel.store(true, Ordering::Relaxed);
             }
             verified
         };
         let (damage, read) = std::thread::scope(|s| {
+            let (outlet, inlet) = match &plan {
+                Some(_) => {
+                    let (outlet, inlet) = relay::channel();
+                    (Some(outlet), Some(inlet))
+                }
+                None => (None, None),
+            };
+            let verify = &verify;
             let spawned = std::thread::Builder::new()
                 .name("verify".into())
-                .spawn_scoped(s, verify);
-            // Without a second thread (a tight memory limit) the parts are verified first.
-            let verified_first = match &spawned {
-                Err(_) => Some(verify()?),
-                Ok(_) => None,
+                .spawn_scoped(s, move || verify(outlet));
+            // Without a second thread (a tight memory limit) the parts are
+            // verified first, and nothing is relayed.
+            let (verified_first, tail) = match &spawned {
+                Err(_) => (Some(verify(None)?), None),
+                Ok(_) => (None, plan.as_ref().map(|p| relay::Tail::new(p, inlet))),
             };
             let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                open_and_read(Some(cancel.clone()))
+                open_and_read(Some(cancel.clone()), tail)
             }));
             let damage = match (spawned, verified_first) {
                 (Ok(handle), _) => handle
@@ -215,12 +243,13 @@ impl<'a> Input<'a> {
         }
     }
 
-    fn open(
-        &self,
+    fn open<'r>(
+        &'r self,
         cancel: Option<Arc<AtomicBool>>,
-    ) -> Result<Workbook<InputReader<'_>>, ReadError> {
+        tail: Option<relay::Tail<'r>>,
+    ) -> Result<Workbook<InputReader<'r>>, ReadError> {
         let reader = InputReader {
-            cursor: Cursor::new(self.bytes()),
+            bytes: relay::Extended::new(self.bytes(), tail),
             cancel,
         };
         let mut wb = Workbook::open(reader, self.sniffed.format)?;
@@ -229,9 +258,11 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The bytes of an input as a reader hands them to a workbook reader.
+/// The bytes of an input as a reader hands them to a workbook reader
+/// (followed by a relayed part, see `relay`); every read fails once the
+/// verification has failed.
 pub struct InputReader<'a> {
-    cursor: Cursor<&'a [u8]>,
+    bytes: relay::Extended<'a>,
     cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -244,13 +275,13 @@ impl Read for InputReader<'_> {
         {
             return Err(std::io::Error::other("reading cancelled"));
         }
-        self.cursor.read(buf)
+        self.bytes.read(buf)
     }
 }
 
 impl Seek for InputReader<'_> {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.cursor.seek(pos)
+        self.bytes.seek(pos)
     }
 }
 

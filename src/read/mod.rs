@@ -6,6 +6,7 @@
 pub mod cfb;
 pub mod error;
 pub mod input;
+pub mod relay;
 pub mod sniff;
 pub mod zipcheck;
 
@@ -306,6 +307,9 @@ impl<RS: Read + Seek> Workbook<RS> {
     /// costs little more than the read. Rows travel in recycled batches
     /// through a short queue (memory stays bounded); `on_row` sees them in
     /// order. A sheet of one batch or less stays on this thread.
+    ///
+    /// xlsx and xlsb cells cross as the reader's borrowed values (see `Met`):
+    /// the reading thread only parses, the other one makes `Raw` cells.
     pub fn for_each_row<F>(
         &mut self,
         sheet: &str,
@@ -315,62 +319,44 @@ impl<RS: Read + Seek> Workbook<RS> {
     where
         F: FnMut(u32, &[RawCell]) -> bool + Send,
     {
-        let stopped = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let mut handoff = Handoff {
-                scope,
-                stopped: &stopped,
-                state: HandoffState::Inline(on_row),
-                alone: false,
-            };
-            let mut rows = RowAssembler::new(limits, &mut handoff);
-            // The rows before an error are delivered too (a damaged sheet is
-            // still copied as far as it could be read).
-            let read = self.produce(sheet, &mut rows);
-            rows.ship(false);
-            handoff.finish();
-            // A stop comes from a row before the reader's position: what the
-            // reader met after it (a limit, a broken part) is not this sheet's business.
-            if stopped.load(Ordering::Acquire) {
-                Ok(())
-            } else {
-                read
-            }
-        })
-    }
-
-    /// Streams the sheet's cells into `rows` until the end, an error or a stop.
-    fn produce(&mut self, sheet: &str, rows: &mut RowAssembler) -> Result<(), ReadError> {
         let uncalculated = self.uncalculated;
         match &mut self.inner {
             Inner::Xlsx(wb) => {
                 let mut reader = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
-                while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable)? {
-                    let raw = match (&cell.value, cell.formula) {
-                        (DataRef::Empty, Some(f)) if !f.is_empty() => Raw::NoValue(format!("={f}")),
-                        (DataRef::Float(z), Some(f))
-                            if uncalculated && *z == 0.0 && !f.is_empty() =>
-                        {
-                            Raw::NoValue(format!("={f}"))
+                stream(limits, on_row, |rows| {
+                    while let Some(cell) = reader.next_cell_with_formula().map_err(unreadable)? {
+                        let met = match (cell.value, cell.formula) {
+                            (DataRef::Empty, Some(f)) if !f.is_empty() => {
+                                Met::Raw(Raw::NoValue(format!("={f}")))
+                            }
+                            (DataRef::Float(z), Some(f))
+                                if uncalculated && z == 0.0 && !f.is_empty() =>
+                            {
+                                Met::Raw(Raw::NoValue(format!("={f}")))
+                            }
+                            (DataRef::Int(0), Some(f)) if uncalculated && !f.is_empty() => {
+                                Met::Raw(Raw::NoValue(format!("={f}")))
+                            }
+                            (v, _) => Met::of(v),
+                        };
+                        if !rows.push(cell.pos.0, cell.pos.1, met)? {
+                            break;
                         }
-                        (DataRef::Int(0), Some(f)) if uncalculated && !f.is_empty() => {
-                            Raw::NoValue(format!("={f}"))
-                        }
-                        (v, _) => from_ref(v),
-                    };
-                    if !rows.push(cell.pos.0, cell.pos.1, raw)? {
-                        return Ok(());
                     }
-                }
+                    Ok(())
+                })
             }
             Inner::Xlsb(wb) => {
                 let mut reader = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
-                while let Some(cell) = reader.next_cell().map_err(unreadable)? {
-                    let (r, c) = cell.get_position();
-                    if !rows.push(r, c, from_ref(cell.get_value()))? {
-                        return Ok(());
+                stream(limits, on_row, |rows| {
+                    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+                        let (r, c) = cell.get_position();
+                        if !rows.push(r, c, Met::of(cell.get_value().clone()))? {
+                            break;
+                        }
                     }
-                }
+                    Ok(())
+                })
             }
             Inner::Xls(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
@@ -378,7 +364,7 @@ impl<RS: Read + Seek> Workbook<RS> {
                     .worksheet_formula(sheet)
                     .map(|f| blank_formulas(&range, &f, true))
                     .unwrap_or_default();
-                feed_range(&range, blank, rows)?;
+                stream(limits, on_row, |rows| feed_range(&range, blank, rows))
             }
             Inner::Ods(wb) => {
                 let range = wb.worksheet_range(sheet).map_err(unreadable)?;
@@ -386,10 +372,86 @@ impl<RS: Read + Seek> Workbook<RS> {
                     .worksheet_formula(sheet)
                     .map(|f| blank_formulas(&range, &f, false))
                     .unwrap_or_default();
-                feed_range(&range, blank, rows)?;
+                stream(limits, on_row, |rows| feed_range(&range, blank, rows))
             }
         }
-        Ok(())
+    }
+}
+
+/// Runs `produce` (which pushes a sheet's cells into the row assembler) on
+/// this thread and `on_row` on the rows, on a second thread once the sheet
+/// fills a batch.
+fn stream<'a, F>(
+    limits: &Limits,
+    on_row: F,
+    produce: impl FnOnce(&mut RowAssembler<'_, 'a>) -> Result<(), ReadError>,
+) -> Result<(), ReadError>
+where
+    F: FnMut(u32, &[RawCell]) -> bool + Send,
+{
+    let stopped = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let mut handoff = Handoff {
+            scope,
+            stopped: &stopped,
+            state: HandoffState::Inline(on_row),
+            alone: false,
+            scratch: Vec::new(),
+        };
+        let mut rows = RowAssembler::new(limits, &mut handoff);
+        // The rows before an error are delivered too (a damaged sheet is
+        // still copied as far as it could be read).
+        let read = produce(&mut rows);
+        rows.ship(false);
+        handoff.finish();
+        // A stop comes from a row before the reader's position: what the
+        // reader met after it (a limit, a broken part) is not this sheet's business.
+        if stopped.load(Ordering::Acquire) {
+            Ok(())
+        } else {
+            read
+        }
+    })
+}
+
+/// A cell as the reader met it. xlsx and xlsb values stay calamine's (shared
+/// strings borrowed from the workbook) until the thread running the rules
+/// turns them into `Raw`: copying texts and computing dates cost about a
+/// tenth of the XML parse, and the parse is the slower of the two threads.
+/// Whether a cell is empty, and whether its text is too long, is decided at
+/// once, by the reader: those decide the limits and where reading stops.
+enum Met<'a> {
+    Ref(DataRef<'a>),
+    Raw(Raw),
+}
+
+impl<'a> Met<'a> {
+    fn of(value: DataRef<'a>) -> Self {
+        match &value {
+            DataRef::String(s) if s.len() > MAX_CELL_CHARS => Met::Raw(text_or_error(s)),
+            DataRef::SharedString(s) if s.len() > MAX_CELL_CHARS => Met::Raw(text_or_error(s)),
+            _ => Met::Ref(value),
+        }
+    }
+
+    /// As `Raw::is_empty` of the converted cell.
+    fn is_empty(&self) -> bool {
+        match self {
+            Met::Raw(raw) => raw.is_empty(),
+            Met::Ref(DataRef::Empty) => true,
+            Met::Ref(DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s)) => {
+                crate::text::is_blank(s)
+            }
+            Met::Ref(DataRef::SharedString(s)) => crate::text::is_blank(s),
+            Met::Ref(_) => false,
+        }
+    }
+
+    fn into_raw(self) -> Raw {
+        match self {
+            Met::Ref(value) => from_ref(&value),
+            Met::Raw(raw) => raw,
+        }
     }
 }
 
@@ -470,20 +532,20 @@ fn feed_range(
             let mut replaced = false;
             while let Some((br, bc, f)) = blank.next_if(|(br, bc, _)| (*br, *bc) <= pos) {
                 replaced |= (br, bc) == pos;
-                if !rows.push(br, bc, Raw::NoValue(f))? {
+                if !rows.push(br, bc, Met::Raw(Raw::NoValue(f)))? {
                     return Ok(());
                 }
             }
             if replaced {
                 continue;
             }
-            if !rows.push(pos.0, pos.1, from_data(d))? {
+            if !rows.push(pos.0, pos.1, Met::Raw(from_data(d)))? {
                 return Ok(());
             }
         }
     }
     for (br, bc, f) in blank {
-        if !rows.push(br, bc, Raw::NoValue(f))? {
+        if !rows.push(br, bc, Met::Raw(Raw::NoValue(f)))? {
             return Ok(());
         }
     }
@@ -492,51 +554,63 @@ fn feed_range(
 
 /// Rows per batch: enough to make the hand-over between threads rare.
 const BATCH_ROWS: usize = 256;
-/// Full batches waiting for the consumer; with the one being filled and the
-/// one being checked, at most this + 2 batches exist.
-const QUEUED_BATCHES: usize = 2;
+/// Full batches waiting for the consumer (a stretch of rows rich in findings
+/// slows the rules for a moment, not the reader); with the one being filled
+/// and the one being checked, at most this + 2 batches exist.
+const QUEUED_BATCHES: usize = 4;
 
 /// Rows in one flat cell vector: row `i` holds `cells[starts[i].1..starts[i + 1].1]`.
 #[derive(Default)]
-struct Batch {
+struct Batch<'a> {
     starts: Vec<(u32, usize)>,
-    cells: Vec<RawCell>,
+    cells: Vec<(u32, Met<'a>)>,
 }
 
-impl Batch {
-    fn clear(&mut self) {
-        self.starts.clear();
-        self.cells.clear();
-    }
-
-    fn rows(&self) -> impl Iterator<Item = (u32, &[RawCell])> {
+impl Batch<'_> {
+    /// Hands the rows to `on_row` in order, their cells made `Raw` in
+    /// `scratch`, and leaves the batch empty; `false` when `on_row` stopped.
+    fn deliver(
+        &mut self,
+        scratch: &mut Vec<RawCell>,
+        on_row: &mut impl FnMut(u32, &[RawCell]) -> bool,
+    ) -> bool {
+        scratch.clear();
+        scratch.extend(self.cells.drain(..).map(|(col, met)| RawCell {
+            col,
+            raw: met.into_raw(),
+        }));
         let ends = self
             .starts
             .iter()
             .skip(1)
             .map(|&(_, i)| i)
-            .chain(std::iter::once(self.cells.len()));
-        self.starts
+            .chain(std::iter::once(scratch.len()));
+        let complete = self
+            .starts
             .iter()
             .zip(ends)
-            .map(|(&(row, start), end)| (row, self.cells.get(start..end).unwrap_or(&[])))
+            .all(|(&(row, start), end)| on_row(row, scratch.get(start..end).unwrap_or(&[])));
+        self.starts.clear();
+        complete
     }
 }
 
 /// Where full batches go: first to `on_row` on the reading thread; once a
 /// sheet fills a batch, to a consumer thread running `on_row`.
-trait RowSink {
+trait RowSink<'a> {
     /// Hands over the rows of `batch` (leaving it empty); `more` when the
     /// sheet goes on. `false` when `on_row` has stopped.
-    fn ship(&mut self, batch: &mut Batch, more: bool) -> bool;
+    fn ship(&mut self, batch: &mut Batch<'a>, more: bool) -> bool;
 }
 
-struct Handoff<'scope, 'env, F> {
+struct Handoff<'scope, 'env, 'a, F> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     stopped: &'env AtomicBool,
-    state: HandoffState<'scope, F>,
+    state: HandoffState<'scope, 'a, F>,
     /// No second thread could be started: every row on the reading thread.
     alone: bool,
+    /// The cells of the batch being delivered on this thread.
+    scratch: Vec<RawCell>,
 }
 
 #[cfg(test)]
@@ -545,19 +619,20 @@ thread_local! {
     static NO_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-enum HandoffState<'scope, F> {
+enum HandoffState<'scope, 'a, F> {
     Inline(F),
     Threaded {
-        full: mpsc::SyncSender<Batch>,
-        empty: mpsc::Receiver<Batch>,
+        full: mpsc::SyncSender<Batch<'a>>,
+        empty: mpsc::Receiver<Batch<'a>>,
         consumer: std::thread::ScopedJoinHandle<'scope, ()>,
     },
     Finished,
 }
 
-impl<'scope, 'env, F> Handoff<'scope, 'env, F>
+impl<'scope, 'env, 'a, F> Handoff<'scope, 'env, 'a, F>
 where
     F: FnMut(u32, &[RawCell]) -> bool + Send + 'scope,
+    'a: 'scope,
 {
     /// Moves `on_row` to a new consumer thread; `false` (and `on_row` back in
     /// place) when the thread cannot be started.
@@ -574,8 +649,8 @@ where
         }
         // `on_row` follows the thread once it runs, so a failed start keeps it here.
         let (handler_tx, handler_rx) = mpsc::sync_channel::<F>(1);
-        let (full, full_rx) = mpsc::sync_channel::<Batch>(QUEUED_BATCHES);
-        let (empty_tx, empty) = mpsc::channel::<Batch>();
+        let (full, full_rx) = mpsc::sync_channel::<Batch<'a>>(QUEUED_BATCHES);
+        let (empty_tx, empty) = mpsc::channel::<Batch<'a>>();
         let stopped = self.stopped;
         let spawned = std::thread::Builder::new()
             .name("rules".into())
@@ -619,11 +694,12 @@ where
     }
 }
 
-impl<'scope, 'env, F> RowSink for Handoff<'scope, 'env, F>
+impl<'scope, 'env, 'a, F> RowSink<'a> for Handoff<'scope, 'env, 'a, F>
 where
     F: FnMut(u32, &[RawCell]) -> bool + Send + 'scope,
+    'a: 'scope,
 {
-    fn ship(&mut self, batch: &mut Batch, more: bool) -> bool {
+    fn ship(&mut self, batch: &mut Batch<'a>, more: bool) -> bool {
         if self.stopped.load(Ordering::Acquire) {
             return false;
         }
@@ -632,8 +708,7 @@ where
         }
         if let HandoffState::Inline(on_row) = &mut self.state {
             if !more {
-                let complete = batch.rows().all(|(row, cells)| on_row(row, cells));
-                batch.clear();
+                let complete = batch.deliver(&mut self.scratch, on_row);
                 if !complete {
                     self.stopped.store(true, Ordering::Release);
                 }
@@ -657,20 +732,18 @@ where
 }
 
 /// The consumer thread: hands each row to `on_row`, returns emptied batches.
-fn consume(
-    full: mpsc::Receiver<Batch>,
-    empty: mpsc::Sender<Batch>,
+fn consume<'a>(
+    full: mpsc::Receiver<Batch<'a>>,
+    empty: mpsc::Sender<Batch<'a>>,
     mut on_row: impl FnMut(u32, &[RawCell]) -> bool,
     stopped: &AtomicBool,
 ) {
+    let mut scratch = Vec::new();
     for mut batch in full {
-        for (row, cells) in batch.rows() {
-            if !on_row(row, cells) {
-                stopped.store(true, Ordering::Release);
-                return;
-            }
+        if !batch.deliver(&mut scratch, &mut on_row) {
+            stopped.store(true, Ordering::Release);
+            return;
         }
-        batch.clear();
         // The reader may be done already and no longer take batches back.
         let _ = empty.send(batch);
     }
@@ -678,17 +751,17 @@ fn consume(
 
 /// Groups a cell stream into rows, enforces the cell limits and ships full
 /// batches of rows.
-struct RowAssembler<'s> {
+struct RowAssembler<'s, 'a> {
     max_rows: u32,
     max_columns: u32,
     max_cells: u64,
     count: u64,
-    batch: Batch,
-    sink: &'s mut dyn RowSink,
+    batch: Batch<'a>,
+    sink: &'s mut dyn RowSink<'a>,
 }
 
-impl<'s> RowAssembler<'s> {
-    fn new(limits: &Limits, sink: &'s mut dyn RowSink) -> Self {
+impl<'s, 'a> RowAssembler<'s, 'a> {
+    fn new(limits: &Limits, sink: &'s mut dyn RowSink<'a>) -> Self {
         RowAssembler {
             max_rows: limits.max_rows,
             max_columns: limits.max_columns,
@@ -700,11 +773,11 @@ impl<'s> RowAssembler<'s> {
     }
 
     /// Adds a cell of the stream; `Ok(false)` when `on_row` has stopped.
-    fn push(&mut self, row: u32, col: u32, raw: Raw) -> Result<bool, ReadError> {
-        if raw.is_empty() {
+    fn push(&mut self, row: u32, col: u32, met: Met<'a>) -> Result<bool, ReadError> {
+        if met.is_empty() {
             return Ok(true);
         }
-        if matches!(&raw, Raw::Error(e) if e == TOO_LONG) {
+        if matches!(&met, Met::Raw(Raw::Error(e)) if e == TOO_LONG) {
             return Err(Unreadable::CellTooLong {
                 cell: crate::finding::CellPos::new(row, col),
             }
@@ -731,7 +804,7 @@ impl<'s> RowAssembler<'s> {
             }
             self.batch.starts.push((row, self.batch.cells.len()));
         }
-        self.batch.cells.push(RawCell { col, raw });
+        self.batch.cells.push((col, met));
         Ok(true)
     }
 

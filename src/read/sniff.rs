@@ -197,20 +197,22 @@ pub struct Sniffed {
 
 /// The parts' bytes of a zip container: real sizes and checksums,
 /// well-formed XML without a DTD, cell references inside Excel's grid.
-/// `directory` is the zip directory the sniff read from these `bytes`.
+/// `directory` is the zip directory the sniff read from these `bytes`;
+/// `relayed` names the part handed to the reader as it is inflated (`relay`).
 /// Returns damage that does not stop reading; fails on what makes the file
 /// unsafe or ambiguous.
 pub fn verify_parts(
     bytes: &[u8],
     directory: Arc<ZipArchiveMetadata>,
     limits: &Limits,
+    relayed: Option<crate::read::zipcheck::Relayed<'_>>,
 ) -> Result<Vec<Damage>, ReadError> {
     // SAFETY: the directory was read from these very bytes (`sniff`), which
     // nothing changes: every offset in it lies where the sniff found it.
     let mut archive = unsafe {
         zip::ZipArchive::unsafe_new_with_metadata(std::io::Cursor::new(bytes), directory)
     };
-    crate::read::zipcheck::validate(&mut archive, limits)
+    crate::read::zipcheck::validate(&mut archive, limits, relayed)
 }
 
 /// Which reader the bytes need, and the checks of their container that come

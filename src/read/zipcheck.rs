@@ -10,16 +10,27 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::config::Limits;
 use crate::read::error::{Damage, Limit, ReadError, ReferenceProblem, Unreadable, XlsbProblem};
+use crate::read::relay;
 
 /// Parts larger than this are inflated into a sink here, neither kept nor
 /// parsed: only their real size counts (the sheet reader parses them).
 pub const VERIFY_MAX: u64 = 16 << 20;
+
+/// The part the verification relays to the reader (`relay`): its index, its
+/// name, and the relay's outlet (none without a reader to take it; the part
+/// is verified last all the same, so the order never depends on a thread).
+pub struct Relayed<'n> {
+    pub index: usize,
+    pub name: &'n str,
+    pub outlet: Option<relay::Outlet>,
+}
 
 /// Returns damage that does not stop reading (a checksum or size mismatch, a
 /// malformed part no sheet needs); fails on what makes the file unsafe or ambiguous.
 pub fn validate<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     limits: &Limits,
+    mut relayed: Option<Relayed<'_>>,
 ) -> Result<Vec<Damage>, ReadError> {
     let mut damage = Vec::new();
     let mut seen = HashSet::new();
@@ -37,7 +48,11 @@ pub fn validate<R: Read + Seek>(
         }
     }
     let mut total: u64 = 0;
-    for i in 0..archive.len() {
+    let last = relayed.as_ref().map(|r| r.index);
+    let order = (0..archive.len())
+        .filter(|&i| Some(i) != last)
+        .chain(last.filter(|&i| i < archive.len()));
+    for i in order {
         let mut entry = archive.by_index(i).map_err(|e| Unreadable::ZipEntry {
             entry: i.to_string(),
             detail: e.to_string(),
@@ -53,10 +68,15 @@ pub fn validate<R: Read + Seek>(
             // big part shows after its declared size here, not after the
             // sheet reader has parsed every row of it. (The declared sizes
             // are within the limits already; other damage is the reader's.)
-            let counted = std::io::copy(
-                &mut (&mut entry).take(declared.saturating_add(1)),
-                &mut std::io::sink(),
-            );
+            let part = &mut (&mut entry).take(declared.saturating_add(1));
+            let outlet = match &mut relayed {
+                Some(r) if r.index == i && r.name == name => r.outlet.take(),
+                _ => None,
+            };
+            let counted = match outlet {
+                Some(outlet) => outlet.pump(part),
+                None => relay::count(part),
+            };
             if let Err(e) = counted {
                 if is_size_lie(&e) {
                     return Err(lying_size(&name, declared));
