@@ -190,7 +190,7 @@ impl<'a> Input<'a> {
             let damage = self.verify(limits)?;
             return Ok((open_and_read(None, None)?, damage));
         }
-        let plan = relay::Plan::of(self.bytes());
+        let plan = relay::Plan::of(self.bytes(), zipcheck::VERIFY_MAX);
         let cancel = Arc::new(AtomicBool::new(false));
         let verify = |outlet: Option<relay::Outlet>| {
             let relayed = plan.as_ref().map(|p| zipcheck::Relayed {

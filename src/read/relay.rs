@@ -24,8 +24,6 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use flate2::read::DeflateDecoder;
 
-use crate::read::zipcheck::VERIFY_MAX;
-
 /// Bytes per relayed chunk: large writes keep the inflater in its fast loop.
 pub const CHUNK: usize = 128 << 10;
 /// Chunks on their way to the reader; with the one being filled and the one
@@ -64,11 +62,11 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// The plan for a zip's biggest deflated part, if it is one the
-    /// verification only counts (above `VERIFY_MAX`); `None` for anything
-    /// unusual (zip64, encryption, a directory that does not add up): those
-    /// are read as they are.
-    pub fn of(bytes: &'a [u8]) -> Option<Plan<'a>> {
+    /// The plan for a zip's biggest deflated part, if it inflates to more
+    /// than `above` bytes (the parts the verification only counts,
+    /// `zipcheck::VERIFY_MAX`); `None` for anything unusual (zip64,
+    /// encryption, a directory that does not add up): those are read as they are.
+    pub fn of(bytes: &'a [u8], above: u64) -> Option<Plan<'a>> {
         let end = find_end_record(bytes)?;
         let entries = usize::from(u16_at(bytes, end + 10)?);
         let dir_size = usize::try_from(u32_at(bytes, end + 12)?).ok()?;
@@ -108,7 +106,7 @@ impl<'a> Plan<'a> {
             }
             if method == DEFLATED
                 && flags & FLAG_ENCRYPTED == 0
-                && u64::from(size) > VERIFY_MAX
+                && u64::from(size) > above
                 && best.is_none_or(|(_, s)| u64::from(size) > s)
             {
                 best = Some((i, u64::from(size)));
@@ -515,6 +513,7 @@ fn copy_from(part: &[u8], at: u64, buf: &mut [u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::zipcheck::VERIFY_MAX;
     use std::io::{Cursor, Write};
     use zip::write::SimpleFileOptions;
     use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -565,7 +564,7 @@ mod tests {
     /// Reads the big part (twice if asked) and the small ones through the
     /// extended zip, the verification's side pumping the relay if `relay`.
     fn read_through(bytes: &[u8], relay: bool, twice: bool) -> (Vec<Vec<u8>>, u64) {
-        let plan = Plan::of(bytes).expect("a plan for the big part");
+        let plan = Plan::of(bytes, VERIFY_MAX).expect("a plan for the big part");
         assert_eq!(plan.name, "xl/worksheets/sheet1.xml");
         assert_eq!(plan.index, 1);
         let (outlet, inlet) = channel();
@@ -640,7 +639,7 @@ mod tests {
         }
         let big = big_text();
         let bytes = zip_with(&big, CompressionMethod::Deflated);
-        let plan = Plan::of(&bytes).unwrap();
+        let plan = Plan::of(&bytes, VERIFY_MAX).unwrap();
         let (outlet, inlet) = channel();
         let got = std::thread::scope(|s| {
             s.spawn(|| {
@@ -669,7 +668,7 @@ mod tests {
             .unwrap();
         zip.write_all(&big).unwrap();
         let bytes = zip.finish().unwrap().into_inner();
-        let plan = Plan::of(&bytes).unwrap();
+        let plan = Plan::of(&bytes, VERIFY_MAX).unwrap();
         assert_eq!(
             (plan.index, plan.name.as_str()),
             (1, "xl/worksheets/sheet1.xml")
@@ -707,13 +706,17 @@ mod tests {
     #[test]
     fn small_stored_or_unusual_zips_are_read_as_they_are() {
         let big = big_text();
-        assert!(Plan::of(&zip_with(b"<small/>", CompressionMethod::Deflated)).is_none());
-        assert!(Plan::of(&zip_with(&big, CompressionMethod::Stored)).is_none());
+        assert!(Plan::of(
+            &zip_with(b"<small/>", CompressionMethod::Deflated),
+            VERIFY_MAX
+        )
+        .is_none());
+        assert!(Plan::of(&zip_with(&big, CompressionMethod::Stored), VERIFY_MAX).is_none());
         let mut bytes = zip_with(&big, CompressionMethod::Deflated);
         // A trailing byte after the end record: not the plain zip a plan is made for.
         bytes.push(0);
-        assert!(Plan::of(&bytes).is_none());
-        assert!(Plan::of(b"PK\x05\x06").is_none());
-        assert!(Plan::of(&[]).is_none());
+        assert!(Plan::of(&bytes, VERIFY_MAX).is_none());
+        assert!(Plan::of(b"PK\x05\x06", 0).is_none());
+        assert!(Plan::of(&[], 0).is_none());
     }
 }
