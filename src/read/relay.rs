@@ -104,9 +104,11 @@ impl<'a> Plan<'a> {
             if [compressed, size, local].contains(&u32::MAX) {
                 return None; // zip64 sizes or offsets
             }
+            let name_len = usize::from(u16_at(bytes, at + 28)?);
             if method == DEFLATED
                 && flags & FLAG_ENCRYPTED == 0
                 && u64::from(size) > above
+                && is_read_part(bytes.get(at + 46..at + 46 + name_len)?)
                 && best.is_none_or(|(_, s)| u64::from(size) > s)
             {
                 best = Some((i, u64::from(size)));
@@ -197,6 +199,14 @@ impl<'a> Plan<'a> {
     fn len(&self, original: u64) -> u64 {
         original + self.head.len() as u64 + self.size + self.directory.len() as u64
     }
+}
+
+/// A part a reader reads (XML, or an xlsb's binary records), not an image or
+/// an embedded file: those no reader takes, and the relay would hold the
+/// verification up until the reading ends.
+fn is_read_part(name: &[u8]) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(b".xml") || name.ends_with(b".bin")
 }
 
 /// The end-of-central-directory record: the last one whose comment ends the file.
@@ -712,6 +722,15 @@ mod tests {
         )
         .is_none());
         assert!(Plan::of(&zip_with(&big, CompressionMethod::Stored), VERIFY_MAX).is_none());
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        zip.start_file("xl/media/image1.png", deflated).unwrap();
+        zip.write_all(&big).unwrap();
+        let image = zip.finish().unwrap().into_inner();
+        assert!(
+            Plan::of(&image, VERIFY_MAX).is_none(),
+            "no reader reads an image"
+        );
         let mut bytes = zip_with(&big, CompressionMethod::Deflated);
         // A trailing byte after the end record: not the plain zip a plan is made for.
         bytes.push(0);
