@@ -962,6 +962,48 @@ fn configured_row_and_column_limits_are_enforced() {
     }
 }
 
+/// A sheet that inflates to more than 16 MiB is relayed from the
+/// verification to the reader, not inflated twice (`src/read/relay.rs`);
+/// the same sheet stored, which nothing relays, is checked alike.
+#[test]
+fn a_relayed_sheet_is_checked_like_the_same_sheet_stored() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let config = test_config(tmp.path(), &[]);
+    let relayed = million_empty_styled_rows(&with_planted_problem());
+    let xml = part_text(&relayed, FALL_PART);
+    assert!(xml.len() > 16 << 20, "a part the verification relays");
+    let stored = rebuild(&relayed, Some(FALL_PART), |w| {
+        w.start_file(
+            FALL_PART,
+            SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        )
+        .expect("start");
+        w.write_all(xml.as_bytes()).expect("write");
+    });
+    let findings = |bytes: &[u8], folder: &str| {
+        let dir = tmp.path().join(folder);
+        std::fs::create_dir(&dir).expect("mkdir");
+        let path = dir.join("T01_2026-Q3.xlsx");
+        std::fs::write(&path, bytes).expect("write");
+        let r = run(
+            &check_args(&config, [path.as_path()]),
+            Duration::from_secs(300),
+            None,
+        );
+        report_of(&report(&r), &path)["findings"].clone()
+    };
+    let from_relay = findings(&relayed, "relayed");
+    assert!(
+        from_relay
+            .as_array()
+            .expect("findings[]")
+            .iter()
+            .any(|f| f["code"] == PLANTED.0 && f["cell"] == PLANTED.1),
+        "the sheet was read: {from_relay:#}"
+    );
+    assert_eq!(from_relay, findings(&stored, "stored"));
+}
+
 #[test]
 fn crc_helpers_agree_with_the_plain_crc() {
     let unit = b"<row/>";
