@@ -274,8 +274,11 @@ pub fn count(from: &mut impl Read) -> io::Result<u64> {
     let mut buf = vec![0; CHUNK];
     let mut total = 0u64;
     loop {
-        let len = fill(from, &mut buf)?;
+        let (len, failed) = fill(from, &mut buf);
         total += len as u64;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         if len < buf.len() {
             return Ok(total);
         }
@@ -295,19 +298,8 @@ impl Outlet {
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
             buf.resize(CHUNK, 0);
-            let mut len = 0;
-            let mut failed = None;
-            while len < CHUNK {
-                match from.read(&mut buf[len..]) {
-                    Ok(0) => break,
-                    Ok(n) => len += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
+            // The bytes before an error still go to the reader.
+            let (len, failed) = fill(from, &mut buf);
             total += len as u64;
             let done = len < CHUNK;
             buf.truncate(len);
@@ -328,18 +320,19 @@ impl Outlet {
     }
 }
 
-/// Reads until `buf` is full or `from` ends; the count read.
-fn fill(from: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full, `from` ends or fails; the count read, and the
+/// error that stopped it.
+fn fill(from: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Error>) {
     let mut len = 0;
     while len < buf.len() {
         match from.read(&mut buf[len..]) {
             Ok(0) => break,
             Ok(n) => len += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (len, Some(e)),
         }
     }
-    Ok(len)
+    (len, None)
 }
 
 /// What follows the original bytes in the zip the reader sees, and where the
